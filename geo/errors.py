@@ -1,0 +1,86 @@
+"""The errors a user can act on.
+
+Every error shipmap raises on purpose derives from :class:`ShipmapError`; the CLI
+catches that base class only, prints one line per problem and exits with status 1.
+A bug still shows its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "AmbiguousPlaceError",
+    "DataError",
+    "PlaceNotFoundError",
+    "Problem",
+    "ShipmapError",
+]
+
+
+class ShipmapError(Exception):
+    """Base class of every error a user can act on."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in a data set, located as precisely as it can be.
+
+    Parameters
+    ----------
+    file
+        File name relative to the data set folder, e.g. ``legs.csv``.
+    line
+        1-based line number in that file (the header is line 1), or ``None``.
+    column
+        Column (or TOML key) the problem is in, or ``None``.
+    message
+        What is wrong, and the fix where there is one.
+    """
+
+    file: str
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+
+
+class DataError(ShipmapError, ValueError):
+    """A data set breaks the contract; carries every problem found in one pass."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: list[Problem] = sorted(set(problems), key=_problem_order)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _problem_order(p: Problem) -> tuple[str, int, str, str]:
+    return (p.file, p.line or 0, p.column or "", p.message)
+
+
+class PlaceNotFoundError(ShipmapError, LookupError):
+    """A name that the gazetteer cannot place with certainty.
+
+    ``candidates`` lists what was considered (for ambiguous names) and
+    ``suggestions`` near spellings ("did you mean").
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str,
+        candidates: Sequence[str] = (),
+        suggestions: Sequence[str] = (),
+    ) -> None:
+        self.name = name
+        self.candidates = list(candidates)
+        self.suggestions = list(suggestions)
+        super().__init__(message)
+
+
+class AmbiguousPlaceError(PlaceNotFoundError):
+    """A name that matches several far-apart places, none of them dominant."""
