@@ -1,0 +1,270 @@
+"""The page around a map: panels, inlined assets, and deterministic HTML.
+
+The panels (title, key figures, legend, time control and the figures as a table)
+are written through an autoescaping template, so text from a data set is always
+text. The page carries every script and style it needs, read from files that are
+installed with shipmap, so it opens from ``file://`` with no network.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import folium
+import jinja2
+import markupsafe
+import pandas as pd
+from branca.element import Element, Figure, MacroElement
+
+if TYPE_CHECKING:
+    from routes.i18n import Language
+    from routes.render import MapContent
+
+__all__ = ["PagePanels", "map_html", "script_json"]
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("routes", "static"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def script_json(data: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element.
+
+    ``<``, ``>`` and ``&`` are written as escapes so that no text (``</script>``,
+    ``<!--``) can end the element, and U+2028/U+2029 so that old parsers agree.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+@cache
+def _static(name: str) -> str:
+    return resources.files("routes").joinpath("static", name).read_text("utf-8")
+
+
+@cache
+def _static_bytes(name: str) -> bytes:
+    return resources.files("routes").joinpath("static", name).read_bytes()
+
+
+@cache
+def _leaflet_css() -> str:
+    css = _static("leaflet.css")
+
+    def inline(match: re.Match[str]) -> str:
+        data = base64.b64encode(_static_bytes(match.group(1))).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
+
+    return re.sub(r"url\(images/([a-z0-9-]+\.png)\)", inline, css)
+
+
+class PagePanels(MacroElement):  # type: ignore[misc]
+    """Title, key figures, legend, time control and table of a map."""
+
+    _template = jinja2.Template(
+        """
+        {% macro html(this, kwargs) %}{{ this.panels_html }}{% endmacro %}
+        {% macro script(this, kwargs) %}
+        window.shipmap.init({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        *,
+        content: MapContent,
+        lang: Language,
+        width_unit: str | None,
+        top: float,
+        months: pd.DatetimeIndex,
+    ) -> None:
+        super().__init__()
+        self._name = "PagePanels"
+        self.lang = lang
+        self.panels_html = _panels(content, lang=lang, width_unit=width_unit, top=top, months=months)
+
+
+def _nice_steps(top: float) -> list[float]:
+    """Legend values: the top figure and two rounder, smaller ones."""
+    if top <= 0:
+        return []
+    steps = [top]
+    for frac in (0.25, 0.04):
+        v = top * frac
+        magnitude = 10 ** max(len(str(int(v))) - 1, 0)
+        nice = round(v / magnitude) * magnitude
+        if nice > 0 and nice not in steps:
+            steps.append(float(nice))
+    return steps
+
+
+def _panels(
+    content: MapContent,
+    *,
+    lang: Language,
+    width_unit: str | None,
+    top: float,
+    months: pd.DatetimeIndex,
+) -> str:
+    from routes.render import KIND_STYLE, MODE_COLORS, MODE_DASH, UNIT_ORDER, width_scale
+
+    config = content.config
+    flows = content.flows
+    legs = flows.legs
+    headlines = flows.headlines
+    sources = {str(r["id"]): r for r in content.sources.to_dict("records")} if len(content.sources) else {}
+    name_col = f"label:{lang.code}"
+    labels = {
+        str(r["id"]): (r.get(name_col) or r.get("label") or str(r["id"]))
+        for r in legs.drop(columns=legs.geometry.name).to_dict("records")
+    }
+    if "_label" in legs:
+        labels = dict(zip(legs["id"].astype(str), legs["_label"].astype(str), strict=True))
+
+    # Key figures: per unit, the largest headline figure on any leg.
+    rank = {u: i for i, u in enumerate(UNIT_ORDER)}
+    figures = []
+    if not headlines.empty:
+        best = headlines.sort_values("quantity", ascending=False).drop_duplicates("unit")
+        best = best.assign(_r=best["unit"].map(lambda u: rank.get(u, len(rank)))).sort_values(["_r", "unit"])
+        for fig in best.itertuples(index=False):
+            figures.append(
+                {
+                    "value": lang.quantity(fig.quantity, fig.low, fig.high),
+                    "unit": lang.unit(str(fig.unit)),
+                    "period": lang.period(fig.start.date(), fig.end.date()),
+                    "route": labels.get(str(fig.leg), str(fig.leg)),
+                }
+            )
+
+    # Chart: reported movements per month.
+    chart = None
+    if not flows.months.empty and len(months):
+        per_month = flows.months.groupby("month")["rows"].sum().reindex(months, fill_value=0)
+        peak = max(int(per_month.max()), 1)
+        width, height = 300, 54
+        bar = width / len(per_month)
+        bars = [
+            {
+                "x": round(i * bar, 2),
+                "w": round(max(bar - 1, 0.5), 2),
+                "h": round(height * int(n) / peak, 2),
+                "title": f"{lang.month(d.date())}: {lang.number(int(n))}",
+            }
+            for i, (d, n) in enumerate(per_month.items())
+        ]
+        chart = {
+            "width": width,
+            "height": height,
+            "bars": bars,
+            "first": lang.month(months[0].date()),
+            "last": lang.month(months[-1].date()),
+        }
+
+    # Legend.
+    modes = [m for m in MODE_COLORS if m in set(legs["mode"])]
+    mode_items = [
+        {"label": lang.t("mode." + m), "color": MODE_COLORS[m], "dash": MODE_DASH[m] or ""} for m in modes
+    ]
+    width_items = [
+        {"label": lang.quantity(v), "width": round(width_scale(v, top), 1)} for v in _nice_steps(top)
+    ]
+    kinds = sorted(set(content.places["kind"].replace("", "other")), key=lambda k: list(KIND_STYLE).index(k) if k in KIND_STYLE else 99)
+    kind_items = [
+        {"label": lang.t("kind." + k), "fill": KIND_STYLE.get(k, KIND_STYLE["other"])[0],
+         "radius": KIND_STYLE.get(k, KIND_STYLE["other"])[1]}
+        for k in kinds
+    ]
+
+    # The figures as a table, for screen readers and for anyone who prefers one.
+    table = []
+    if not headlines.empty:
+        ordered = headlines.assign(_r=headlines["unit"].map(lambda u: rank.get(u, len(rank))))
+        for fig in ordered.sort_values(["leg", "_r", "unit"]).itertuples(index=False):
+            table.append(
+                {
+                    "route": labels.get(str(fig.leg), str(fig.leg)),
+                    "figure": f"{lang.quantity(fig.quantity, fig.low, fig.high)} {lang.unit(str(fig.unit))}",
+                    "period": lang.period(fig.start.date(), fig.end.date()),
+                }
+            )
+
+    month_labels = [lang.month(d.date()) for d in months]
+    page_config = {
+        "months": [{"label": label} for label in month_labels],
+        "strings": {
+            "play": lang.t("play"),
+            "pause": lang.t("pause"),
+            "show_all": lang.t("show_all"),
+            "status": lang.t("routes") + ": {legs}",
+        },
+        "digits_chars": lang.digits("0123456789"),
+    }
+    template = _ENV.get_template("panels.html.j2")
+    return template.render(
+        lang=lang,
+        title=config.text("title", lang.code),
+        subtitle=config.text("subtitle", lang.code),
+        figures=figures,
+        chart=chart,
+        mode_items=mode_items,
+        width_unit=lang.unit(width_unit) if width_unit else None,
+        width_items=width_items,
+        kind_items=kind_items,
+        table=table,
+        months=month_labels,
+        config_json=script_json(page_config),
+    )
+
+
+def _deterministic_ids(root: Figure) -> None:
+    """Replace folium's random element ids with ids numbered in tree order."""
+    counter = 0
+
+    def walk(element: Element) -> None:
+        nonlocal counter
+        element._id = f"{counter:08x}"
+        counter += 1
+        for child in list(element._children.values()):
+            walk(child)
+
+    walk(root)
+
+
+def map_html(m: folium.Map, *, lang: Language, title: str) -> str:
+    """The map's self-contained page as a string.
+
+    Leaflet and the page's own script and styles are inlined from installed
+    package data; element ids are deterministic, so the same data gives the
+    same bytes.
+    """
+    figure = m.get_root()
+    figure.header.add_child(
+        Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
+        name="viewport",
+    )
+    figure.header.add_child(Element(f"<style>{_leaflet_css()}</style>"), name="leaflet_css")
+    figure.header.add_child(Element(f"<style>{_static('shipmap.css')}</style>"), name="shipmap_css")
+    figure.header.add_child(Element(f"<script>{_static('leaflet.js')}</script>"), name="leaflet_js")
+    figure.header.add_child(Element(f"<script>{_static('shipmap.js')}</script>"), name="shipmap_js")
+    _deterministic_ids(figure)
+    html: str = figure.render()
+    html = html.replace("<html>", f'<html lang="{lang.code}" dir="{lang.dir}">', 1)
+    escaped = markupsafe.escape(title)
+    return html.replace("<head>", f'<head>\n    <meta charset="utf-8">\n    <title>{escaped}</title>', 1)

@@ -1,0 +1,509 @@
+"""The map: flows and places rendered to one interactive folium map per language.
+
+Legs go into one GeoJSON layer per mode and places into one layer, each with a
+style function, so the page does not grow with one folium object per row. Every
+text that comes from the data set travels as JSON and is put on the page with
+``textContent`` by ``static/shipmap.js``, or through an autoescaping template;
+nothing from the data is spliced into JavaScript source or raw HTML.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from folium.utilities import JsCode
+
+from routes.dataset import split_list
+from routes.i18n import Language, language
+from routes.page import PagePanels
+
+if TYPE_CHECKING:
+    from routes.config import MapConfig
+    from routes.flows import Flows
+
+__all__ = [
+    "KIND_STYLE",
+    "MODE_COLORS",
+    "MapContent",
+    "UNIT_ORDER",
+    "render_map",
+    "width_scale",
+]
+
+#: Line colours by mode (Okabe–Ito palette, safe for colour-blind readers).
+MODE_COLORS: Mapping[str, str] = {
+    "sea": "#0072B2",
+    "rail": "#D55E00",
+    "road": "#009E73",
+    "air": "#CC79A7",
+}
+MODE_DASH: Mapping[str, str | None] = {"sea": None, "rail": "10 5", "road": "2 6", "air": "1 8"}
+
+#: Marker fill and radius by place kind.
+KIND_STYLE: Mapping[str, tuple[str, int]] = {
+    "port": ("#56B4E9", 7),
+    "rail_station": ("#E69F00", 6),
+    "border_crossing": ("#F0E442", 7),
+    "depot": ("#000000", 7),
+    "city": ("#FFFFFF", 5),
+    "front": ("#CC0000", 8),
+    "airport": ("#CC79A7", 6),
+    "other": ("#999999", 5),
+}
+
+#: The contract's units in the order a reader expects them.
+UNIT_ORDER = (
+    "shipments",
+    "containers",
+    "munitions",
+    "missiles",
+    "launchers",
+    "tonnes",
+    "troops",
+    "casualties",
+)
+
+_MIN_WIDTH = 2.0
+_MAX_WIDTH = 14.0
+_NO_FIGURE_WIDTH = 1.5
+_POPUP_EVENTS = 8
+_POPUP_VESSELS = 12
+
+
+@dataclass(frozen=True)
+class MapContent:
+    """Everything that goes on a map, shared by all of its languages."""
+
+    places: gpd.GeoDataFrame
+    flows: Flows
+    shipments: pd.DataFrame
+    sources: pd.DataFrame
+    config: MapConfig
+
+
+def width_scale(value: float, top: float) -> float:
+    """Line width in pixels for a figure, on a square-root scale.
+
+    A square root keeps the smallest legs readable next to the largest: a leg
+    with a quarter of the top figure is drawn at half its extra width.
+    """
+    if not top or not math.isfinite(value) or value <= 0:
+        return _MIN_WIDTH
+    return _MIN_WIDTH + (_MAX_WIDTH - _MIN_WIDTH) * math.sqrt(min(value / top, 1.0))
+
+
+def _order_units(units: Sequence[str]) -> list[str]:
+    rank = {u: i for i, u in enumerate(UNIT_ORDER)}
+    return sorted(units, key=lambda u: (rank.get(u, len(rank)), u))
+
+
+def choose_width_unit(flows: Flows, configured: str | None) -> str | None:
+    """The unit that sets line widths: the configured one, else the most covered."""
+    if configured:
+        return configured
+    if not flows.units:
+        return None
+    covered = {u: int(flows.legs[u].notna().sum()) for u in flows.units if u in flows.legs}
+    ordered = _order_units(list(covered))
+    return max(ordered, key=lambda u: covered[u]) if ordered else None
+
+
+def _text(row: Mapping[str, Any], column: str, lang: Language) -> str:
+    localized = row.get(f"{column}:{lang.code}")
+    if isinstance(localized, str) and localized:
+        return localized
+    value = row.get(column)
+    return value if isinstance(value, str) else ""
+
+
+def _source_links(ids: Sequence[str], sources: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
+    links: list[list[str]] = []
+    for sid in ids:
+        src = sources.get(sid)
+        if src is None:
+            links.append([sid, ""])
+            continue
+        parts = [str(src.get("publisher") or sid)]
+        if src.get("title"):
+            parts.append(str(src["title"]))
+        if src.get("date"):
+            parts.append(str(src["date"]))
+        url = str(src.get("url") or "")
+        links.append([", ".join(parts), url if url.lower().startswith(("http://", "https://")) else ""])
+    return links
+
+
+def _rounded(geom: shapely.Geometry) -> dict[str, Any]:
+    mapped: dict[str, Any] = shapely.geometry.mapping(
+        shapely.transform(geom, lambda c: np.round(c, 4))
+    )
+    return mapped
+
+
+def _month_index(months: pd.DatetimeIndex, day: pd.Timestamp) -> int:
+    return int(months.searchsorted(day.to_period("M").to_timestamp()))
+
+
+def _leg_details(shipments: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Vessels, sources and the latest dated events per leg, without row loops."""
+    details: dict[str, dict[str, Any]] = {}
+    if shipments.empty:
+        return details
+    if "vessel" in shipments:
+        vessels = shipments.loc[shipments["vessel"] != "", ["leg", "vessel"]].drop_duplicates()
+        for leg, group in vessels.groupby("leg", sort=False):
+            details.setdefault(str(leg), {})["vessels"] = list(group["vessel"])[:_POPUP_VESSELS]
+    if "source" in shipments:
+        used = shipments.loc[shipments["source"] != "", ["leg", "source"]].drop_duplicates()
+        for leg, group in used.groupby("leg", sort=False):
+            ids = [s for cell in group["source"] for s in split_list(cell)]
+            details.setdefault(str(leg), {})["sources"] = list(dict.fromkeys(ids))
+    events = shipments[shipments["basis"] == "event"]
+    if not events.empty:
+        counts = events.groupby("leg").size()
+        latest = events.sort_values(["leg", "start"]).groupby("leg", sort=False).tail(_POPUP_EVENTS)
+        for leg, group in latest.groupby("leg", sort=False):
+            details.setdefault(str(leg), {})["events"] = (group, int(counts[leg]))
+    return details
+
+
+def _leg_popup(
+    leg: Mapping[str, Any],
+    *,
+    figures: pd.DataFrame,
+    details: Mapping[str, Any],
+    places: Mapping[str, str],
+    sources: Mapping[str, Mapping[str, Any]],
+    lang: Language,
+) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [{"h": leg["_label"]}]
+    blocks.append({"row": [lang.t("mode." + str(leg["mode"])), ""]})
+    for fig in figures.itertuples(index=False):
+        basis = lang.t("reported_total") if fig.basis == "total" else lang.t("sum_of_events")
+        blocks.append(
+            {
+                "fig": [
+                    lang.quantity(fig.quantity, fig.low, fig.high),
+                    lang.unit(str(fig.unit)),
+                    lang.period(fig.start.date(), fig.end.date()),
+                    basis,
+                ]
+            }
+        )
+    via = split_list(str(leg.get("via") or ""))
+    if via:
+        blocks.append({"row": [lang.t("via"), "، ".join(places.get(v, v) for v in via) if lang.rtl
+                               else ", ".join(places.get(v, v) for v in via)]})
+    length = leg.get("length_km")
+    if isinstance(length, float) and math.isfinite(length):
+        blocks.append({"row": [lang.t("length"), lang.t("km", n=lang.number(round(length)))]})
+    if details.get("vessels"):
+        blocks.append({"list": list(details["vessels"]), "title": lang.t("vessels")})
+    if "events" in details:
+        group, count = details["events"]
+        items = []
+        for ev in group.itertuples(index=False):
+            text = f"{lang.period(ev.start.date(), ev.end.date())}: "
+            text += f"{lang.quantity(ev.quantity, ev.low, ev.high)} {lang.unit(str(ev.unit))}"
+            vessel = getattr(ev, "vessel", "")
+            if vessel:
+                text += f" ({vessel})"
+            items.append(text)
+        if count > len(items):
+            items.append(lang.t("more_events", n=lang.number(count - len(items))))
+        blocks.append({"list": items, "title": lang.t("events")})
+    note = _text(leg, "note", lang)
+    if note:
+        blocks.append({"row": [lang.t("note"), note]})
+    ids = list(dict.fromkeys(split_list(str(leg.get("source") or "")) + details.get("sources", [])))
+    if ids:
+        blocks.append({"links": _source_links(ids, sources), "title": lang.t("sources")})
+    return blocks
+
+
+def _label_zooms(places: gpd.GeoDataFrame, labels: Sequence[str], importance: Sequence[float]) -> list[int | None]:
+    """The smallest zoom at which each place's label fits without overlaps."""
+    lon = np.radians(places.geometry.x.to_numpy())
+    lat = np.radians(np.clip(places.geometry.y.to_numpy(), -85, 85))
+    x0 = (lon + math.pi) / (2 * math.pi)
+    y0 = (1 - np.log(np.tan(lat) + 1 / np.cos(lat)) / math.pi) / 2
+    order = sorted(range(len(labels)), key=lambda i: (-importance[i], labels[i]))
+    zooms: list[int | None] = [None] * len(labels)
+    placed: list[int] = []
+    for i in order:
+        for z in range(2, 13):
+            size = 256 * 2**z
+            x, y = x0[i] * size, y0[i] * size
+            box = (x + 6, y - 9, x + 10 + 7.5 * len(labels[i]), y + 9)
+            clash = False
+            for j in placed:
+                zj = zooms[j]
+                if zj is None or zj > z:
+                    continue
+                xj, yj = x0[j] * size, y0[j] * size
+                other = (xj + 6, yj - 9, xj + 10 + 7.5 * len(labels[j]), yj + 9)
+                marker = (xj - 8, yj - 8, xj + 8, yj + 8)
+                for b in (other, marker):
+                    if box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]:
+                        clash = True
+                        break
+                if clash:
+                    break
+            if not clash:
+                zooms[i] = z
+                placed.append(i)
+                break
+    return zooms
+
+
+def render_map(content: MapContent, *, lang: str) -> folium.Map:
+    """Render the map of a data set in one language.
+
+    Parameters
+    ----------
+    content
+        The located places, the flows and the sources of a data set.
+    lang
+        ISO 639-1 code of the map's language.
+
+    Returns
+    -------
+    folium.Map
+        A map whose page (see :func:`routes.page.map_html`) is self-contained.
+    """
+    language_ = language(lang)
+    config = content.config
+    flows = content.flows
+    legs = flows.legs
+    places = content.places
+    sources = {
+        str(r["id"]): r for r in content.sources.to_dict("records")
+    } if not content.sources.empty else {}
+    place_names = {
+        str(r["id"]): _text(r, "name", language_) or str(r["id"]) for r in places.to_dict("records")
+    }
+
+    width_unit = choose_width_unit(flows, config.width_by)
+    top = float(legs[width_unit].max()) if width_unit and width_unit in legs else 0.0
+    if not math.isfinite(top):
+        top = 0.0
+
+    months = (
+        pd.DatetimeIndex(sorted(set(flows.months["month"])))
+        if not flows.months.empty
+        else pd.DatetimeIndex([])
+    )
+    headlines = flows.headlines
+    by_leg = {str(k): g for k, g in headlines.groupby("leg", sort=False)}
+    month_bins = {
+        str(k): g for k, g in flows.months.groupby("leg", sort=False)
+    } if not flows.months.empty else {}
+    details = _leg_details(content.shipments)
+
+    arrow = "←" if language_.rtl else "→"
+    legs = legs.assign(
+        _label=[
+            _text(r, "label", language_)
+            or f"{place_names.get(r['origin'], r['origin'])} {arrow} "
+            f"{place_names.get(r['destination'], r['destination'])}"
+            for r in legs.drop(columns=legs.geometry.name).to_dict("records")
+        ]
+    )
+    bounds = legs.total_bounds if len(legs) else places.total_bounds
+    m = folium.Map(
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        zoom_control=("topright" if language_.rtl else "topleft"),
+        world_copy_jump=False,
+    )
+    m.default_js = []
+    m.default_css = []
+    folium.TileLayer(
+        "OpenStreetMap", name="OpenStreetMap", control=True, show=True
+    ).add_to(m)
+
+    # Legs: one GeoJSON layer per mode.
+    empty = headlines.iloc[0:0]
+    for mode in [md for md in MODE_COLORS if md in set(legs["mode"])]:
+        features = []
+        for leg in legs[legs["mode"] == mode].sort_values("id").to_dict("records"):
+            leg_id = str(leg["id"])
+            label = str(leg["_label"])
+            figs = by_leg.get(leg_id, empty)
+            figs = figs.assign(_rank=figs["unit"].map(lambda u: _order_units([u, *UNIT_ORDER]).index(u)))
+            figs = figs.sort_values(["_rank", "unit"])
+            value = leg.get(width_unit) if width_unit else None
+            has_value = isinstance(value, float) and math.isfinite(value)
+            bins = month_bins.get(leg_id)
+            event_months: list[list[int]] = []
+            if bins is not None:
+                per_month = bins.groupby("month")["rows"].sum()
+                event_months = [[_month_index(months, d), int(n)] for d, n in per_month.items()]
+            start_month = (
+                _month_index(months, figs["start"].min()) if len(figs) and len(months) else None
+            )
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": leg_id,
+                    "geometry": _rounded(leg["geometry"]),
+                    "properties": {
+                        "id": leg_id,
+                        "label": label,
+                        "mode": mode,
+                        "color": MODE_COLORS[mode],
+                        "weight": round(width_scale(value, top), 2) if has_value else _NO_FIGURE_WIDTH,
+                        "popup": _leg_popup(
+                            leg,
+                            figures=figs,
+                            details=details.get(leg_id, {}),
+                            places=place_names,
+                            sources=sources,
+                            lang=language_,
+                        ),
+                        "event_months": event_months,
+                        "start_month": start_month,
+                    },
+                }
+            )
+        weights = {f["id"]: f["properties"]["weight"] for f in features}
+        dash = MODE_DASH[mode]
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            name=language_.t("mode." + mode),
+            style_function=lambda f, _w=weights, _c=MODE_COLORS[mode], _d=dash: {
+                "color": _c,
+                "weight": _w.get(f["id"], _NO_FIGURE_WIDTH),
+                "opacity": 0.85,
+                "dashArray": _d,
+                "lineCap": "round",
+            },
+            highlight_function=lambda f: {"opacity": 1.0},
+            on_each_feature=JsCode("function (f, l) { window.shipmap.registerLeg(f, l); }"),
+            smooth_factor=0.5,
+        ).add_to(m)
+
+    # Places: one layer, markers styled by kind.
+    leg_labels = {str(k): v for k, v in zip(legs["id"], legs["_label"], strict=True)}
+    arrived = _place_figures(legs, headlines, "destination", leg_labels, language_)
+    left = _place_figures(legs, headlines, "origin", leg_labels, language_)
+    degree = pd.concat([legs["origin"], legs["destination"]]).value_counts()
+    place_rows = places.sort_values("id").reset_index(drop=True)
+    labels = [place_names[str(r)] for r in place_rows["id"]]
+    importance = [
+        float(degree.get(r["id"], 0)) * 10 + (3 if r["kind"] in ("port", "front", "depot") else 0)
+        for r in place_rows.to_dict("records")
+    ]
+    label_zooms = _label_zooms(place_rows, labels, importance)
+    features = []
+    for r, label, lz in zip(place_rows.to_dict("records"), labels, label_zooms, strict=True):
+        kind = str(r.get("kind") or "other")
+        blocks: list[dict[str, Any]] = [{"h": label}]
+        blocks.append({"row": [lang_kind(language_, kind), ""]})
+        for title, figs in ((language_.t("arrived"), arrived), (language_.t("left"), left)):
+            mine = figs.get(str(r["id"]))
+            if mine:
+                blocks.append({"list": mine, "title": title})
+        note = _text(r, "note", language_)
+        if note:
+            blocks.append({"row": [language_.t("note"), note]})
+        coord = str(r.get("coord_source") or "data set")
+        blocks.append(
+            {"row": [language_.t("coordinates_from"),
+                     language_.t("from_data_set") if coord == "data set" else coord]}
+        )
+        ids = split_list(str(r.get("source") or ""))
+        if ids:
+            blocks.append({"links": _source_links(ids, sources), "title": language_.t("sources")})
+        fill, radius = KIND_STYLE.get(kind, KIND_STYLE["other"])
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(r["id"]),
+                "geometry": _rounded(r["geometry"]),
+                "properties": {
+                    "id": str(r["id"]),
+                    "name": str(r.get("name") or ""),
+                    "label": label,
+                    "kind": kind,
+                    "label_zoom": lz,
+                    "popup": blocks,
+                    "fill": fill,
+                    "radius": radius,
+                },
+            }
+        )
+    styles = {f["id"]: (f["properties"]["fill"], f["properties"]["radius"]) for f in features}
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=language_.t("places"),
+        marker=folium.CircleMarker(radius=6, weight=2, color="#222222", fill=True, fill_opacity=1.0),
+        style_function=lambda f, _s=styles: {
+            "fillColor": _s[f["id"]][0],
+            "radius": _s[f["id"]][1],
+            "color": "#222222",
+            "weight": 2,
+            "fillOpacity": 1.0,
+        },
+        on_each_feature=JsCode("function (f, l) { window.shipmap.registerPlace(f, l); }"),
+    ).add_to(m)
+
+    folium.LayerControl(position="topleft" if language_.rtl else "topright", collapsed=True).add_to(m)
+    if np.all(np.isfinite(bounds)):
+        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(20, 20))
+
+    PagePanels(
+        content=content,
+        lang=language_,
+        width_unit=width_unit,
+        top=top,
+        months=months,
+    ).add_to(m)
+    return m
+
+
+def lang_kind(lang: Language, kind: str) -> str:
+    """Display name of a place kind."""
+    return lang.t("kind." + kind)
+
+
+def _place_figures(
+    legs: gpd.GeoDataFrame,
+    headlines: pd.DataFrame,
+    end: str,
+    leg_labels: Mapping[str, str],
+    lang: Language,
+) -> dict[str, list[str]]:
+    """Per place, the headline figures of the legs that arrive at (or leave) it.
+
+    Figures are listed per leg, never summed across legs: two reports on two
+    legs do not add up to a figure anybody reported.
+    """
+    out: dict[str, list[str]] = {}
+    if headlines.empty:
+        return out
+    ends = dict(zip(legs["id"].astype(str), legs[end].astype(str), strict=True))
+    rank = {u: i for i, u in enumerate(UNIT_ORDER)}
+    rows = sorted(
+        headlines.itertuples(index=False),
+        key=lambda f: (str(f.leg), rank.get(str(f.unit), len(rank)), str(f.unit)),
+    )
+    for fig in rows:
+        place = ends.get(str(fig.leg))
+        if place is None:
+            continue
+        text = (
+            f"{leg_labels.get(str(fig.leg), str(fig.leg))}: "
+            f"{lang.quantity(fig.quantity, fig.low, fig.high)} {lang.unit(str(fig.unit))}"
+        )
+        out.setdefault(place, []).append(text)
+    return out

@@ -1,0 +1,236 @@
+/* shipmap: popups, labels, arrows, legend and time control of a generated map.
+ *
+ * Safe by construction: every text that comes from a data set is put on the page
+ * with textContent (never innerHTML), links are made only from http(s) URLs, and
+ * the page's data arrive as JSON in <script type="application/json">, never as
+ * JavaScript source.
+ */
+(function () {
+  "use strict";
+
+  var legs = [];
+  var places = [];
+  var config = null;
+  var map = null;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function safeUrl(url) {
+    return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+  }
+
+  /* A popup is a list of blocks: {h}, {row:[label, value]}, {p}, {list:[...]},
+   * {links:[[text, url], ...]}. */
+  function buildPopup(blocks) {
+    var root = el("div", "shipmap-popup");
+    (blocks || []).forEach(function (b) {
+      if (b.h !== undefined) {
+        root.appendChild(el("h3", null, b.h));
+      } else if (b.row) {
+        var row = el("p", "shipmap-row");
+        row.appendChild(el("span", "shipmap-label-key", b.row[0]));
+        row.appendChild(document.createTextNode(" "));
+        row.appendChild(el("span", "shipmap-value", b.row[1]));
+        root.appendChild(row);
+      } else if (b.fig) {
+        var fig = el("p", "shipmap-figure");
+        fig.appendChild(el("strong", null, b.fig[0]));
+        fig.appendChild(document.createTextNode(" " + b.fig[1]));
+        if (b.fig[2]) fig.appendChild(el("span", "shipmap-period", " · " + b.fig[2]));
+        if (b.fig[3]) fig.appendChild(el("span", "shipmap-basis", " (" + b.fig[3] + ")"));
+        root.appendChild(fig);
+      } else if (b.p !== undefined) {
+        root.appendChild(el("p", null, b.p));
+      } else if (b.list) {
+        var heading = b.title ? el("p", "shipmap-label-key", b.title) : null;
+        if (heading) root.appendChild(heading);
+        var ul = el("ul");
+        b.list.forEach(function (item) { ul.appendChild(el("li", null, item)); });
+        root.appendChild(ul);
+      } else if (b.links) {
+        if (b.title) root.appendChild(el("p", "shipmap-label-key", b.title));
+        var ol = el("ul", "shipmap-sources");
+        b.links.forEach(function (pair) {
+          var li = el("li");
+          var url = safeUrl(pair[1]);
+          if (url) {
+            var a = el("a", null, pair[0]);
+            a.href = url;
+            a.target = "_blank";
+            a.rel = "noopener noreferrer";
+            li.appendChild(a);
+          } else {
+            li.textContent = String(pair[0]);
+          }
+          ol.appendChild(li);
+        });
+        root.appendChild(ol);
+      }
+    });
+    return root;
+  }
+
+  function arrowIcon(angle, color) {
+    var svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="18" height="18" viewBox="-9 -9 18 18" aria-hidden="true">' +
+      '<path d="M -6 -6 L 6 0 L -6 6 z" fill="' + (/^#[0-9a-fA-F]{6}$/.test(color) ? color : "#333333") +
+      '" stroke="#ffffff" stroke-width="1.5" transform="rotate(' + Number(angle).toFixed(1) + ')"/></svg>';
+    return L.divIcon({ className: "shipmap-arrow", html: svg, iconSize: [18, 18], iconAnchor: [9, 9] });
+  }
+
+  /* The arrow sits 60% along the line, pointing the way of travel; Web
+   * Mercator is conformal, so the angle holds at every zoom. */
+  function addArrow(layer, color) {
+    var latlngs = layer.getLatLngs();
+    if (latlngs.length && Array.isArray(latlngs[0])) latlngs = [].concat.apply([], latlngs);
+    if (latlngs.length < 2) return null;
+    var crs = L.CRS.EPSG3857;
+    var pts = latlngs.map(function (ll) { return crs.project(ll); });
+    var total = 0, seg = [];
+    for (var i = 1; i < pts.length; i++) { var d = pts[i].distanceTo(pts[i - 1]); seg.push(d); total += d; }
+    var goal = total * 0.6, run = 0;
+    for (var j = 0; j < seg.length; j++) {
+      if (run + seg[j] >= goal && seg[j] > 0) {
+        var f = (goal - run) / seg[j];
+        var p = L.point(pts[j].x + (pts[j + 1].x - pts[j].x) * f, pts[j].y + (pts[j + 1].y - pts[j].y) * f);
+        var angle = Math.atan2(-(pts[j + 1].y - pts[j].y), pts[j + 1].x - pts[j].x) * 180 / Math.PI;
+        return L.marker(crs.unproject(p), { icon: arrowIcon(angle, color), interactive: false, keyboard: false });
+      }
+      run += seg[j];
+    }
+    return null;
+  }
+
+  function registerLeg(feature, layer) {
+    var props = feature.properties || {};
+    var title = props.label || props.id;
+    var tip = el("span", null, title);
+    layer.bindTooltip(tip, { sticky: true });
+    layer.bindPopup(function () { return buildPopup(props.popup); }, { maxWidth: 340 });
+    var entry = { id: props.id, props: props, layer: layer, arrow: null };
+    var arrow = addArrow(layer, props.color);
+    if (arrow) {
+      entry.arrow = arrow;
+      layer.on("add", function () { if (layer._map && entry.visible !== false) arrow.addTo(layer._map); });
+      layer.on("remove", function () { arrow.remove(); });
+    }
+    legs.push(entry);
+  }
+
+  function registerPlace(feature, layer) {
+    var props = feature.properties || {};
+    layer.bindPopup(function () { return buildPopup(props.popup); }, { maxWidth: 320 });
+    var tip = el("span", null, props.label || props.name || props.id);
+    var entry = { id: props.id, props: props, layer: layer, tip: tip };
+    if (props.label_zoom !== null && props.label_zoom !== undefined) {
+      layer.bindTooltip(tip, { permanent: true, direction: "right", className: "shipmap-label", offset: [6, 0] });
+    } else {
+      layer.bindTooltip(tip, { direction: "right" });
+    }
+    places.push(entry);
+  }
+
+  function updateLabels() {
+    var z = map.getZoom();
+    places.forEach(function (p) {
+      var lz = p.props.label_zoom;
+      if (lz === null || lz === undefined) return;
+      var tooltip = p.layer.getTooltip();
+      if (!tooltip) return;
+      var shown = z >= lz;
+      if (shown && !p.layer.isTooltipOpen()) p.layer.openTooltip();
+      if (!shown && p.layer.isTooltipOpen()) p.layer.closeTooltip();
+    });
+  }
+
+  /* Time control: which movements had been reported by the chosen month. */
+  function setMonth(index) {
+    var months = config.months;
+    var all = index >= months.length;
+    var shownLegs = 0, movements = 0;
+    legs.forEach(function (leg) {
+      var p = leg.props;
+      var visible = true;
+      if (!all) {
+        if (p.event_months && p.event_months.length) {
+          var count = 0;
+          p.event_months.forEach(function (pair) { if (pair[0] <= index) count += pair[1]; });
+          visible = count > 0;
+          movements += count;
+        } else if (p.start_month !== null && p.start_month !== undefined) {
+          visible = p.start_month <= index;
+        }
+      }
+      leg.visible = visible;
+      leg.layer.setStyle({ opacity: visible ? 0.85 : 0.12 });
+      if (leg.arrow) {
+        if (visible && leg.layer._map) leg.arrow.addTo(leg.layer._map);
+        else leg.arrow.remove();
+      }
+      if (visible) shownLegs += 1;
+    });
+    var out = document.getElementById("shipmap-time-value");
+    if (out) {
+      out.textContent = all ? config.strings.show_all : months[index].label;
+    }
+    var status = document.getElementById("shipmap-time-status");
+    if (status) status.textContent = all ? "" : config.strings.status.replace("{legs}", config.digits(shownLegs));
+    var slider = document.getElementById("shipmap-time");
+    if (slider) slider.setAttribute("aria-valuetext", all ? config.strings.show_all : months[index].label);
+  }
+
+  function setupTime() {
+    var slider = document.getElementById("shipmap-time");
+    var button = document.getElementById("shipmap-play");
+    if (!slider || !config.months.length) return;
+    var timer = null;
+    slider.addEventListener("input", function () { setMonth(Number(slider.value)); });
+    function stop() {
+      if (timer) { clearInterval(timer); timer = null; }
+      button.textContent = config.strings.play;
+      button.setAttribute("aria-pressed", "false");
+    }
+    button.addEventListener("click", function () {
+      if (timer) { stop(); return; }
+      if (Number(slider.value) >= config.months.length) slider.value = "0";
+      button.textContent = config.strings.pause;
+      button.setAttribute("aria-pressed", "true");
+      setMonth(Number(slider.value));
+      timer = setInterval(function () {
+        var next = Number(slider.value) + 1;
+        slider.value = String(next);
+        setMonth(next);
+        if (next >= config.months.length) stop();
+      }, 700);
+    });
+    setMonth(Number(slider.value));
+  }
+
+  function init(leafletMap) {
+    map = leafletMap;
+    var node = document.getElementById("shipmap-config");
+    config = JSON.parse(node.textContent);
+    var digits = config.digits_chars;
+    config.digits = function (n) {
+      return String(n).replace(/[0-9]/g, function (d) { return digits.charAt(Number(d)); });
+    };
+    map.on("zoomend", updateLabels);
+    updateLabels();
+    setupTime();
+    document.documentElement.setAttribute("data-shipmap-ready", "true");
+  }
+
+  window.shipmap = {
+    registerLeg: registerLeg,
+    registerPlace: registerPlace,
+    init: init,
+    setMonth: function (i) { setMonth(i); },
+    legs: legs,
+    places: places
+  };
+})();
