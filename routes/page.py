@@ -13,6 +13,7 @@ import json
 import re
 from functools import cache
 from importlib import resources
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import folium
@@ -89,6 +90,7 @@ class PagePanels(MacroElement):  # type: ignore[misc]
         self,
         *,
         content: MapContent,
+        labels: Mapping[str, str],
         lang: Language,
         width_unit: str | None,
         top: float,
@@ -97,7 +99,9 @@ class PagePanels(MacroElement):  # type: ignore[misc]
         super().__init__()
         self._name = "PagePanels"
         self.lang = lang
-        self.panels_html = _panels(content, lang=lang, width_unit=width_unit, top=top, months=months)
+        self.panels_html = _panels(
+            content, labels=labels, lang=lang, width_unit=width_unit, top=top, months=months
+        )
 
 
 def _nice_steps(top: float) -> list[float]:
@@ -117,6 +121,7 @@ def _nice_steps(top: float) -> list[float]:
 def _panels(
     content: MapContent,
     *,
+    labels: Mapping[str, str],
     lang: Language,
     width_unit: str | None,
     top: float,
@@ -129,13 +134,6 @@ def _panels(
     legs = flows.legs
     headlines = flows.headlines
     sources = {str(r["id"]): r for r in content.sources.to_dict("records")} if len(content.sources) else {}
-    name_col = f"label:{lang.code}"
-    labels = {
-        str(r["id"]): (r.get(name_col) or r.get("label") or str(r["id"]))
-        for r in legs.drop(columns=legs.geometry.name).to_dict("records")
-    }
-    if "_label" in legs:
-        labels = dict(zip(legs["id"].astype(str), legs["_label"].astype(str), strict=True))
 
     # Key figures: per unit, the largest headline figure on any leg.
     rank = {u: i for i, u in enumerate(UNIT_ORDER)}

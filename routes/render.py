@@ -229,8 +229,23 @@ def _leg_popup(
     return blocks
 
 
-def _label_zooms(places: gpd.GeoDataFrame, labels: Sequence[str], importance: Sequence[float]) -> list[int | None]:
-    """The smallest zoom at which each place's label fits without overlaps."""
+def _label_zooms(
+    places: gpd.GeoDataFrame,
+    labels: Sequence[str],
+    importance: Sequence[float],
+    *,
+    rtl: bool = False,
+) -> list[int | None]:
+    """The smallest zoom at which each place's label fits without overlaps.
+
+    Labels are placed greedily, most important place first; a label sits beside
+    its marker (to the right, or to the left in right-to-left languages).
+    """
+
+    def label_box(x: float, y: float, text: str) -> tuple[float, float, float, float]:
+        width = 10 + 7.5 * len(text)
+        return (x - width, y - 9, x - 6, y + 9) if rtl else (x + 6, y - 9, x + width, y + 9)
+
     lon = np.radians(places.geometry.x.to_numpy())
     lat = np.radians(np.clip(places.geometry.y.to_numpy(), -85, 85))
     x0 = (lon + math.pi) / (2 * math.pi)
@@ -242,14 +257,14 @@ def _label_zooms(places: gpd.GeoDataFrame, labels: Sequence[str], importance: Se
         for z in range(2, 13):
             size = 256 * 2**z
             x, y = x0[i] * size, y0[i] * size
-            box = (x + 6, y - 9, x + 10 + 7.5 * len(labels[i]), y + 9)
+            box = label_box(x, y, labels[i])
             clash = False
             for j in placed:
                 zj = zooms[j]
                 if zj is None or zj > z:
                     continue
                 xj, yj = x0[j] * size, y0[j] * size
-                other = (xj + 6, yj - 9, xj + 10 + 7.5 * len(labels[j]), yj + 9)
+                other = label_box(xj, yj, labels[j])
                 marker = (xj - 8, yj - 8, xj + 8, yj + 8)
                 for b in (other, marker):
                     if box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]:
@@ -403,7 +418,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
         float(degree.get(r["id"], 0)) * 10 + (3 if r["kind"] in ("port", "front", "depot") else 0)
         for r in place_rows.to_dict("records")
     ]
-    label_zooms = _label_zooms(place_rows, labels, importance)
+    label_zooms = _label_zooms(place_rows, labels, importance, rtl=language_.rtl)
     features = []
     for r, label, lz in zip(place_rows.to_dict("records"), labels, label_zooms, strict=True):
         kind = str(r.get("kind") or "other")
@@ -463,6 +478,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
 
     PagePanels(
         content=content,
+        labels=leg_labels,
         lang=language_,
         width_unit=width_unit,
         top=top,

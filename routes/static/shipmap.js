@@ -124,13 +124,14 @@
 
   function registerPlace(feature, layer) {
     var props = feature.properties || {};
+    var side = document.documentElement.dir === "rtl" ? "left" : "right";
     layer.bindPopup(function () { return buildPopup(props.popup); }, { maxWidth: 320 });
     var tip = el("span", null, props.label || props.name || props.id);
     var entry = { id: props.id, props: props, layer: layer, tip: tip };
     if (props.label_zoom !== null && props.label_zoom !== undefined) {
-      layer.bindTooltip(tip, { permanent: true, direction: "right", className: "shipmap-label", offset: [6, 0] });
+      layer.bindTooltip(tip, { permanent: true, direction: side, className: "shipmap-label", offset: [side === "left" ? -6 : 6, 0] });
     } else {
-      layer.bindTooltip(tip, { direction: "right" });
+      layer.bindTooltip(tip, { direction: side });
     }
     places.push(entry);
   }
