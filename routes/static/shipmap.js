@@ -2,7 +2,7 @@
  *
  * Safe by construction: every text that comes from a data set is put on the page
  * with textContent (never innerHTML), links are made only from http(s) URLs, and
- * the page's data arrive as JSON in <script type="application/json">, never as
+ * the page's data arrive as JSON in a script element of type application/json, never as
  * JavaScript source.
  */
 (function () {
