@@ -89,6 +89,7 @@ class PagePanels(MacroElement):  # type: ignore[misc]
     def __init__(
         self,
         *,
+        bounds: list[list[float]] | None,
         content: MapContent,
         labels: Mapping[str, str],
         lang: Language,
@@ -100,7 +101,13 @@ class PagePanels(MacroElement):  # type: ignore[misc]
         self._name = "PagePanels"
         self.lang = lang
         self.panels_html = _panels(
-            content, labels=labels, lang=lang, width_unit=width_unit, top=top, months=months
+            content,
+            bounds=bounds,
+            labels=labels,
+            lang=lang,
+            width_unit=width_unit,
+            top=top,
+            months=months,
         )
 
 
@@ -121,6 +128,7 @@ def _nice_steps(top: float) -> list[float]:
 def _panels(
     content: MapContent,
     *,
+    bounds: list[list[float]] | None,
     labels: Mapping[str, str],
     lang: Language,
     width_unit: str | None,
@@ -135,11 +143,15 @@ def _panels(
     headlines = flows.headlines
     sources = {str(r["id"]): r for r in content.sources.to_dict("records")} if len(content.sources) else {}
 
-    # Key figures: per unit, the largest headline figure on any leg.
-    rank = {u: i for i, u in enumerate(UNIT_ORDER)}
+    # Key figures: per unit, the largest headline figure on any leg; the units
+    # listed in map.toml's `summary` (in that order), or all of them.
+    chosen = summary_units(config)
+    rank = {u: i for i, u in enumerate(chosen or UNIT_ORDER)}
     figures = []
     if not headlines.empty:
         best = headlines.sort_values("quantity", ascending=False).drop_duplicates("unit")
+        if chosen:
+            best = best[best["unit"].isin(chosen)]
         best = best.assign(_r=best["unit"].map(lambda u: rank.get(u, len(rank)))).sort_values(["_r", "unit"])
         for fig in best.itertuples(index=False):
             figures.append(
@@ -213,6 +225,7 @@ def _panels(
             "status": lang.t("routes") + ": {legs}",
         },
         "digits_chars": lang.digits("0123456789"),
+        "bounds": bounds,
     }
     template = _ENV.get_template("panels.html.j2")
     return template.render(
@@ -229,6 +242,14 @@ def _panels(
         months=month_labels,
         config_json=script_json(page_config),
     )
+
+
+def summary_units(config: Any) -> list[str]:
+    """The units map.toml's ``summary`` key lists, or none."""
+    value = getattr(config, "extra", {}).get("summary")
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return []
 
 
 def _deterministic_ids(root: Figure) -> None:

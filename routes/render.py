@@ -339,6 +339,8 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
         prefer_canvas=False,
         zoom_control=("topright" if language_.rtl else "topleft"),
         world_copy_jump=False,
+        zoom_snap=0.25,
+        zoom_start=2,
     )
     m.default_js = []
     m.default_css = []
@@ -473,10 +475,10 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
     ).add_to(m)
 
     folium.LayerControl(position="topleft" if language_.rtl else "topright", collapsed=True).add_to(m)
-    if np.all(np.isfinite(bounds)):
-        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(20, 20))
-
     PagePanels(
+        bounds=[[round(float(bounds[1]), 4), round(float(bounds[0]), 4)],
+                [round(float(bounds[3]), 4), round(float(bounds[2]), 4)]]
+        if np.all(np.isfinite(bounds)) else None,
         content=content,
         labels=leg_labels,
         lang=language_,

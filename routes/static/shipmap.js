@@ -220,6 +220,30 @@
     config.digits = function (n) {
       return String(n).replace(/[0-9]/g, function (d) { return digits.charAt(Number(d)); });
     };
+    if (config.bounds) {
+      var rtl = document.documentElement.dir === "rtl";
+      var padStart = 20, padEnd = 20;
+      var title = document.querySelector(".shipmap-title");
+      var legend = document.querySelector(".shipmap-legend");
+      if (title && window.innerWidth > 700) {
+        var t = title.getBoundingClientRect();
+        padStart = rtl ? window.innerWidth - t.left + 10 : t.right + 10;
+      }
+      if (legend && window.innerWidth > 1000) {
+        var l = legend.getBoundingClientRect();
+        padEnd = rtl ? l.right + 10 : window.innerWidth - l.left + 10;
+      }
+      map.fitBounds(config.bounds, {
+        paddingTopLeft: [rtl ? padEnd : padStart, 20],
+        paddingBottomRight: [rtl ? padStart : padEnd, 20]
+      });
+    }
+    if (window.innerWidth <= 600) {
+      ["shipmap-summary", "shipmap-legend"].forEach(function (id) {
+        var d = document.getElementById(id);
+        if (d) d.open = false;
+      });
+    }
     map.on("zoomend", updateLabels);
     updateLabels();
     setupTime();
