@@ -123,3 +123,45 @@ def test_unsafe_text_shows_as_text_and_runs_nothing(tmp_path, open_page):
     page.wait_for_timeout(200)
     assert page.evaluate("window.__pwned === undefined")
     assert page.dialogs == [] and page.errors == []
+
+
+OTHER = {
+    "places.csv": """\
+        id,name,lat,lon,country,kind
+        aktau,Aktau,43.65,51.17,KZ,port
+        baku,Baku,40.37,49.87,AZ,port
+        tbilisi,Tbilisi,41.7151,44.8271,GE,city
+        """,
+    "legs.csv": """\
+        id,origin,destination,mode,via,label
+        caspian,aktau,baku,sea,,
+        road-west,baku,tbilisi,road,,
+        """,
+    "shipments.csv": """\
+        leg,start,end,quantity,unit,basis,source
+        caspian,2024-01-05,,1200,tonnes,event,a
+        caspian,2024-02-11,,800,tonnes,event,a
+        road-west,2024-03,,40,trucks,total,a
+        """,
+    "sources.csv": """\
+        id,publisher,url
+        a,Example Monitor,https://example.org/report
+        """,
+}
+
+
+def test_a_data_set_with_other_units_and_places_renders_as_well(tmp_path, open_page):
+    data = write_dataset(tmp_path / "data", OTHER)
+    out = tmp_path / "out"
+    assert main(["build", str(data), "-o", str(out), "-q"]) == 0
+    assert {p.name for p in out.iterdir()} >= {"map-en.html", "index.html"}
+    page = open_page(out / "map-en.html")
+    shown = drawn(page)
+    assert sorted(shown["legs"]) == ["caspian", "road-west"]
+    assert sorted(shown["places"]) == ["aktau", "baku", "tbilisi"]
+    legend = page.locator(".shipmap-legend").inner_text()
+    assert "Line width: tonnes" in legend and "2,000 tonnes" in legend
+    page.evaluate("() => window.shipmap.legs.find(l => l.id === 'road-west').layer.openPopup()")
+    text = page.locator(".leaflet-popup-content").inner_text()
+    assert "40 trucks" in text and "Example Monitor" in text
+    assert page.errors == []
