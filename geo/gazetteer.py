@@ -158,7 +158,8 @@ class Gazetteer:
             False loads the curated gazetteer only.
         """
         curated = read_curated()
-        index = _load_world(Path(cache_dir) if cache_dir else default_cache_dir()) if world else None
+        folder = Path(cache_dir) if cache_dir else default_cache_dir()
+        index = _load_world(folder) if world else None
         return cls(curated, world=index)
 
     def __len__(self) -> int:
@@ -383,9 +384,7 @@ def build_world() -> _World:
                 if -i - 1 not in found:
                     found.append(-i - 1)
     compact = {k: v[0] if len(v) == 1 else tuple(v) for k, v in keys.items() if k}
-    world = _World(
-        names, lats, lons, codes, populations, geonameids, admin1, frozenset(), compact
-    )
+    world = _World(names, lats, lons, codes, populations, geonameids, admin1, frozenset(), compact)
     world.capitals = frozenset(_find_capitals(world, countries.values()))
     return world
 
@@ -429,7 +428,7 @@ class _Fuzzy:
         self._alternate: dict[int, list[str]] = {}
         for key in curated_keys:
             self._main.setdefault(len(key), []).append(key)
-        for key, hit in (world.keys.items() if world else ()):
+        for key, hit in world.keys.items() if world else ():
             codes = (hit,) if isinstance(hit, int) else hit
             pool = self._main if any(c >= 0 for c in codes) else self._alternate
             pool.setdefault(len(key), []).append(key)

@@ -254,9 +254,7 @@ def _km(a: Place | Match, b: Place | Match) -> float:
 
 
 def _spread_km(places: Sequence[Place]) -> float:
-    return max(
-        (_km(a, b) for i, a in enumerate(places) for b in places[i + 1 :]), default=0.0
-    )
+    return max((_km(a, b) for i, a in enumerate(places) for b in places[i + 1 :]), default=0.0)
 
 
 def _far_from(place: Place, places: Sequence[Place]) -> list[Place]:
