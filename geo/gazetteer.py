@@ -21,7 +21,9 @@ several answers is :mod:`geo.geocode`'s job.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import io
 import json
 import logging
@@ -328,7 +330,7 @@ def _load_world(cache_dir: Path) -> _World:
     """Load the world index from the cache, building (and caching) it when absent."""
     path = cache_dir / _cache_name()
     try:
-        with path.open("rb") as f:
+        with path.open("rb") as f, _no_gc():
             world = pickle.load(f)
         if isinstance(world, _World):
             return world
@@ -336,9 +338,22 @@ def _load_world(cache_dir: Path) -> _World:
         pass
     except Exception as e:  # a truncated or foreign file: rebuild it
         _log.debug("ignoring unreadable gazetteer cache %s: %s", path, e)
-    world = build_world()
+    with _no_gc():
+        world = build_world()
     _write_cache(path, world)
     return world
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cycle collector: unpickling 300,000 keys would trigger it for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _write_cache(path: Path, world: _World) -> None:

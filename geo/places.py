@@ -115,8 +115,8 @@ def _cannot_place(name: str, country: str | None, err: PlaceNotFoundError) -> st
 
 def _line(row: dict[str, object]) -> int | None:
     value = row.get("_line")
-    if isinstance(value, numbers.Real) and not math.isnan(float(value)):
-        return int(value)
+    if isinstance(value, numbers.Real) and not math.isnan(number := float(value)):
+        return int(number)
     return None
 
 
