@@ -163,6 +163,14 @@ def test_every_curated_row_names_its_source() -> None:
         assert p.countries and all(len(c) == 2 for c in p.countries), p.id
 
 
+def test_no_curated_spelling_names_two_far_apart_places(gaz: Gazetteer) -> None:
+    # every spelling of every curated row places that row (or one within 50 km)
+    for row in read_curated():
+        for spelling in (row.name, *row.spellings):
+            m = geocode(spelling, gazetteer=gaz)
+            assert abs(m.lat - row.lat) < 0.5 and abs(m.lon - row.lon) < 0.5, (row.id, spelling)
+
+
 def test_the_curated_gazetteer_is_package_data_not_a_working_directory_file(
     tmp_path: Path,
 ) -> None:
@@ -266,6 +274,14 @@ def test_a_near_spelling_is_suggested_never_taken(gaz: Gazetteer, typo: str, mea
     assert not isinstance(e.value, AmbiguousPlaceError)
     assert e.value.suggestions[0] == meant
     assert f"did you mean: {meant}" in format_candidates(e.value)
+
+
+def test_suggestions_stay_in_the_given_country(gaz: Gazetteer) -> None:
+    with pytest.raises(PlaceNotFoundError) as e:
+        geocode("Springfeld", country="US", gazetteer=gaz)
+    assert e.value.suggestions == ["Springfield"]
+    with pytest.raises(PlaceNotFoundError, match=r"^no place named 'Springfeld' in KP$"):
+        geocode("Springfeld", country="KP", gazetteer=gaz)
 
 
 def test_an_unknown_name_without_near_spellings(gaz: Gazetteer) -> None:
