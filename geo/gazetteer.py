@@ -368,6 +368,9 @@ def _write_cache(path: Path, world: _World) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        for stale in path.parent.glob("world-*.pickle"):  # indexes of older versions
+            if stale != path:
+                stale.unlink(missing_ok=True)
     except OSError as e:
         _log.debug("cannot cache the gazetteer in %s: %s", path.parent, e)
 
