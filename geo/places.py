@@ -1,0 +1,126 @@
+"""Turn the rows of places.csv into points, geocoding those without coordinates."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.errors import AmbiguousPlaceError, DataError, PlaceNotFoundError, Problem
+from geo.gazetteer import Gazetteer
+from geo.geocode import geocode
+
+__all__ = ["DATA_SET_SOURCE", "locate_places"]
+
+#: ``coord_source`` of a row whose coordinates were given in the data set.
+DATA_SET_SOURCE = "data set"
+
+
+def locate_places(
+    places: pd.DataFrame,
+    *,
+    file: str = "places.csv",
+    gazetteer: Gazetteer | None = None,
+) -> gpd.GeoDataFrame:
+    """Give every place a point, geocoding the rows that lack coordinates.
+
+    Parameters
+    ----------
+    places
+        The validated places frame: text columns as ``str`` (``""`` for not
+        given), ``lat``/``lon`` as float (NaN where the name is to be geocoded),
+        ``_line`` the CSV line of each row (header = 1), ``aliases`` the raw
+        ``;``-separated string.
+    file
+        File name used in error messages.
+    gazetteer
+        The gazetteer to search; default the shared one.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Every input column, ``lat``/``lon`` filled, ``coord_source`` (``"data
+        set"`` or where the geocoder found the coordinates) and Point geometry in
+        EPSG:4326.
+
+    Raises
+    ------
+    DataError
+        Listing every row that cannot be placed, each with its line and the fix.
+    """
+    out = places.copy()
+    for column in ("lat", "lon"):
+        out[column] = pd.to_numeric(out[column], errors="coerce") if column in out else math.nan
+    lats = out["lat"].tolist()
+    lons = out["lon"].tolist()
+    sources: list[str] = []
+    problems: list[Problem] = []
+    for i, row in enumerate(out.to_dict("records")):
+        line = _line(row)
+        lat, lon = lats[i], lons[i]
+        if not (math.isnan(lat) or math.isnan(lon)):
+            sources.append(DATA_SET_SOURCE)
+            continue
+        if math.isnan(lat) != math.isnan(lon):
+            column = "lat" if math.isnan(lat) else "lon"
+            message = "give both lat and lon, or neither to geocode the name"
+            problems.append(Problem(file, line, column, message))
+            sources.append("")
+            continue
+        name = _text(row.get("name"))
+        country = _text(row.get("country")) or None
+        aliases = [a.strip() for a in _text(row.get("aliases")).split(";") if a.strip()]
+        try:
+            match = geocode(name, country=country, aliases=aliases, gazetteer=gazetteer)
+        except PlaceNotFoundError as e:
+            problems.append(Problem(file, line, "name", _cannot_place(name, country, e)))
+            sources.append("")
+            continue
+        lats[i], lons[i] = match.lat, match.lon
+        sources.append(match.source)
+    if problems:
+        raise DataError(problems)
+    out["lat"] = pd.Series(lats, index=out.index, dtype="float64")
+    out["lon"] = pd.Series(lons, index=out.index, dtype="float64")
+    out["coord_source"] = pd.Series(sources, index=out.index, dtype="str")
+    geometry = gpd.points_from_xy(out["lon"], out["lat"], crs="EPSG:4326")
+    return gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
+
+
+def _cannot_place(name: str, country: str | None, err: PlaceNotFoundError) -> str:
+    """Say why a row's name cannot be placed and what to do about it."""
+    if not name.strip():
+        return "cannot place a row without a name — add a name, or lat and lon"
+    if isinstance(err, AmbiguousPlaceError):
+        shown = "; ".join(err.candidates[:3]) + ("; …" if len(err.candidates) > 3 else "")
+        fix = "add lat and lon, or an alias" if country else "add a country, or lat and lon"
+        return f"cannot place {name!r}: several places carry this name ({shown}) — {fix}"
+    if err.candidates:  # the name exists, only not in the row's country
+        shown = "; ".join(err.candidates[:3])
+        return (
+            f"cannot place {name!r}: no such place in {country}, only {shown}"
+            " — check the country, or add lat and lon"
+        )
+    where = f" in {country}" if country else ""
+    hint = ""
+    if err.suggestions:
+        hint = " (did you mean " + " or ".join(repr(s) for s in err.suggestions) + "?)"
+    return (
+        f"cannot place {name!r}: no such place{where} in the gazetteer{hint}"
+        " — add lat and lon, or an alias"
+    )
+
+
+def _line(row: dict[str, object]) -> int | None:
+    value = row.get("_line")
+    if isinstance(value, numbers.Real) and not math.isnan(number := float(value)):
+        return int(number)
+    return None
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
