@@ -46,7 +46,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        if self.column:
+            return f"{where}: {self.column}: {self.message}"
+        return f"{where}: {self.message}"
 
 
 class DataError(ShipmapError, ValueError):
