@@ -170,8 +170,9 @@ def _unwrap(points: Sequence[Point]) -> list[Point]:
     return [(float(x), float(p[1])) for x, p in zip(lons, points, strict=True)]
 
 
-def _grid_route(a: Point, b: Point, land: LandFn, bbox: tuple[float, float, float, float],
-                cell_km: float) -> list[Point] | None:
+def _grid_route(
+    a: Point, b: Point, land: LandFn, bbox: tuple[float, float, float, float], cell_km: float
+) -> list[Point] | None:
     """Route by A* over a lon/lat grid of water cells in ``bbox``; None if a, b do not connect."""
     lon0, lat0, lon1, lat1 = bbox
     lat0, lat1 = max(lat0, -85.0), min(lat1, 85.0)
@@ -272,9 +273,7 @@ def _search(a: Point, b: Point, land: LandFn, context: Sequence[Point]) -> list[
 
 def _subdivide(points: list[Point]) -> list[Point]:
     """Insert vertices along long stretches so that pulling taut can cut corners."""
-    total = sum(
-        GEOD.inv(p[0], p[1], q[0], q[1])[2] for p, q in itertools.pairwise(points)
-    ) / 1000.0
+    total = sum(GEOD.inv(p[0], p[1], q[0], q[1])[2] for p, q in itertools.pairwise(points)) / 1000.0
     step_km = min(max(total / 300.0, 2.0), 50.0)
     out = [points[0]]
     for p, q in itertools.pairwise(points):
@@ -330,10 +329,10 @@ def _repair(points: list[Point], land: LandFn) -> list[Point] | None:
             first -= 1
         while last < len(points) - 1 and vertex_land[last]:
             last += 1
-        detour = _search(points[first], points[last], land, points[first:last + 1])
+        detour = _search(points[first], points[last], land, points[first : last + 1])
         if detour is None:
             return None
-        points = points[:first] + _unwrap_from(points[first], detour) + points[last + 1:]
+        points = points[:first] + _unwrap_from(points[first], detour) + points[last + 1 :]
     return _unwrap(points)
 
 
