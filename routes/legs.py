@@ -138,7 +138,7 @@ def build_legs(
         for col, pid in missing:
             problems.append(
                 Problem(
-                    file, line_no, col, f"place {pid!r} has no coordinates; cannot draw the leg"
+                    file, line_no, col, f"unknown or unplaced place {pid!r}; cannot draw the leg"
                 )
             )
         if mode not in MODES:
