@@ -112,8 +112,6 @@ def _nearest_water(
 ) -> Point | None:
     """Return the water point nearest to ``point`` within ``reach_km``, or None."""
     lon0, lat0 = point
-    if not land(np.array([lon0]), np.array([lat0]))[0]:
-        return point
     n = math.ceil(reach_km / step_km)
     offsets = np.arange(-n, n + 1) * step_km
     ky, kx = np.meshgrid(offsets, offsets, indexing="ij")
@@ -123,10 +121,19 @@ def _nearest_water(
     kx, ky = kx.ravel()[keep][order], ky.ravel()[keep][order]
     lons = lon0 + kx / (111.32 * max(math.cos(math.radians(lat0)), 0.01))
     lats = np.clip(lat0 + ky / 111.2, -89.9, 89.9)
-    water = ~land(lons, lats)
-    if not water.any():
+    # open water: the point and its neighbours half a kilometre away, so that a
+    # port is not joined to a pocket of water cut off from the sea
+    open_water = ~land(lons, lats)
+    dlat = 0.5 / 111.2
+    dlon = dlat / max(math.cos(math.radians(lat0)), 0.01)
+    for ox, oy in ((dlon, 0.0), (-dlon, 0.0), (0.0, dlat), (0.0, -dlat)):
+        idx = np.flatnonzero(open_water)
+        if not idx.size:
+            break
+        open_water[idx] = ~land(lons[idx] + ox, np.clip(lats[idx] + oy, -89.9, 89.9))
+    if not open_water.any():
         return None
-    i = int(np.argmax(water))
+    i = int(np.argmax(open_water))
     return float(lons[i]), float(lats[i])
 
 
@@ -187,16 +194,18 @@ def _grid_route(
     water = ~land(mx.ravel(), my.ravel())
 
     def cell_of(p: Point) -> int | None:
+        # the nearest water cell that p can reach in a straight line over water
         cx = (p[0] - lon0) / dlon
         cy = (p[1] - lat0) / dlat
-        best, best_d = None, math.inf
-        for j in range(math.floor(cy) - 2, math.floor(cy) + 4):
-            for i in range(math.floor(cx) - 2, math.floor(cx) + 4):
+        found = []
+        for j in range(math.floor(cy) - 3, math.floor(cy) + 5):
+            for i in range(math.floor(cx) - 3, math.floor(cx) + 5):
                 if 0 <= i < nx and 0 <= j < ny and water[j * nx + i]:
-                    d = (i - cx) ** 2 + (j - cy) ** 2
-                    if d < best_d:
-                        best, best_d = j * nx + i, d
-        return best
+                    found.append(((i - cx) ** 2 + (j - cy) ** 2, j * nx + i))
+        for _, c in sorted(found):
+            if _clear(p, (float(glon[c % nx]), float(glat[c // nx])), land):
+                return c
+        return None
 
     start, goal = cell_of(a), cell_of(b)
     if start is None or goal is None:
@@ -248,7 +257,9 @@ def _grid_route(
     return [a, *pts[1:-1], b] if len(pts) > 2 else [a, b]
 
 
-def _search(a: Point, b: Point, land: LandFn, context: Sequence[Point]) -> list[Point] | None:
+def _search(
+    a: Point, b: Point, land: LandFn, context: Sequence[Point], *, fine: int = 0
+) -> list[Point] | None:
     """Route a→b over water by grid search, widening the window when it fails."""
     lons = [p[0] for p in context] + [a[0], b[0]]
     lats = [p[1] for p in context] + [a[1], b[1]]
@@ -263,7 +274,7 @@ def _search(a: Point, b: Point, land: LandFn, context: Sequence[Point]) -> list[
         mlon = margin_km / (111.32 * max(math.cos(math.radians(max(map(abs, lats)))), 0.05))
         bbox = (min(lons) - mlon, min(lats) - mlat, max(lons) + mlon, max(lats) + mlat)
         window_km = span_km + 2 * margin_km
-        cell_km = min(max(window_km / _GRID_CELLS, 0.35), 15.0)
+        cell_km = min(max(window_km / (_GRID_CELLS * 2**fine), 0.2), 15.0)
         path = _grid_route(a, b, land, bbox, cell_km)
         if path is not None:
             return path
@@ -321,7 +332,7 @@ def _bad_runs(points: list[Point], land: LandFn) -> list[tuple[int, int]]:
     return runs
 
 
-def _repair(points: list[Point], land: LandFn) -> list[Point] | None:
+def _repair(points: list[Point], land: LandFn, *, fine: int = 0) -> list[Point] | None:
     """Re-route every stretch of ``points`` that touches land; None if one cannot be."""
     vertex_land = land(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
     for first, last in reversed(_bad_runs(points, land)):
@@ -329,7 +340,7 @@ def _repair(points: list[Point], land: LandFn) -> list[Point] | None:
             first -= 1
         while last < len(points) - 1 and vertex_land[last]:
             last += 1
-        detour = _search(points[first], points[last], land, points[first : last + 1])
+        detour = _search(points[first], points[last], land, points[first : last + 1], fine=fine)
         if detour is None:
             return None
         points = points[:first] + _unwrap_from(points[first], detour) + points[last + 1 :]
@@ -402,11 +413,11 @@ def _route_between(a: Point, b: Point, land: LandFn) -> list[Point] | None:
 def _route_along(points: list[Point], land: LandFn) -> list[Point] | None:
     """Repair and pull taut until the line is clear of land; None if it cannot be."""
     path: list[Point] | None = points
-    for _ in range(_MAX_ROUNDS):
+    for round_no in range(_MAX_ROUNDS):
         assert path is not None
         if not _bad_runs(path, land):
             return _pull_taut(_subdivide(path), land) if len(path) > 2 else path
-        path = _repair(path, land)
+        path = _repair(path, land, fine=min(round_no, 2))
         if path is None:
             return None
         path = _pull_taut(_subdivide(path), land)
