@@ -209,7 +209,8 @@ def _decode(data: bytes, file: str, problems: _Problems) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        column = e.start - data.rfind(b"\n", 0, e.start)
+        line_start = data.rfind(b"\n", 0, e.start) + 1
+        column = len(data[line_start : e.start].decode("utf-8", errors="replace")) + 1
         problems.add(
             file,
             line,
@@ -231,7 +232,7 @@ def _read_table(root: Path, spec: _Spec, problems: _Problems, *, required: bool)
                 f"file not found in {root}: a data set needs {spec.file} "
                 f"with the columns {', '.join(spec.required)}",
             )
-        return _Table(spec.file, _empty_frame(spec), complete=False, present=False)
+        return _Table(spec.file, _empty_frame(spec), complete=not required, present=False)
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -312,6 +313,11 @@ def _read_exact(text: str, spec: _Spec, problems: _Problems) -> _Table:
         if name in columns:
             problems.add(spec.file, 1, name, "this column appears twice in the header: keep one")
             continue
+        if name.startswith("_"):
+            problems.add(
+                spec.file, 1, name, "column names starting with '_' are reserved: rename it"
+            )
+            continue
         columns[name] = values
     frame = pd.DataFrame({name: pd.Series(v, dtype="str") for name, v in columns.items()})
     frame = frame.apply(lambda s: s.str.strip()) if len(frame.columns) else frame
@@ -332,7 +338,7 @@ def _read_fast(data: bytes, spec: _Spec) -> _Table | None:
     if b'"' in header or not header.strip():
         return None
     names = [n.strip() for n in header.decode("utf-8").split(",")]
-    if "" in names or len(set(names)) != len(names):
+    if any(n == "" or n.startswith("_") for n in names) or len(set(names)) != len(names):
         return None
     end = len(data)
     while end and data[end - 1] in b"\r\n":
@@ -365,14 +371,15 @@ def _check_header(table: _Table, spec: _Spec, problems: _Problems) -> None:
     names = [n for n in frame.columns if n != _LINE]
     lower = {n.lower(): n for n in names}
     for name in names:
-        if name.startswith("_"):
-            problems.add(
-                spec.file, 1, name, "column names starting with '_' are reserved: rename it"
-            )
-        elif name not in spec.known and name.lower() in spec.known and name.lower() not in names:
+        if (
+            name not in spec.known
+            and name.lower() in spec.optional
+            and name.lower() not in names
+        ):
             problems.add(
                 spec.file, 1, name, f"write the column name in lower case: {name.lower()!r}"
             )
+            frame = frame.rename(columns={name: name.lower()})
         elif ":" in name:
             prefix, _, lang = name.partition(":")
             if prefix.lower() in spec.prefixes and not (
@@ -496,10 +503,11 @@ def _check_refs(
 ) -> None:
     """Flag ids in ``column`` (one, or a ``;`` list) that ``target`` does not hold.
 
-    Skipped when ``target`` could not be read completely, so one broken file does
-    not bury its real problems under follow-on "unknown id" lines.
+    Skipped when ``target`` could not be read completely (or is a required file
+    that is missing or has no rows), so one broken file does not bury its real
+    problems under follow-on "unknown id" lines.
     """
-    if not target.complete and target.present:
+    if not target.complete:
         return
     known = set(target.col("id"))
     values = table.col(column)
@@ -726,7 +734,7 @@ def _check_shipments(table: _Table, legs: _Table, problems: _Problems) -> None:
         )
     problems.flag(
         table,
-        low > quantity,
+        (low > quantity) & (quantity >= 0),
         "low",
         "low above quantity",
         lambda p: (
@@ -736,7 +744,7 @@ def _check_shipments(table: _Table, legs: _Table, problems: _Problems) -> None:
     )
     problems.flag(
         table,
-        high < quantity,
+        (high < quantity) & (quantity >= 0),
         "high",
         "high below quantity",
         lambda p: (
@@ -885,6 +893,7 @@ def load_dataset(root: Path) -> Dataset:
     sources = _read_table(root, _SOURCES, problems, required=False)
     if places.present and places.complete and places.frame.empty:
         problems.add("places.csv", None, None, "no places: add at least one row under the header")
+        places.complete = False
 
     _check_places(places, problems)
     _check_legs(legs, places, problems)
