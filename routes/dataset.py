@@ -17,7 +17,7 @@ import difflib
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -238,7 +238,7 @@ def _read_table(root: Path, spec: _Spec, problems: _Problems, *, required: bool)
     data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    if not data.strip():
+    if not data or data.isspace():
         problems.add(
             spec.file,
             None,
@@ -247,24 +247,30 @@ def _read_table(root: Path, spec: _Spec, problems: _Problems, *, required: bool)
             + ("and at least one row" if spec is _PLACES else "(or delete the file)"),
         )
         return _Table(spec.file, _empty_frame(spec), complete=False)
-    text = _decode(data, spec.file, problems)
-    complete = text is not None
-    table: _Table | None = None
-    if text is not None and spec is _SHIPMENTS:
-        table = _read_fast(data, spec)
+    # The fast path checks UTF-8 itself; only a file it refuses is decoded here.
+    table = _read_fast(data, spec) if spec is _SHIPMENTS else None
     if table is None:
+        text = _decode(data, spec.file, problems)
+        complete = text is not None
         if text is None:
             text = data.decode("utf-8", errors="replace")
         del data
         table = _read_exact(text, spec, problems)
-    table.complete = table.complete and complete
+        table.complete = table.complete and complete
     _check_header(table, spec, problems)
     return table
 
 
 def _read_exact(text: str, spec: _Spec, problems: _Problems) -> _Table:
-    """Parse with the csv module, keeping each record's first physical line."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    r"""Parse with the csv module, keeping each record's first physical line.
+
+    A line ends at ``\n`` (so CRLF files count like LF files, and a carriage
+    return inside a quoted cell is not a line); a file that uses bare carriage
+    returns throughout (old Mac spreadsheets) is read as if it used ``\n``.
+    """
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")
+    reader = csv.reader(_lines(text), strict=True)
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -282,11 +288,14 @@ def _read_exact(text: str, spec: _Spec, problems: _Problems) -> _Table:
             lines.append(first)
     except csv.Error as e:
         complete = False
+        reason = str(e)
+        if "new-line character" in reason:
+            reason = "a line break inside a cell"
         problems.add(
             spec.file,
             previous + 1,
             None,
-            f"cannot read this row as CSV ({e}): put text with commas, quotes or line "
+            f"cannot read this row as CSV ({reason}): put text with commas, quotes or line "
             'breaks in double quotes, and write a quote inside it as two ("")',
         )
     if header is None:
@@ -328,6 +337,19 @@ def _read_exact(text: str, spec: _Spec, problems: _Problems) -> _Table:
     return _Table(spec.file, frame, complete=complete)
 
 
+def _lines(text: str) -> Iterator[str]:
+    r"""Yield the lines of ``text``, each with its ``\n``; only ``\n`` ends a line."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            if start < len(text):
+                yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
 def _read_fast(data: bytes, spec: _Spec) -> _Table | None:
     """Read with the pyarrow engine; ``None`` when line numbers would be wrong.
 
@@ -339,7 +361,10 @@ def _read_fast(data: bytes, spec: _Spec) -> _Table | None:
     header = data[: first_break if first_break >= 0 else len(data)].rstrip(b"\r")
     if b'"' in header or not header.strip():
         return None
-    names = [n.strip() for n in header.decode("utf-8").split(",")]
+    try:
+        names = [n.strip() for n in header.decode("utf-8").split(",")]
+    except UnicodeDecodeError:
+        return None
     if any(n == "" or n.startswith("_") for n in names) or len(set(names)) != len(names):
         return None
     end = len(data)
@@ -347,16 +372,14 @@ def _read_fast(data: bytes, spec: _Spec) -> _Table | None:
         end -= 1
     physical_lines = data.count(b"\n", 0, end) + 1
     try:
-        frame = pd.read_csv(
-            io.BytesIO(data), engine="pyarrow", dtype="str", keep_default_na=False
-        )
+        frame = pd.read_csv(io.BytesIO(data), engine="pyarrow", dtype="str", keep_default_na=False)
     except (ValueError, pd.errors.ParserError):
         return None
     if physical_lines != len(frame) + 1 or len(frame.columns) != len(names):
         return None
     frame.columns = names
     for name in names:
-        frame[name] = frame[name].astype("str").str.strip()
+        frame[name] = frame[name].str.strip()
     frame[_LINE] = np.arange(2, len(frame) + 2, dtype=np.int64)
     if len(frame) and len(names):
         blank = np.ones(len(frame), dtype=bool)
@@ -373,11 +396,7 @@ def _check_header(table: _Table, spec: _Spec, problems: _Problems) -> None:
     names = [n for n in frame.columns if n != _LINE]
     lower = {n.lower(): n for n in names}
     for name in names:
-        if (
-            name not in spec.known
-            and name.lower() in spec.optional
-            and name.lower() not in names
-        ):
+        if name not in spec.known and name.lower() in spec.optional and name.lower() not in names:
             problems.add(
                 spec.file, 1, name, f"write the column name in lower case: {name.lower()!r}"
             )
@@ -407,7 +426,7 @@ def _check_header(table: _Table, spec: _Spec, problems: _Problems) -> None:
             table.missing.add(name)
     for name in spec.known:
         if name not in frame.columns:
-            frame[name] = pd.Series([""] * len(frame), index=frame.index, dtype="str")
+            frame[name] = pd.Series("", index=frame.index, dtype="str")
     table.frame = frame[[n for n in frame.columns if n != _LINE] + [_LINE]]
 
 
@@ -731,7 +750,9 @@ def _check_shipments(table: _Table, legs: _Table, problems: _Problems) -> None:
     start, start_is_month = _dates(table, "start", problems, month_end=False)
     end, _ = _dates(table, "end", problems, month_end=True)
     end_given = table.col("end") != ""
-    start_last_day = start.where(~start_is_month, start + pd.offsets.MonthEnd(0))
+    start_last_day = start
+    if start_is_month.any():
+        start_last_day = start.where(~start_is_month, start + pd.offsets.MonthEnd(0))
     end = end.where(end_given, start_last_day)
     before = end < start
     problems.flag(
