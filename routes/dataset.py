@@ -712,7 +712,7 @@ def _check_places(table: _Table, problems: _Problems) -> None:
 def _country_codes() -> frozenset[str]:
     from babel import Locale
 
-    codes = Locale("en").territories
+    codes = [str(c) for c in Locale("en").territories]
     return frozenset(
         c for c in codes if len(c) == 2 and c.isalpha() and c not in {"ZZ", "EU", "EZ", "UN", "QO"}
     )
@@ -770,13 +770,7 @@ def _check_shipments(table: _Table, legs: _Table, problems: _Problems) -> None:
     low = _numbers(table, "low", problems)
     high = _numbers(table, "high", problems)
     for column, values in (("quantity", quantity), ("low", low), ("high", high)):
-        problems.flag(
-            table,
-            values < 0,
-            column,
-            "negative",
-            lambda p, v=values, c=column: f"{c} {_fmt(v.iat[p])} is negative: it must be 0 or more",
-        )
+        problems.flag(table, values < 0, column, "negative", _negative(column, values))
     problems.flag(
         table,
         (low > quantity) & (quantity >= 0),
@@ -830,6 +824,13 @@ def _check_shipments(table: _Table, legs: _Table, problems: _Problems) -> None:
     ids = table.col("id")
     if (ids != "").any():
         _check_ids_unique(table, problems)
+
+
+def _negative(column: str, values: pd.Series) -> Callable[[int], str]:
+    def describe(pos: int) -> str:
+        return f"{column} {_fmt(values.iat[pos])} is negative: it must be 0 or more"
+
+    return describe
 
 
 def _check_ids_unique(table: _Table, problems: _Problems) -> None:
