@@ -639,3 +639,15 @@ def test_optional_files_missing_give_empty_frames(tmp_path: Path) -> None:
 def test_split_list() -> None:
     assert split_list(" Najin; Rason;;나진 ;") == ["Najin", "Rason", "나진"]
     assert split_list("") == []
+
+
+def test_a_clean_shipments_file_takes_the_fast_path() -> None:
+    """A large clean file must not fall back to the slow row-by-row parser."""
+    from routes.dataset import _SHIPMENTS, _read_fast
+
+    clean = BASE[S].encode()
+    table = _read_fast(clean, _SHIPMENTS)
+    assert table is not None and list(table.frame["_line"]) == [2, 3, 4]
+    quoted_line_break = BASE[S].replace("Angara", '"Ang\nara"').encode()
+    assert _read_fast(quoted_line_break, _SHIPMENTS) is None  # lines would shift: exact parser
+    assert _read_fast(BASE[S].replace("\n", "\n\n", 2).encode(), _SHIPMENTS) is None
