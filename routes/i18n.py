@@ -78,8 +78,18 @@ class Language:
             text = key.rsplit(".", 1)[-1].replace("_", " ")
         return text.format(**values) if values else text
 
-    def unit(self, unit: str) -> str:
-        """Return the display name of a unit (the unit itself when unknown)."""
+    def unit(self, unit: str, value: float | None = None) -> str:
+        """Return the display name of a unit (the unit itself when unknown).
+
+        With a ``value``, the CLDR plural category of the language picks a form
+        from the ``unit_<category>`` table where the strings file has one
+        (``1 shipment``, ``2 shipments``).
+        """
+        if value is not None and math.isfinite(value):
+            category = self.locale.plural_form(abs(value))
+            form = self.strings.get(f"unit_{category}", {}).get(unit)
+            if isinstance(form, str):
+                return form
         known = self.strings.get("unit", {}).get(unit) or _strings("en").get("unit", {}).get(unit)
         return str(known) if known else unit
 

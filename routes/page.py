@@ -157,7 +157,7 @@ def _panels(
             figures.append(
                 {
                     "value": lang.quantity(fig.quantity, fig.low, fig.high),
-                    "unit": lang.unit(str(fig.unit)),
+                    "unit": lang.unit(str(fig.unit), fig.quantity),
                     "period": lang.period(fig.start.date(), fig.end.date()),
                     "route": labels.get(str(fig.leg), str(fig.leg)),
                 }
@@ -210,7 +210,10 @@ def _panels(
             table.append(
                 {
                     "route": labels.get(str(fig.leg), str(fig.leg)),
-                    "figure": f"{lang.quantity(fig.quantity, fig.low, fig.high)} {lang.unit(str(fig.unit))}",
+                    "figure": (
+                        f"{lang.quantity(fig.quantity, fig.low, fig.high)} "
+                        f"{lang.unit(str(fig.unit), fig.quantity)}"
+                    ),
                     "period": lang.period(fig.start.date(), fig.end.date()),
                 }
             )

@@ -160,7 +160,8 @@ def _leg_details(shipments: pd.DataFrame) -> dict[str, dict[str, Any]]:
     if "vessel" in shipments:
         vessels = shipments.loc[shipments["vessel"] != "", ["leg", "vessel"]].drop_duplicates()
         for leg, group in vessels.groupby("leg", sort=False):
-            details.setdefault(str(leg), {})["vessels"] = list(group["vessel"])[:_POPUP_VESSELS]
+            names = [v for cell in group["vessel"] for v in split_list(cell)]
+            details.setdefault(str(leg), {})["vessels"] = list(dict.fromkeys(names))[:_POPUP_VESSELS]
     if "source" in shipments:
         used = shipments.loc[shipments["source"] != "", ["leg", "source"]].drop_duplicates()
         for leg, group in used.groupby("leg", sort=False):
@@ -192,7 +193,7 @@ def _leg_popup(
             {
                 "fig": [
                     lang.quantity(fig.quantity, fig.low, fig.high),
-                    lang.unit(str(fig.unit)),
+                    lang.unit(str(fig.unit), fig.quantity),
                     lang.period(fig.start.date(), fig.end.date()),
                     basis,
                 ]
@@ -212,8 +213,9 @@ def _leg_popup(
         items = []
         for ev in group.itertuples(index=False):
             text = f"{lang.period(ev.start.date(), ev.end.date())}: "
-            text += f"{lang.quantity(ev.quantity, ev.low, ev.high)} {lang.unit(str(ev.unit))}"
-            vessel = getattr(ev, "vessel", "")
+            figure = lang.quantity(ev.quantity, ev.low, ev.high)
+            text += f"{figure} {lang.unit(str(ev.unit), ev.quantity)}"
+            vessel = ", ".join(split_list(str(getattr(ev, "vessel", "") or "")))
             if vessel:
                 text += f" ({vessel})"
             items.append(text)
@@ -521,7 +523,7 @@ def _place_figures(
             continue
         text = (
             f"{leg_labels.get(str(fig.leg), str(fig.leg))}: "
-            f"{lang.quantity(fig.quantity, fig.low, fig.high)} {lang.unit(str(fig.unit))}"
+            f"{lang.quantity(fig.quantity, fig.low, fig.high)} {lang.unit(str(fig.unit), fig.quantity)}"
         )
         out.setdefault(place, []).append(text)
     return out

@@ -39,4 +39,13 @@ def test_every_strings_file_has_every_english_key(code):
             x for k, v in d.items() if isinstance(v, dict) for x in keys(v, prefix + k + ".")
         }
 
-    assert keys(en) - keys(other) == set()
+    plural_forms = {k for k in keys(en) if k.startswith("unit_")}  # only where a language has them
+    assert keys(en) - keys(other) - plural_forms == set()
+
+
+def test_units_take_the_plural_form_of_their_figure():
+    en = language("en")
+    assert en.unit("shipments", 1) == "shipment"
+    assert en.unit("shipments", 64) == "shipments"
+    assert en.unit("casualties", 1) == "killed or wounded"
+    assert language("fa").unit("shipments", 1) == "محموله"

@@ -106,12 +106,27 @@
     return null;
   }
 
+  /* Popups keep clear of the panels: padding is measured once the page is laid out. */
+  var panelPadding = { start: 20, end: 20 };
+
+  function popupOptions(width) {
+    var rtl = document.documentElement.dir === "rtl";
+    var left = rtl ? panelPadding.end : panelPadding.start;
+    var right = rtl ? panelPadding.start : panelPadding.end;
+    return {
+      maxWidth: width,
+      maxHeight: Math.max(180, Math.min(360, window.innerHeight - 160)),
+      autoPanPaddingTopLeft: L.point(left, 20),
+      autoPanPaddingBottomRight: L.point(right, 20)
+    };
+  }
+
   function registerLeg(feature, layer) {
     var props = feature.properties || {};
     var title = props.label || props.id;
     var tip = el("span", null, title);
     layer.bindTooltip(tip, { sticky: true });
-    layer.bindPopup(function () { return buildPopup(props.popup); }, { maxWidth: 340 });
+    layer.bindPopup(function () { return buildPopup(props.popup); }, popupOptions(340));
     var entry = { id: props.id, props: props, layer: layer, arrow: null };
     var arrow = addArrow(layer, props.color);
     if (arrow) {
@@ -125,7 +140,7 @@
   function registerPlace(feature, layer) {
     var props = feature.properties || {};
     var side = document.documentElement.dir === "rtl" ? "left" : "right";
-    layer.bindPopup(function () { return buildPopup(props.popup); }, { maxWidth: 320 });
+    layer.bindPopup(function () { return buildPopup(props.popup); }, popupOptions(320));
     var tip = el("span", null, props.label || props.name || props.id);
     var entry = { id: props.id, props: props, layer: layer, tip: tip };
     if (props.label_zoom !== null && props.label_zoom !== undefined) {
@@ -220,22 +235,25 @@
     config.digits = function (n) {
       return String(n).replace(/[0-9]/g, function (d) { return digits.charAt(Number(d)); });
     };
+    var rtl = document.documentElement.dir === "rtl";
+    var title = document.querySelector(".shipmap-title");
+    var legend = document.querySelector(".shipmap-legend");
+    if (title && window.innerWidth > 700) {
+      var t = title.getBoundingClientRect();
+      panelPadding.start = rtl ? window.innerWidth - t.left + 10 : t.right + 10;
+    }
+    if (legend && window.innerWidth > 1000) {
+      var l = legend.getBoundingClientRect();
+      panelPadding.end = rtl ? l.right + 10 : window.innerWidth - l.left + 10;
+    }
+    legs.concat(places).forEach(function (entry) {
+      var popup = entry.layer.getPopup();
+      if (popup) L.setOptions(popup, popupOptions(popup.options.maxWidth));
+    });
     if (config.bounds) {
-      var rtl = document.documentElement.dir === "rtl";
-      var padStart = 20, padEnd = 20;
-      var title = document.querySelector(".shipmap-title");
-      var legend = document.querySelector(".shipmap-legend");
-      if (title && window.innerWidth > 700) {
-        var t = title.getBoundingClientRect();
-        padStart = rtl ? window.innerWidth - t.left + 10 : t.right + 10;
-      }
-      if (legend && window.innerWidth > 1000) {
-        var l = legend.getBoundingClientRect();
-        padEnd = rtl ? l.right + 10 : window.innerWidth - l.left + 10;
-      }
       map.fitBounds(config.bounds, {
-        paddingTopLeft: [rtl ? padEnd : padStart, 20],
-        paddingBottomRight: [rtl ? padStart : padEnd, 20]
+        paddingTopLeft: [rtl ? panelPadding.end : panelPadding.start, 20],
+        paddingBottomRight: [rtl ? panelPadding.start : panelPadding.end, 20]
       });
     }
     if (window.innerWidth <= 600) {
