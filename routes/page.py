@@ -226,6 +226,7 @@ def _panels(
             "pause": lang.t("pause"),
             "show_all": lang.t("show_all"),
             "status": lang.t("routes") + ": {legs}",
+            "movements": lang.t("movements_by"),
         },
         "digits_chars": lang.digits("0123456789"),
         "bounds": bounds,

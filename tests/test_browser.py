@@ -99,6 +99,10 @@ def test_moving_the_time_control_changes_what_is_drawn(tiny_build, open_page):
     assert page.locator("#shipmap-time-value").inner_text() == "Mar 2024"
     assert opacity("sea_rajin_vostochny") > 0.5  # its event of March 2024 is reported
     assert opacity("rail_vostochny_kursk") < 0.5  # troops only from 2025
+    tip = page.evaluate(
+        "() => window.shipmap.legs.find(l => l.id === 'sea_rajin_vostochny').tip.textContent"
+    )
+    assert tip == "Rajin to Vostochny — 1 reported movements by Mar 2024"
     page.keyboard.press("End")
     assert opacity("rail_vostochny_kursk") > 0.5
 

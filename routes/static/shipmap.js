@@ -127,7 +127,7 @@
     var tip = el("span", null, title);
     layer.bindTooltip(tip, { sticky: true });
     layer.bindPopup(function () { return buildPopup(props.popup); }, popupOptions(340));
-    var entry = { id: props.id, props: props, layer: layer, arrow: null };
+    var entry = { id: props.id, props: props, layer: layer, arrow: null, tip: tip, title: title };
     var arrow = addArrow(layer, props.color);
     if (arrow) {
       entry.arrow = arrow;
@@ -178,10 +178,13 @@
           p.event_months.forEach(function (pair) { if (pair[0] <= index) count += pair[1]; });
           visible = count > 0;
           movements += count;
+          leg.tip.textContent = leg.title + " — " + config.strings.movements
+            .replace("{n}", config.digits(count)).replace("{month}", months[index].label);
         } else if (p.start_month !== null && p.start_month !== undefined) {
           visible = p.start_month <= index;
         }
       }
+      if (all || !(p.event_months && p.event_months.length)) leg.tip.textContent = leg.title;
       leg.visible = visible;
       leg.layer.setStyle({ opacity: visible ? 0.85 : 0.12 });
       if (leg.arrow) {
