@@ -43,7 +43,7 @@ def locate_places(
     geopandas.GeoDataFrame
         Every input column, ``lat``/``lon`` filled, ``coord_source`` (``"data
         set"`` or where the geocoder found the coordinates) and Point geometry in
-        EPSG:4326.
+        EPSG:4326; an empty ``country`` takes the geocoded place's country.
 
     Raises
     ------
@@ -80,6 +80,8 @@ def locate_places(
             continue
         lats[i], lons[i] = match.lat, match.lon
         sources.append(match.source)
+        if not country and match.country and "country" in out:
+            out.at[out.index[i], "country"] = match.country
     if problems:
         raise DataError(problems)
     out["lat"] = pd.Series(lats, index=out.index, dtype="float64")

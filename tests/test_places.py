@@ -105,3 +105,16 @@ def test_an_empty_frame_gives_an_empty_layer(gaz: Gazetteer) -> None:
     assert len(out) == 0
     assert out.crs == "EPSG:4326"
     assert "coord_source" in out.columns
+
+
+def test_a_geocoded_place_without_country_takes_the_country_it_was_found_in():
+    import pandas as pd
+
+    from geo.places import locate_places
+
+    frame = pd.DataFrame(
+        {"id": ["kursk"], "name": ["Kursk"], "aliases": [""], "country": [""],
+         "kind": ["front"], "lat": [float("nan")], "lon": [float("nan")], "_line": [2]}
+    )
+    placed = locate_places(frame)
+    assert placed.loc[0, "country"] == "RU"
