@@ -74,7 +74,7 @@ def _leaflet_css() -> str:
     return re.sub(r"url\(images/([a-z0-9-]+\.png)\)", inline, css)
 
 
-class PagePanels(MacroElement):  # type: ignore[misc]
+class PagePanels(MacroElement):
     """Title, key figures, legend, time control and table of a map."""
 
     _template = jinja2.Template(
@@ -97,7 +97,7 @@ class PagePanels(MacroElement):  # type: ignore[misc]
         top: float,
         months: pd.DatetimeIndex,
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "PagePanels"
         self.lang = lang
         self.panels_html = _panels(
@@ -278,6 +278,7 @@ def map_html(m: folium.Map, *, lang: Language, title: str) -> str:
     same bytes.
     """
     figure = m.get_root()
+    assert isinstance(figure, Figure)
     figure.header.add_child(
         Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
         name="viewport",

@@ -353,7 +353,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
     # Legs: one GeoJSON layer per mode.
     empty = headlines.iloc[0:0]
     for mode in [md for md in MODE_COLORS if md in set(legs["mode"])]:
-        features = []
+        features: list[dict[str, Any]] = []
         for leg in legs[legs["mode"] == mode].sort_values("id").to_dict("records"):
             leg_id = str(leg["id"])
             label = str(leg["_label"])
@@ -380,7 +380,11 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
                         "label": label,
                         "mode": mode,
                         "color": MODE_COLORS[mode],
-                        "weight": round(width_scale(value, top), 2) if has_value else _NO_FIGURE_WIDTH,
+                        "weight": (
+                            round(width_scale(float(value), top), 2)
+                            if has_value and value is not None
+                            else _NO_FIGURE_WIDTH
+                        ),
                         "popup": _leg_popup(
                             leg,
                             figures=figs,
@@ -394,7 +398,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
                     },
                 }
             )
-        weights = {f["id"]: f["properties"]["weight"] for f in features}
+        weights = {str(f["id"]): f["properties"]["weight"] for f in features}
         dash = MODE_DASH[mode]
         folium.GeoJson(
             {"type": "FeatureCollection", "features": features},
@@ -461,7 +465,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
                 },
             }
         )
-    styles = {f["id"]: (f["properties"]["fill"], f["properties"]["radius"]) for f in features}
+    styles = {str(f["id"]): (f["properties"]["fill"], f["properties"]["radius"]) for f in features}
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name=language_.t("places"),
