@@ -50,9 +50,11 @@ _GRID_CELLS = 160
 #: Finest grid cell, in km (the mask's cells are about 0.46 km by 0.35 km at 40°).
 _MIN_CELL_KM = 0.2
 #: Most cells in one search grid.
-_MAX_GRID_CELLS = 1_500_000
+_MAX_GRID_CELLS = 600_000
 #: Spacing of the exact geodesic points between which line checks interpolate, in km.
 _KNOT_KM = 10.0
+#: Spacing of the first, coarse land checks along a line when a clearance is kept, in km.
+_COARSE_KM = 0.7
 _MAX_ROUNDS = 6
 
 Point = tuple[float, float]
@@ -101,10 +103,16 @@ class _Water:
         self._relaxed = np.unique(np.concatenate(keys))
 
     def land(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        """Return True for the points a ship may not be at."""
+        return self._verdict(lons, lats)[0]
+
+    def _verdict(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (blocked, near land) for each point; "near" ignores every exemption."""
         lons = np.asarray(lons, dtype=float).ravel()
         lats = np.asarray(lats, dtype=float).ravel()
         if self.clearance_km > 0:
-            land = self.mask.is_near_land(lons, lats, clearance_km=self.clearance_km)
+            near = self.mask.is_near_land(lons, lats, clearance_km=self.clearance_km)
+            land = near.copy()
             idx = np.flatnonzero(land)
             if idx.size:
                 soft = idx[~self.mask.is_land(lons[idx], lats[idx])]
@@ -112,6 +120,7 @@ class _Water:
                     land[soft[self._exempt(lons[soft], lats[soft])]] = False
         else:
             land = self.mask.is_land(lons, lats)
+            near = land.copy()
         for lon0, lat0 in self.loose:
             idx = np.flatnonzero(land)
             if not idx.size:
@@ -119,7 +128,29 @@ class _Water:
             idx = idx[_approx_km(lons[idx], lats[idx], lon0, lat0) < _LOOSE_RADIUS_KM]
             if idx.size:
                 land[idx] = self.mask.is_land_either(lons[idx], lats[idx])
-        return land
+        return land, near
+
+    def clear_many(self, starts: Sequence[Point], ends: Sequence[Point]) -> np.ndarray:
+        """Return, for each geodesic start→end, True if it stays on water.
+
+        With a clearance, lines are first sampled every :data:`_COARSE_KM`: land
+        swollen by the clearance is wider than that, so a line that crosses land
+        has a sample near it. Only lines with a sample near land that was let off
+        (near a port, in a relaxed strait) are sampled again finely.
+        """
+        if not len(starts):
+            return np.zeros(0, dtype=bool)
+        a, b = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
+        if self.clearance_km <= 2.0 * _COARSE_KM:
+            return _clear_fine(a, b, self.land)
+        lons, lats, seg = _sample_segments(a, b, _COARSE_KM)
+        blocked, near = self._verdict(lons, lats)
+        bad = np.bincount(seg[blocked], minlength=len(a)) > 0
+        unsure = ~bad & (np.bincount(seg[near & ~blocked], minlength=len(a)) > 0)
+        if unsure.any():
+            idx = np.flatnonzero(unsure)
+            bad[idx] = ~_clear_fine(a[idx], b[idx], self.land)
+        return np.asarray(~bad)
 
     def _exempt(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
         """Return True for the points no clearance is asked of (near a port, relaxed)."""
@@ -129,7 +160,9 @@ class _Water:
         if self._relaxed.size:
             ix = np.floor(wrap_lons(lons) * _RELAX_PER_DEG).astype(np.int64)
             iy = np.floor(lats * _RELAX_PER_DEG).astype(np.int64)
-            free |= np.isin(_relax_key(ix, iy), self._relaxed)
+            keys = _relax_key(ix, iy)
+            pos = np.minimum(np.searchsorted(self._relaxed, keys), self._relaxed.size - 1)
+            free |= self._relaxed[pos] == keys
         return free
 
 
@@ -198,9 +231,17 @@ def _sample_segments(
     k_first = np.cumsum(n_knots) - n_knots
     k_pos = np.arange(len(k_seg)) - k_first[k_seg]
     k_t = k_pos / np.maximum(n_knots[k_seg] - 1, 1)
-    k_lon, k_lat, _ = GEOD.fwd(starts[k_seg, 0], starts[k_seg, 1], az[k_seg], dist_m[k_seg] * k_t)
-    k_lon = np.asarray(k_lon, dtype=float)
-    k_lat = np.asarray(k_lat, dtype=float)
+    last = np.repeat(n_knots - 1, n_knots)
+    k_lon = np.where(k_pos == last, ends[k_seg, 0], starts[k_seg, 0])
+    k_lat = np.where(k_pos == last, ends[k_seg, 1], starts[k_seg, 1])
+    inner = np.flatnonzero((k_pos > 0) & (k_pos < last))
+    if inner.size:
+        s_inner = k_seg[inner]
+        lon, lat, _ = GEOD.fwd(
+            starts[s_inner, 0], starts[s_inner, 1], az[s_inner], dist_m[s_inner] * k_t[inner]
+        )
+        k_lon[inner] = lon
+        k_lat[inner] = lat
     k_lon = starts[k_seg, 0] + (k_lon - starts[k_seg, 0] + 180.0) % 360.0 - 180.0
     # samples between the knots
     seg = np.repeat(np.arange(len(starts)), n_samples)
@@ -216,18 +257,21 @@ def _sample_segments(
     return lons, lats, seg
 
 
-def _clear_many(starts: Sequence[Point], ends: Sequence[Point], land: LandFn) -> np.ndarray:
-    """Return, for each geodesic start→end, True if it stays on water."""
-    if not len(starts):
-        return np.zeros(0, dtype=bool)
-    lons, lats, seg = _sample_segments(np.asarray(starts), np.asarray(ends))
+def _clear_fine(starts: np.ndarray, ends: np.ndarray, land: LandFn) -> np.ndarray:
+    """Return, for each geodesic start→end, True if no sample every 300 m is on land."""
+    lons, lats, seg = _sample_segments(starts, ends)
     hit = land(lons, lats)
     return ~np.asarray(np.bincount(seg[hit], minlength=len(starts)) > 0)
 
 
-def _clear(a: Point, b: Point, land: LandFn) -> bool:
+def _clear_many(starts: Sequence[Point], ends: Sequence[Point], water: _Water) -> np.ndarray:
+    """Return, for each geodesic start→end, True if it stays on water."""
+    return water.clear_many(starts, ends)
+
+
+def _clear(a: Point, b: Point, water: _Water) -> bool:
     """Return True if the geodesic a→b stays on water."""
-    return bool(_clear_many([a], [b], land)[0])
+    return bool(water.clear_many([a], [b])[0])
 
 
 def _network_route(a: Point, b: Point) -> list[Point]:
@@ -252,7 +296,7 @@ def _unwrap(points: Sequence[Point]) -> list[Point]:
 
 
 def _grid_route(
-    a: Point, b: Point, land: LandFn, bbox: tuple[float, float, float, float], cell_km: float
+    a: Point, b: Point, water: _Water, bbox: tuple[float, float, float, float], cell_km: float
 ) -> list[Point] | None:
     """Route over a lon/lat grid of water cells in ``bbox``; None if a, b do not connect.
 
@@ -275,8 +319,8 @@ def _grid_route(
     glon = lon0 + np.arange(nx) * dlon
     glat = lat0 + np.arange(ny) * dlat
     mx, my = np.meshgrid(glon, glat)
-    water = ~land(mx.ravel(), my.ravel()).reshape(ny, nx)
-    labels, _ = ndimage.label(water)
+    wet = ~water.land(mx.ravel(), my.ravel()).reshape(ny, nx)
+    labels, _ = ndimage.label(wet)
 
     def candidates(p: Point) -> list[int]:
         # water cells near p that p reaches in a straight line over water, nearest first
@@ -287,12 +331,12 @@ def _grid_route(
         jj, ii = jj.ravel(), ii.ravel()
         inside = (ii >= 0) & (ii < nx) & (jj >= 0) & (jj < ny)
         jj, ii = jj[inside], ii[inside]
-        wet = water[jj, ii]
-        jj, ii = jj[wet], ii[wet]
+        keep = wet[jj, ii]
+        jj, ii = jj[keep], ii[keep]
         order = np.argsort((ii - cx) ** 2 + (jj - cy) ** 2, kind="stable")
         jj, ii = jj[order], ii[order]
         targets = [(float(glon[i]), float(glat[j])) for i, j in zip(ii, jj, strict=True)]
-        ok = _clear_many([p] * len(targets), targets, land)
+        ok = _clear_many([p] * len(targets), targets, water)
         return [int(j * nx + i) for i, j, k in zip(ii, jj, ok, strict=True) if k]
 
     flat_labels = labels.ravel()
@@ -376,15 +420,21 @@ def _search(
         area_cells *= max(math.cos(math.radians(max(map(abs, lats)))), 0.05)
         coarse = min(max(window_km / (_GRID_CELLS * 2**fine), _MIN_CELL_KM), 15.0)
         for test in tests:
+            # finer grids open channels a coarse one closes; the clearance closes
+            # them whatever the grid, so only the bare coastline is refined
             cell_km = coarse
             while True:
-                path = _grid_route(a, b, test.land, bbox, cell_km)
+                path = _grid_route(a, b, test, bbox, cell_km)
                 if path is not None:
                     if test is not water:
                         _relax_along(path, water)
                     return path
                 finer = max(cell_km / 2.0, _MIN_CELL_KM)
-                if finer >= cell_km or area_cells / finer**2 > _MAX_GRID_CELLS:
+                if (
+                    test.clearance_km > 0
+                    or finer >= cell_km
+                    or area_cells / finer**2 > _MAX_GRID_CELLS
+                ):
                     break
                 cell_km = finer
         margin_km *= 2.0
@@ -412,7 +462,7 @@ def _subdivide(points: list[Point]) -> list[Point]:
     return _unwrap(list(zip(lons[keep].tolist(), lats[keep].tolist(), strict=True)))
 
 
-def _pull_taut(points: list[Point], land: LandFn) -> list[Point]:
+def _pull_taut(points: list[Point], water: _Water) -> list[Point]:
     """Join each point to the furthest one ahead it can see across water.
 
     Gallops ahead (1, 2, 4, ... points and the last one, all checked at once),
@@ -423,16 +473,16 @@ def _pull_taut(points: list[Point], land: LandFn) -> list[Point]:
     i, n = 0, len(points)
     while i < n - 1:
         ahead = [j for j in (i + 2**k for k in range(n.bit_length())) if j < n - 1] + [n - 1]
-        ok = _clear_many([points[i]] * len(ahead), [points[j] for j in ahead], land)
+        ok = _clear_many([points[i]] * len(ahead), [points[j] for j in ahead], water)
         if ok[-1]:
             out.append(points[-1])
             break
         bad = int(np.argmin(ok))
         lo, hi = (ahead[bad - 1] if bad else i + 1), ahead[bad]
         while hi - lo > 1:
-            cand = np.unique(np.linspace(lo, hi, min(hi - lo + 1, 10)).round().astype(int))
+            cand = np.unique(np.linspace(lo, hi, min(hi - lo + 1, 26)).round().astype(int))
             cand = cand[1:-1].tolist()
-            seen = _clear_many([points[i]] * len(cand), [points[j] for j in cand], land)
+            seen = _clear_many([points[i]] * len(cand), [points[j] for j in cand], water)
             if seen.any():
                 k = int(np.flatnonzero(seen)[-1])
                 lo, hi = cand[k], (cand[k + 1] if k + 1 < len(cand) else hi)
@@ -443,9 +493,9 @@ def _pull_taut(points: list[Point], land: LandFn) -> list[Point]:
     return out
 
 
-def _bad_runs(points: list[Point], land: LandFn) -> list[tuple[int, int]]:
+def _bad_runs(points: list[Point], water: _Water) -> list[tuple[int, int]]:
     """Return (first, last) vertex indices of each run of stretches that touch land."""
-    ok = _clear_many(points[:-1], points[1:], land)
+    ok = _clear_many(points[:-1], points[1:], water)
     runs: list[tuple[int, int]] = []
     for k in np.flatnonzero(~ok).tolist():
         if runs and runs[-1][1] == k:
@@ -459,7 +509,7 @@ def _repair(points: list[Point], water: _Water, *, fine: int = 0) -> list[Point]
     """Re-route every stretch of ``points`` that touches land; None if one cannot be."""
     land = water.land
     vertex_land = land(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
-    for first, last in reversed(_bad_runs(points, land)):
+    for first, last in reversed(_bad_runs(points, water)):
         while first > 0 and vertex_land[first]:
             first -= 1
         while last < len(points) - 1 and vertex_land[last]:
@@ -523,7 +573,7 @@ def sea_route(start: tuple[float, float], end: tuple[float, float]) -> LineStrin
 
 def _route_between(a: Point, b: Point, water: _Water) -> list[Point] | None:
     """Route between two water points: the network's route repaired, else a grid search."""
-    if GEOD.inv(a[0], a[1], b[0], b[1])[2] < 1.0 or _clear(a, b, water.land):
+    if GEOD.inv(a[0], a[1], b[0], b[1])[2] < 1.0 or _clear(a, b, water):
         return [a, b]
     network = _unwrap(_network_route(a, b))
     if len(network) >= 2:
@@ -536,14 +586,14 @@ def _route_between(a: Point, b: Point, water: _Water) -> list[Point] | None:
 
 def _route_along(points: list[Point], water: _Water) -> list[Point] | None:
     """Repair and pull taut until the line is clear of land; None if it cannot be."""
-    land = water.land
-    path: list[Point] | None = points
+    path = points
+    pulled = False
     for round_no in range(_MAX_ROUNDS):
-        assert path is not None
-        if not _bad_runs(path, land):
-            return _pull_taut(_subdivide(path), land) if len(path) > 2 else path
-        path = _repair(path, water, fine=min(round_no, 2))
-        if path is None:
+        if not _bad_runs(path, water):
+            return path if pulled or len(path) <= 2 else _pull_taut(_subdivide(path), water)
+        repaired = _repair(path, water, fine=min(round_no, 2))
+        if repaired is None:
             return None
-        path = _pull_taut(_subdivide(path), land)
-    return path if path is not None and not _bad_runs(path, land) else None
+        path = _pull_taut(_subdivide(repaired), water)
+        pulled = True
+    return path if not _bad_runs(path, water) else None
