@@ -67,12 +67,17 @@ class _Tiles:
             slot = self._slot[tx, ty]
         return self._stack[slot, py - ty * _TILE_PX, px - tx * _TILE_PX]
 
-    def _add(self, tx: int, ty: int) -> None:
+    def offer(self, tx: int, ty: int, tile: np.ndarray) -> None:
+        """Keep ``tile`` as tile (tx, ty) unless that one is built already."""
+        if self._slot[tx, ty] < 0:
+            self._add(tx, ty, tile)
+
+    def _add(self, tx: int, ty: int, tile: np.ndarray | None = None) -> None:
         if self._count == len(self._stack):
             grown = np.zeros((2 * len(self._stack), _TILE_PX, _TILE_PX), dtype=bool)
             grown[: self._count] = self._stack[: self._count]
             self._stack = grown
-        self._stack[self._count] = self._build(tx, ty)
+        self._stack[self._count] = self._build(tx, ty) if tile is None else tile
         self._slot[tx, ty] = self._count
         self._count += 1
 
@@ -125,6 +130,8 @@ class LandMask:
         rows = np.clip(np.arange(ty * _TILE_PX - pad_y, (ty + 1) * _TILE_PX + pad_y), 0, _ROWS - 1)
         gx, gy = np.meshgrid(cols, rows)
         land = self._query(gx.ravel(), gy.ravel()).reshape(gx.shape)
+        if clearance_km > 0:
+            self._raw.offer(tx, ty, land[pad_y : pad_y + _TILE_PX, pad_x : pad_x + _TILE_PX])
         if clearance_km > 0 and land.any():
             from scipy import ndimage
 

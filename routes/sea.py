@@ -379,9 +379,17 @@ def _grid_route(
     join((slice(None, -1), slice(None, -1)), (slice(1, None), slice(1, None)), ne, diag_cost)
     join((slice(None, -1), slice(1, None)), (slice(1, None), slice(None, -1)), ne, diag_cost)
     r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(costs)
-    graph = coo_matrix((w, (r, c)), shape=(ny * nx, ny * nx)).tocsr()
-    dist, pred = dijkstra(graph, directed=False, indices=start, return_predecessors=True)
-    if not np.isfinite(dist[goal]):
+    graph = coo_matrix(
+        (np.concatenate([w, w]), (np.concatenate([r, c]), np.concatenate([c, r]))),
+        shape=(ny * nx, ny * nx),
+    ).tocsr()
+    # explore no further than a generous multiple of the straight distance first
+    straight_km = float(GEOD.inv(a[0], a[1], b[0], b[1])[2]) / 1000.0
+    for limit in (3.0 * straight_km + 20.0 * cell_km, np.inf):
+        dist, pred = dijkstra(graph, indices=start, return_predecessors=True, limit=limit)
+        if np.isfinite(dist[goal]):
+            break
+    else:
         return None
     cells = [goal]
     while cells[-1] != start:
