@@ -39,8 +39,10 @@ PORT_REACH_KM = 5.0
 _FAR_REACH_KM = 25.0
 #: Around such a port, water on either coastline counts as water.
 _LOOSE_RADIUS_KM = 40.0
-#: Spacing of the land checks along a line, in km (the mask has ~460 m cells).
-_SAMPLE_KM = 0.3
+#: Spacing of the finest land checks along a line, in km (the mask has ~460 m cells).
+_SAMPLE_KM = 0.06
+#: Without a clearance, how far from land a sample counts as near it, in km.
+_PROBE_KM = 1.0
 #: Away from the ports, how far a line keeps off the primary coastline, in km.
 _CLEARANCE_KM = 1.5
 #: Within this distance of a port, no clearance is asked for.
@@ -106,12 +108,19 @@ class _Water:
         """Return True for the points a ship may not be at."""
         return self._verdict(lons, lats)[0]
 
-    def _verdict(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return (blocked, near land) for each point; "near" ignores every exemption."""
+    def _verdict(
+        self, lons: np.ndarray, lats: np.ndarray, probe_km: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (blocked, near land) for each point.
+
+        "Near land" means primary-mask land within the clearance (or within
+        ``probe_km`` when no clearance is kept), whatever the exemptions.
+        """
         lons = np.asarray(lons, dtype=float).ravel()
         lats = np.asarray(lats, dtype=float).ravel()
+        reach = self.clearance_km if self.clearance_km > 0 else probe_km
+        near = self.mask.is_near_land(lons, lats, clearance_km=reach)
         if self.clearance_km > 0:
-            near = self.mask.is_near_land(lons, lats, clearance_km=self.clearance_km)
             land = near.copy()
             idx = np.flatnonzero(land)
             if idx.size:
@@ -119,8 +128,10 @@ class _Water:
                 if soft.size:
                     land[soft[self._exempt(lons[soft], lats[soft])]] = False
         else:
-            land = self.mask.is_land(lons, lats)
-            near = land.copy()
+            land = near.copy()
+            idx = np.flatnonzero(near)
+            if idx.size:
+                land[idx] = self.mask.is_land(lons[idx], lats[idx])
         for lon0, lat0 in self.loose:
             idx = np.flatnonzero(land)
             if not idx.size:
@@ -133,23 +144,29 @@ class _Water:
     def clear_many(self, starts: Sequence[Point], ends: Sequence[Point]) -> np.ndarray:
         """Return, for each geodesic start→end, True if it stays on water.
 
-        With a clearance, lines are first sampled every :data:`_COARSE_KM`: land
-        swollen by the clearance is wider than that, so a line that crosses land
-        has a sample near it. Only lines with a sample near land that was let off
-        (near a port, in a relaxed strait) are sampled again finely.
+        Lines are sampled every :data:`_COARSE_KM`; land swollen by the clearance
+        (or by :data:`_PROBE_KM`) is wider than that, so a line that crosses land
+        has a sample near it. Only the stretches around samples near land that
+        were not found blocked (near a port, in a relaxed strait, by a narrow
+        channel) are sampled again, every :data:`_SAMPLE_KM`.
         """
         if not len(starts):
             return np.zeros(0, dtype=bool)
         a, b = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
-        if self.clearance_km <= 2.0 * _COARSE_KM:
-            return _clear_fine(a, b, self.land)
         lons, lats, seg = _sample_segments(a, b, _COARSE_KM)
-        blocked, near = self._verdict(lons, lats)
+        blocked, near = self._verdict(lons, lats, _PROBE_KM)
         bad = np.bincount(seg[blocked], minlength=len(a)) > 0
-        unsure = ~bad & (np.bincount(seg[near & ~blocked], minlength=len(a)) > 0)
-        if unsure.any():
-            idx = np.flatnonzero(unsure)
-            bad[idx] = ~_clear_fine(a[idx], b[idx], self.land)
+        unsure = np.flatnonzero(near & ~blocked & ~bad[seg])
+        if unsure.size:
+            k = np.unique(np.concatenate([unsure - 1, unsure]))
+            k = k[(k >= 0) & (k + 1 < len(seg))]
+            k = k[seg[k] == seg[k + 1]]
+            m = math.ceil(_COARSE_KM / _SAMPLE_KM)
+            f = np.arange(1, m) / m
+            fine_lons = (lons[k, None] * (1.0 - f) + lons[k + 1, None] * f).ravel()
+            fine_lats = (lats[k, None] * (1.0 - f) + lats[k + 1, None] * f).ravel()
+            fine_seg = np.repeat(seg[k], m - 1)
+            bad |= np.bincount(fine_seg[self.land(fine_lons, fine_lats)], minlength=len(a)) > 0
         return np.asarray(~bad)
 
     def _exempt(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
@@ -255,13 +272,6 @@ def _sample_segments(
     lons = k_lon[lo] * (1.0 - f) + k_lon[hi] * f
     lats = k_lat[lo] * (1.0 - f) + k_lat[hi] * f
     return lons, lats, seg
-
-
-def _clear_fine(starts: np.ndarray, ends: np.ndarray, land: LandFn) -> np.ndarray:
-    """Return, for each geodesic start→end, True if no sample every 300 m is on land."""
-    lons, lats, seg = _sample_segments(starts, ends)
-    hit = land(lons, lats)
-    return ~np.asarray(np.bincount(seg[hit], minlength=len(starts)) > 0)
 
 
 def _clear_many(starts: Sequence[Point], ends: Sequence[Point], water: _Water) -> np.ndarray:
@@ -580,14 +590,17 @@ def sea_route(start: tuple[float, float], end: tuple[float, float]) -> LineStrin
 
 
 def _route_between(a: Point, b: Point, water: _Water) -> list[Point] | None:
-    """Route between two water points: the network's route repaired, else a grid search."""
+    """Route between two water points: the network's route repaired, else a grid search.
+
+    The grid search over the whole leg is only for legs the network has no route for.
+    """
     if GEOD.inv(a[0], a[1], b[0], b[1])[2] < 1.0 or _clear(a, b, water):
         return [a, b]
     network = _unwrap(_network_route(a, b))
     if len(network) >= 2:
-        path = _route_along(network, water)
-        if path is not None:
-            return path
+        # the network knows the way: if its route cannot be repaired with this
+        # water, a search over the whole leg would not do better, only slower
+        return _route_along(network, water)
     direct = _search(a, _unwrap_from(a, [b])[0], water, [a])
     return _route_along(direct, water) if direct is not None else None
 
