@@ -36,8 +36,8 @@ def wrap_lons(lons: npt.ArrayLike) -> np.ndarray:
 
 #: Pixels per degree of the land masks (15″); pixel ``i`` is centred on ``i / 240``°.
 _PX_PER_DEG = 240
-#: Pixels along a side of one cached tile (one degree).
-_TILE_PX = 240
+#: Pixels along a side of one cached tile (half a degree).
+_TILE_PX = 120
 _COLS = 360 * _PX_PER_DEG
 _ROWS = 180 * _PX_PER_DEG
 
@@ -101,7 +101,7 @@ class LandMask:
     """Point-in-land tests against raster land masks (lon, lat in degrees).
 
     Longitudes may be unwrapped (beyond ±180°); they are wrapped before lookup.
-    The primary mask is copied, one-degree tile by tile as routes reach them, into
+    The primary mask is copied, tile by tile as routes reach them, into
     numpy rasters, as are its dilations by a clearance: testing a point is then an
     array lookup, which lets the router check lines and grids of millions of
     points in a blink.
