@@ -192,10 +192,20 @@ def _parser() -> argparse.ArgumentParser:
         description="Read and validate a data set, place, route and render it, and write "
         "one map per language, index.html and the GeoJSON into OUTPUT.",
     )
-    p.add_argument("dataset", nargs="?", default="data", metavar="DATASET",
-                   help="data set folder (default: ./data)")
-    p.add_argument("-o", "--output", default="output", metavar="OUTPUT",
-                   help="output folder (default: ./output)")
+    p.add_argument(
+        "dataset",
+        nargs="?",
+        default="data",
+        metavar="DATASET",
+        help="data set folder (default: ./data)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        default="output",
+        metavar="OUTPUT",
+        help="output folder (default: ./output)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_cmd_build)
 
@@ -205,8 +215,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Check a data set against the data contract, geocode its places "
         "without coordinates, and report every problem; writes nothing.",
     )
-    p.add_argument("dataset", nargs="?", default="data", metavar="DATASET",
-                   help="data set folder (default: ./data)")
+    p.add_argument(
+        "dataset",
+        nargs="?",
+        default="data",
+        metavar="DATASET",
+        help="data set folder (default: ./data)",
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser(
@@ -217,8 +232,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("name", metavar="NAME", help="place name, in any script")
     p.add_argument("--country", metavar="CC", help="limit to an ISO 3166-1 alpha-2 country code")
-    p.add_argument("--json", action="store_true",
-                   help='print {"name", "lat", "lon", "country", "source"} as JSON')
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"name", "lat", "lon", "country", "source"} as JSON',
+    )
     p.set_defaults(func=_cmd_geocode)
 
     p = sub.add_parser(

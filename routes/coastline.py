@@ -17,6 +17,8 @@ routing (never at import):
 from __future__ import annotations
 
 import functools
+import math
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -32,22 +34,130 @@ def wrap_lons(lons: npt.ArrayLike) -> np.ndarray:
     return np.asarray((arr + 180.0) % 360.0 - 180.0)
 
 
+#: Pixels per degree of the land masks (15″); pixel ``i`` is centred on ``i / 240``°.
+_PX_PER_DEG = 240
+#: Pixels along a side of one cached tile (half a degree).
+_TILE_PX = 120
+_COLS = 360 * _PX_PER_DEG
+_ROWS = 180 * _PX_PER_DEG
+
+
+class _Tiles:
+    """Raster tiles of one boolean layer, built on first use and kept for the process.
+
+    Lookups are one fancy index into a stack of tiles, so that testing a million
+    points costs milliseconds; a tile is built (by ``build(tx, ty)``) the first
+    time a point falls in it.
+    """
+
+    def __init__(self, build: Callable[[int, int], np.ndarray]) -> None:
+        self._build = build
+        self._slot = np.full((_COLS // _TILE_PX, _ROWS // _TILE_PX), -1, dtype=np.int32)
+        self._stack = np.zeros((8, _TILE_PX, _TILE_PX), dtype=bool)
+        self._count = 0
+
+    def lookup(self, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+        tx, ty = px // _TILE_PX, py // _TILE_PX
+        slot = self._slot[tx, ty]
+        missing = np.flatnonzero(slot < 0)
+        if missing.size:
+            keys = np.unique(tx[missing] * (_ROWS // _TILE_PX) + ty[missing])
+            for key in keys.tolist():
+                self._add(*divmod(key, _ROWS // _TILE_PX))
+            slot = self._slot[tx, ty]
+        return self._stack[slot, py - ty * _TILE_PX, px - tx * _TILE_PX]
+
+    def offer(self, tx: int, ty: int, tile: np.ndarray) -> None:
+        """Keep ``tile`` as tile (tx, ty) unless that one is built already."""
+        if self._slot[tx, ty] < 0:
+            self._add(tx, ty, tile)
+
+    def _add(self, tx: int, ty: int, tile: np.ndarray | None = None) -> None:
+        if self._count == len(self._stack):
+            grown = np.zeros((2 * len(self._stack), _TILE_PX, _TILE_PX), dtype=bool)
+            grown[: self._count] = self._stack[: self._count]
+            self._stack = grown
+        self._stack[self._count] = self._build(tx, ty) if tile is None else tile
+        self._slot[tx, ty] = self._count
+        self._count += 1
+
+
+def _pixels(lons: npt.ArrayLike, lats: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (column, row) of the mask pixel holding each point."""
+    x = np.asarray(lons, dtype=np.float64).ravel()
+    y = np.asarray(lats, dtype=np.float64).ravel()
+    px = np.floor(x * _PX_PER_DEG + 0.5).astype(np.int64) % _COLS
+    py = np.clip(np.floor(y * _PX_PER_DEG + 0.5).astype(np.int64) + _ROWS // 2, 0, _ROWS - 1)
+    return px, py
+
+
+def _pixel_centres(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lons = wrap_lons(px / _PX_PER_DEG)
+    lats = np.clip((py - _ROWS // 2) / _PX_PER_DEG, -90.0, 90.0)
+    return np.ascontiguousarray(lons), np.ascontiguousarray(lats, dtype=np.float64)
+
+
 class LandMask:
     """Point-in-land tests against raster land masks (lon, lat in degrees).
 
     Longitudes may be unwrapped (beyond ±180°); they are wrapped before lookup.
+    The primary mask is copied, tile by tile as routes reach them, into
+    numpy rasters, as are its dilations by a clearance: testing a point is then an
+    array lookup, which lets the router check lines and grids of millions of
+    points in a blink.
     """
 
     def __init__(self, primary: Any, loader_secondary: Any) -> None:
         self._primary = primary
         self._loader_secondary = loader_secondary
         self._secondary: Any = None
+        self._raw = _Tiles(self._build_raw)
+        self._near: dict[float, _Tiles] = {}
+
+    def _query(self, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+        x, y = _pixel_centres(px, py)
+        return np.asarray(self._primary.contains_many(x, y), dtype=bool)
+
+    def _build_raw(self, tx: int, ty: int) -> np.ndarray:
+        return self._build_near(tx, ty, 0.0)
+
+    def _build_near(self, tx: int, ty: int, clearance_km: float) -> np.ndarray:
+        lat = ((ty + 0.5) * _TILE_PX - _ROWS // 2) / _PX_PER_DEG
+        ry = clearance_km / 111.2 * _PX_PER_DEG
+        rx = clearance_km / (111.32 * max(math.cos(math.radians(lat)), 0.05)) * _PX_PER_DEG
+        pad_y, pad_x = math.ceil(ry), min(math.ceil(rx), _TILE_PX)
+        cols = np.arange(tx * _TILE_PX - pad_x, (tx + 1) * _TILE_PX + pad_x) % _COLS
+        rows = np.clip(np.arange(ty * _TILE_PX - pad_y, (ty + 1) * _TILE_PX + pad_y), 0, _ROWS - 1)
+        gx, gy = np.meshgrid(cols, rows)
+        land = self._query(gx.ravel(), gy.ravel()).reshape(gx.shape)
+        if clearance_km > 0:
+            self._raw.offer(tx, ty, land[pad_y : pad_y + _TILE_PX, pad_x : pad_x + _TILE_PX])
+        if clearance_km > 0 and land.any():
+            from scipy import ndimage
+
+            oy, ox = np.mgrid[-pad_y : pad_y + 1, -pad_x : pad_x + 1]
+            disk = (ox / max(rx, 1e-9)) ** 2 + (oy / max(ry, 1e-9)) ** 2 <= 1.0
+            land = ndimage.binary_dilation(land, structure=disk)
+        return np.asarray(land[pad_y : pad_y + _TILE_PX, pad_x : pad_x + _TILE_PX])
 
     def is_land(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> np.ndarray:
         """Return a boolean array: True where the primary (OSM) mask has land."""
-        x = np.ascontiguousarray(wrap_lons(lons), dtype=np.float64).ravel()
-        y = np.ascontiguousarray(np.asarray(lats, dtype=np.float64)).ravel()
-        return np.asarray(self._primary.contains_many(x, y), dtype=bool)
+        px, py = _pixels(lons, lats)
+        return np.asarray(self._raw.lookup(px, py))
+
+    def is_near_land(
+        self, lons: npt.ArrayLike, lats: npt.ArrayLike, *, clearance_km: float
+    ) -> np.ndarray:
+        """Return True where the primary mask has land within ``clearance_km`` (a disk)."""
+        if clearance_km <= 0:
+            return self.is_land(lons, lats)
+        tiles = self._near.get(clearance_km)
+        if tiles is None:
+            tiles = self._near[clearance_km] = _Tiles(
+                functools.partial(self._build_near, clearance_km=clearance_km)
+            )
+        px, py = _pixels(lons, lats)
+        return np.asarray(tiles.lookup(px, py))
 
     def is_land_either(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> np.ndarray:
         """Return True where *both* masks have land (water in either counts as water).
@@ -56,7 +166,7 @@ class LandMask:
         """
         x = np.ascontiguousarray(wrap_lons(lons), dtype=np.float64).ravel()
         y = np.ascontiguousarray(np.asarray(lats, dtype=np.float64)).ravel()
-        land = np.asarray(self._primary.contains_many(x, y), dtype=bool)
+        land = self.is_land(x, y)
         if land.any():
             if self._secondary is None:
                 self._secondary = self._loader_secondary()

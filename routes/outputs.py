@@ -130,9 +130,7 @@ def embed_snippet(url: str, *, title: str, ratio: str = "4 / 3") -> str:
 def index_html(pages: Sequence[MapPage], *, title: str) -> str:
     """The index page: every map, with the snippet to embed it."""
     template = _ENV.get_template("index.html.j2")
-    items = [
-        {"page": p, "snippet": embed_snippet(p.filename, title=p.title)} for p in pages
-    ]
+    items = [{"page": p, "snippet": embed_snippet(p.filename, title=p.title)} for p in pages]
     return template.render(title=title, items=items)
 
 

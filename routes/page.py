@@ -141,7 +141,11 @@ def _panels(
     flows = content.flows
     legs = flows.legs
     headlines = flows.headlines
-    sources = {str(r["id"]): r for r in content.sources.to_dict("records")} if len(content.sources) else {}
+    sources = (
+        {str(r["id"]): r for r in content.sources.to_dict("records")}
+        if len(content.sources)
+        else {}
+    )
 
     # Key figures: per unit, the largest headline figure on any leg; the units
     # listed in map.toml's `summary` (in that order), or all of them.
@@ -152,7 +156,9 @@ def _panels(
         best = headlines.sort_values("quantity", ascending=False).drop_duplicates("unit")
         if chosen:
             best = best[best["unit"].isin(chosen)]
-        best = best.assign(_r=best["unit"].map(lambda u: rank.get(u, len(rank)))).sort_values(["_r", "unit"])
+        best = best.assign(_r=best["unit"].map(lambda u: rank.get(u, len(rank)))).sort_values(
+            ["_r", "unit"]
+        )
         for fig in best.itertuples(index=False):
             figures.append(
                 {
@@ -190,15 +196,23 @@ def _panels(
     # Legend.
     modes = [m for m in MODE_COLORS if m in set(legs["mode"])]
     mode_items = [
-        {"label": lang.t("mode." + m), "color": MODE_COLORS[m], "dash": MODE_DASH[m] or ""} for m in modes
+        {"label": lang.t("mode." + m), "color": MODE_COLORS[m], "dash": MODE_DASH[m] or ""}
+        for m in modes
     ]
     width_items = [
-        {"label": lang.quantity(v), "width": round(width_scale(v, top), 1)} for v in _nice_steps(top)
+        {"label": lang.quantity(v), "width": round(width_scale(v, top), 1)}
+        for v in _nice_steps(top)
     ]
-    kinds = sorted(set(content.places["kind"].replace("", "other")), key=lambda k: list(KIND_STYLE).index(k) if k in KIND_STYLE else 99)
+    kinds = sorted(
+        set(content.places["kind"].replace("", "other")),
+        key=lambda k: list(KIND_STYLE).index(k) if k in KIND_STYLE else 99,
+    )
     kind_items = [
-        {"label": lang.t("kind." + k), "fill": KIND_STYLE.get(k, KIND_STYLE["other"])[0],
-         "radius": KIND_STYLE.get(k, KIND_STYLE["other"])[1]}
+        {
+            "label": lang.t("kind." + k),
+            "fill": KIND_STYLE.get(k, KIND_STYLE["other"])[0],
+            "radius": KIND_STYLE.get(k, KIND_STYLE["other"])[1],
+        }
         for k in kinds
     ]
 
@@ -291,4 +305,6 @@ def map_html(m: folium.Map, *, lang: Language, title: str) -> str:
     html: str = figure.render()
     html = html.replace("<html>", f'<html lang="{lang.code}" dir="{lang.dir}">', 1)
     escaped = markupsafe.escape(title)
-    return html.replace("<head>", f'<head>\n    <meta charset="utf-8">\n    <title>{escaped}</title>', 1)
+    return html.replace(
+        "<head>", f'<head>\n    <meta charset="utf-8">\n    <title>{escaped}</title>', 1
+    )

@@ -137,7 +137,9 @@ def _source_links(ids: Sequence[str], sources: Mapping[str, Mapping[str, Any]]) 
         if src.get("date"):
             parts.append(str(src["date"]))
         url = str(src.get("url") or "")
-        links.append([", ".join(parts), url if url.lower().startswith(("http://", "https://")) else ""])
+        links.append(
+            [", ".join(parts), url if url.lower().startswith(("http://", "https://")) else ""]
+        )
     return links
 
 
@@ -201,8 +203,16 @@ def _leg_popup(
         )
     via = split_list(str(leg.get("via") or ""))
     if via:
-        blocks.append({"row": [lang.t("via"), "، ".join(places.get(v, v) for v in via) if lang.rtl
-                               else ", ".join(places.get(v, v) for v in via)]})
+        blocks.append(
+            {
+                "row": [
+                    lang.t("via"),
+                    "، ".join(places.get(v, v) for v in via)
+                    if lang.rtl
+                    else ", ".join(places.get(v, v) for v in via),
+                ]
+            }
+        )
     length = leg.get("length_km")
     if isinstance(length, float) and math.isfinite(length):
         blocks.append({"row": [lang.t("length"), lang.t("km", n=lang.number(round(length)))]})
@@ -301,9 +311,11 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
     flows = content.flows
     legs = flows.legs
     places = content.places
-    sources = {
-        str(r["id"]): r for r in content.sources.to_dict("records")
-    } if not content.sources.empty else {}
+    sources = (
+        {str(r["id"]): r for r in content.sources.to_dict("records")}
+        if not content.sources.empty
+        else {}
+    )
     place_names = {
         str(r["id"]): _text(r, "name", language_) or str(r["id"]) for r in places.to_dict("records")
     }
@@ -320,9 +332,11 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
     )
     headlines = flows.headlines
     by_leg = {str(k): g for k, g in headlines.groupby("leg", sort=False)}
-    month_bins = {
-        str(k): g for k, g in flows.months.groupby("leg", sort=False)
-    } if not flows.months.empty else {}
+    month_bins = (
+        {str(k): g for k, g in flows.months.groupby("leg", sort=False)}
+        if not flows.months.empty
+        else {}
+    )
     details = _leg_details(content.shipments)
 
     arrow = "←" if language_.rtl else "→"
@@ -346,9 +360,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
     )
     m.default_js = []
     m.default_css = []
-    folium.TileLayer(
-        "OpenStreetMap", name="OpenStreetMap", control=True, show=True
-    ).add_to(m)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True, show=True).add_to(m)
 
     # Legs: one GeoJSON layer per mode.
     empty = headlines.iloc[0:0]
@@ -358,7 +370,9 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
             leg_id = str(leg["id"])
             label = str(leg["_label"])
             figs = by_leg.get(leg_id, empty)
-            figs = figs.assign(_rank=figs["unit"].map(lambda u: _order_units([u, *UNIT_ORDER]).index(u)))
+            figs = figs.assign(
+                _rank=figs["unit"].map(lambda u: _order_units([u, *UNIT_ORDER]).index(u))
+            )
             figs = figs.sort_values(["_rank", "unit"])
             value = leg.get(width_unit) if width_unit else None
             has_value = isinstance(value, float) and math.isfinite(value)
@@ -441,8 +455,12 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
             blocks.append({"row": [language_.t("note"), note]})
         coord = str(r.get("coord_source") or "data set")
         blocks.append(
-            {"row": [language_.t("coordinates_from"),
-                     language_.t("from_data_set") if coord == "data set" else coord]}
+            {
+                "row": [
+                    language_.t("coordinates_from"),
+                    language_.t("from_data_set") if coord == "data set" else coord,
+                ]
+            }
         )
         ids = split_list(str(r.get("source") or ""))
         if ids:
@@ -469,7 +487,9 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name=language_.t("places"),
-        marker=folium.CircleMarker(radius=6, weight=2, color="#222222", fill=True, fill_opacity=1.0),
+        marker=folium.CircleMarker(
+            radius=6, weight=2, color="#222222", fill=True, fill_opacity=1.0
+        ),
         style_function=lambda f, _s=styles: {
             "fillColor": _s[f["id"]][0],
             "radius": _s[f["id"]][1],
@@ -480,11 +500,16 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
         on_each_feature=JsCode("function (f, l) { window.shipmap.registerPlace(f, l); }"),
     ).add_to(m)
 
-    folium.LayerControl(position="topleft" if language_.rtl else "topright", collapsed=True).add_to(m)
+    folium.LayerControl(position="topleft" if language_.rtl else "topright", collapsed=True).add_to(
+        m
+    )
     PagePanels(
-        bounds=[[round(float(bounds[1]), 4), round(float(bounds[0]), 4)],
-                [round(float(bounds[3]), 4), round(float(bounds[2]), 4)]]
-        if np.all(np.isfinite(bounds)) else None,
+        bounds=[
+            [round(float(bounds[1]), 4), round(float(bounds[0]), 4)],
+            [round(float(bounds[3]), 4), round(float(bounds[2]), 4)],
+        ]
+        if np.all(np.isfinite(bounds))
+        else None,
         content=content,
         labels=leg_labels,
         lang=language_,

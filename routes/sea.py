@@ -17,8 +17,6 @@ second coastline (GSHHG) keeps open.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -27,13 +25,13 @@ import numpy as np
 from shapely.geometry import LineString
 
 from geo.errors import ShipmapError
-from routes.coastline import LandMask, land_mask
+from routes.coastline import LandMask, land_mask, wrap_lons
 from routes.geodesic import GEOD, densify_line, unwrap_lons
 
 __all__ = ["ALGORITHM_VERSION", "PORT_REACH_KM", "sea_route"]
 
 #: Changes whenever the routing would draw a different line; part of the cache key.
-ALGORITHM_VERSION = "sea-3"
+ALGORITHM_VERSION = "sea-4"
 
 #: A port farther than this from water on the primary coastline may look further
 #: (estuaries, barrages), up to :data:`_FAR_REACH_KM`.
@@ -41,18 +39,32 @@ PORT_REACH_KM = 5.0
 _FAR_REACH_KM = 25.0
 #: Around such a port, water on either coastline counts as water.
 _LOOSE_RADIUS_KM = 40.0
-#: Spacing of the land checks along a line, in km (the mask has ~460 m cells).
-_SAMPLE_KM = 0.3
+#: Spacing of the finest land checks along a line, in km (the mask has ~460 m cells).
+_SAMPLE_KM = 0.06
+#: Without a clearance, how far from land a sample counts as near it, in km.
+_PROBE_KM = 1.0
 #: Away from the ports, how far a line keeps off the primary coastline, in km.
 _CLEARANCE_KM = 1.5
 #: Within this distance of a port, no clearance is asked for.
 _FREE_RADIUS_KM = 12.0
 #: Most cells along the longer side of a search grid.
 _GRID_CELLS = 160
+#: Finest grid cell, in km (the mask's cells are about 0.46 km by 0.35 km at 40°).
+_MIN_CELL_KM = 0.2
+#: Most cells in one search grid.
+_MAX_GRID_CELLS = 600_000
+#: Spacing of the exact geodesic points between which line checks interpolate, in km.
+_KNOT_KM = 10.0
+#: Spacing of the first, coarse land checks along a line when a clearance is kept, in km.
+_COARSE_KM = 0.7
 _MAX_ROUNDS = 6
 
 Point = tuple[float, float]
 LandFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+#: Side of the cells in which a narrow passage, once found, is let off the
+#: clearance (1/64°, about 1.7 km by 1.3 km at 40°).
+_RELAX_PER_DEG = 64
 
 
 class _Water:
@@ -60,7 +72,8 @@ class _Water:
 
     The primary mask, loosened near far-off ports (see :data:`_LOOSE_RADIUS_KM`)
     and, away from both ports, widened by a clearance: a ship keeps off the shore
-    and does not thread a channel narrower than twice the clearance.
+    and does not thread a channel narrower than twice the clearance, except in the
+    narrow passages :meth:`relax` was told of (straits the route has to take).
     """
 
     def __init__(
@@ -75,28 +88,104 @@ class _Water:
         self.loose = list(loose)
         self.ends = list(ends)
         self.clearance_km = clearance_km
+        self._relaxed = np.zeros(0, dtype=np.int64)
+
+    def strict(self) -> _Water:
+        """Return the same tests without clearance (but the same ports)."""
+        return _Water(self.mask, self.loose, ends=self.ends)
+
+    def relax(self, lons: np.ndarray, lats: np.ndarray) -> None:
+        """Let the points given, and their surroundings, off the clearance."""
+        ix = np.floor(np.asarray(lons) * _RELAX_PER_DEG).astype(np.int64)
+        iy = np.floor(np.asarray(lats) * _RELAX_PER_DEG).astype(np.int64)
+        keys = [self._relaxed]
+        for ox in (-1, 0, 1):
+            for oy in (-1, 0, 1):
+                keys.append(_relax_key(ix + ox, iy + oy))
+        self._relaxed = np.unique(np.concatenate(keys))
 
     def land(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        """Return True for the points a ship may not be at."""
+        return self._verdict(lons, lats)[0]
+
+    def _verdict(
+        self, lons: np.ndarray, lats: np.ndarray, probe_km: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (blocked, near land) for each point.
+
+        "Near land" means primary-mask land within the clearance (or within
+        ``probe_km`` when no clearance is kept), whatever the exemptions.
+        """
         lons = np.asarray(lons, dtype=float).ravel()
         lats = np.asarray(lats, dtype=float).ravel()
-        land = self.mask.is_land(lons, lats)
+        reach = self.clearance_km if self.clearance_km > 0 else probe_km
+        near = self.mask.is_near_land(lons, lats, clearance_km=reach)
         if self.clearance_km > 0:
-            away = ~land
-            for lon0, lat0 in self.ends:
-                away &= _approx_km(lons, lats, lon0, lat0) > _FREE_RADIUS_KM
-            idx = np.flatnonzero(away)
+            land = near.copy()
+            idx = np.flatnonzero(land)
             if idx.size:
-                dy = self.clearance_km / 111.2
-                dx = dy / np.maximum(np.cos(np.radians(lats[idx])), 0.05)
-                x, y = lons[idx], lats[idx]
-                for ox, oy in ((dx, 0.0), (-dx, 0.0), (0.0, dy), (0.0, -dy)):
-                    land[idx] |= self.mask.is_land(x + ox, np.clip(y + oy, -89.9, 89.9))
+                soft = idx[~self.mask.is_land(lons[idx], lats[idx])]
+                if soft.size:
+                    land[soft[self._exempt(lons[soft], lats[soft])]] = False
+        else:
+            land = near.copy()
+            idx = np.flatnonzero(near)
+            if idx.size:
+                land[idx] = self.mask.is_land(lons[idx], lats[idx])
         for lon0, lat0 in self.loose:
-            near = _approx_km(lons, lats, lon0, lat0) < _LOOSE_RADIUS_KM
-            idx = np.flatnonzero(near & land)
+            idx = np.flatnonzero(land)
+            if not idx.size:
+                break
+            idx = idx[_approx_km(lons[idx], lats[idx], lon0, lat0) < _LOOSE_RADIUS_KM]
             if idx.size:
                 land[idx] = self.mask.is_land_either(lons[idx], lats[idx])
-        return land
+        return land, near
+
+    def clear_many(self, starts: Sequence[Point], ends: Sequence[Point]) -> np.ndarray:
+        """Return, for each geodesic start→end, True if it stays on water.
+
+        Lines are sampled every :data:`_COARSE_KM`; land swollen by the clearance
+        (or by :data:`_PROBE_KM`) is wider than that, so a line that crosses land
+        has a sample near it. Only the stretches around samples near land that
+        were not found blocked (near a port, in a relaxed strait, by a narrow
+        channel) are sampled again, every :data:`_SAMPLE_KM`.
+        """
+        if not len(starts):
+            return np.zeros(0, dtype=bool)
+        a, b = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
+        lons, lats, seg = _sample_segments(a, b, _COARSE_KM)
+        blocked, near = self._verdict(lons, lats, _PROBE_KM)
+        bad = np.bincount(seg[blocked], minlength=len(a)) > 0
+        unsure = np.flatnonzero(near & ~blocked & ~bad[seg])
+        if unsure.size:
+            k = np.unique(np.concatenate([unsure - 1, unsure]))
+            k = k[(k >= 0) & (k + 1 < len(seg))]
+            k = k[seg[k] == seg[k + 1]]
+            m = math.ceil(_COARSE_KM / _SAMPLE_KM)
+            f = np.arange(1, m) / m
+            fine_lons = (lons[k, None] * (1.0 - f) + lons[k + 1, None] * f).ravel()
+            fine_lats = (lats[k, None] * (1.0 - f) + lats[k + 1, None] * f).ravel()
+            fine_seg = np.repeat(seg[k], m - 1)
+            bad |= np.bincount(fine_seg[self.land(fine_lons, fine_lats)], minlength=len(a)) > 0
+        return np.asarray(~bad)
+
+    def _exempt(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        """Return True for the points no clearance is asked of (near a port, relaxed)."""
+        free = np.zeros(len(lons), dtype=bool)
+        for lon0, lat0 in self.ends:
+            free |= _approx_km(lons, lats, lon0, lat0) <= _FREE_RADIUS_KM
+        if self._relaxed.size:
+            ix = np.floor(wrap_lons(lons) * _RELAX_PER_DEG).astype(np.int64)
+            iy = np.floor(lats * _RELAX_PER_DEG).astype(np.int64)
+            keys = _relax_key(ix, iy)
+            pos = np.minimum(np.searchsorted(self._relaxed, keys), self._relaxed.size - 1)
+            free |= self._relaxed[pos] == keys
+        return free
+
+
+def _relax_key(ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
+    cols = 360 * _RELAX_PER_DEG
+    return np.asarray((ix % cols) * (180 * _RELAX_PER_DEG + 2) + iy)
 
 
 def _approx_km(lons: np.ndarray, lats: np.ndarray, lon0: float, lat0: float) -> np.ndarray:
@@ -137,23 +226,62 @@ def _nearest_water(
     return float(lons[i]), float(lats[i])
 
 
-def _samples(a: Point, b: Point, spacing_km: float = _SAMPLE_KM) -> tuple[np.ndarray, np.ndarray]:
-    """Return points every ``spacing_km`` along the geodesic a→b, ends included."""
-    dist_m = GEOD.inv(a[0], a[1], b[0], b[1])[2]
-    n = max(math.ceil(dist_m / (spacing_km * 1000.0)) - 1, 0)
-    if n:
-        mid = np.asarray(GEOD.npts(a[0], a[1], b[0], b[1], n))
-        lons = np.concatenate([[a[0]], mid[:, 0], [b[0]]])
-        lats = np.concatenate([[a[1]], mid[:, 1], [b[1]]])
-    else:
-        lons, lats = np.array([a[0], b[0]]), np.array([a[1], b[1]])
-    return lons, lats
+def _sample_segments(
+    starts: np.ndarray, ends: np.ndarray, spacing_km: float = _SAMPLE_KM
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return points every ``spacing_km`` along each geodesic start→end, ends included.
+
+    All segments at once: exact geodesic points every :data:`_KNOT_KM` (forward
+    geodesic problem, vectorised), linear interpolation between them (within a few
+    metres of the geodesic). Returns longitudes (continuing each segment's start),
+    latitudes, and the index of the segment each point belongs to.
+    """
+    starts = np.asarray(starts, dtype=float).reshape(-1, 2)
+    ends = np.asarray(ends, dtype=float).reshape(-1, 2)
+    az, _, dist_m = GEOD.inv(starts[:, 0], starts[:, 1], ends[:, 0], ends[:, 1])
+    dist_m = np.asarray(dist_m, dtype=float)
+    az = np.asarray(az, dtype=float)
+    n_knots = np.ceil(dist_m / (_KNOT_KM * 1000.0)).astype(np.int64) + 1
+    n_samples = np.maximum(np.ceil(dist_m / (spacing_km * 1000.0)).astype(np.int64), 1) + 1
+    # knots
+    k_seg = np.repeat(np.arange(len(starts)), n_knots)
+    k_first = np.cumsum(n_knots) - n_knots
+    k_pos = np.arange(len(k_seg)) - k_first[k_seg]
+    k_t = k_pos / np.maximum(n_knots[k_seg] - 1, 1)
+    last = np.repeat(n_knots - 1, n_knots)
+    k_lon = np.where(k_pos == last, ends[k_seg, 0], starts[k_seg, 0])
+    k_lat = np.where(k_pos == last, ends[k_seg, 1], starts[k_seg, 1])
+    inner = np.flatnonzero((k_pos > 0) & (k_pos < last))
+    if inner.size:
+        s_inner = k_seg[inner]
+        lon, lat, _ = GEOD.fwd(
+            starts[s_inner, 0], starts[s_inner, 1], az[s_inner], dist_m[s_inner] * k_t[inner]
+        )
+        k_lon[inner] = lon
+        k_lat[inner] = lat
+    k_lon = starts[k_seg, 0] + (k_lon - starts[k_seg, 0] + 180.0) % 360.0 - 180.0
+    # samples between the knots
+    seg = np.repeat(np.arange(len(starts)), n_samples)
+    first = np.cumsum(n_samples) - n_samples
+    t = (np.arange(len(seg)) - first[seg]) / (n_samples[seg] - 1)
+    u = t * (n_knots[seg] - 1)
+    j = np.minimum(np.floor(u).astype(np.int64), np.maximum(n_knots[seg] - 2, 0))
+    f = u - j
+    lo = k_first[seg] + j
+    hi = np.minimum(lo + 1, k_first[seg] + n_knots[seg] - 1)
+    lons = k_lon[lo] * (1.0 - f) + k_lon[hi] * f
+    lats = k_lat[lo] * (1.0 - f) + k_lat[hi] * f
+    return lons, lats, seg
 
 
-def _clear(a: Point, b: Point, land: LandFn) -> bool:
+def _clear_many(starts: Sequence[Point], ends: Sequence[Point], water: _Water) -> np.ndarray:
+    """Return, for each geodesic start→end, True if it stays on water."""
+    return water.clear_many(starts, ends)
+
+
+def _clear(a: Point, b: Point, water: _Water) -> bool:
     """Return True if the geodesic a→b stays on water."""
-    lons, lats = _samples(a, b)
-    return not bool(land(lons, lats).any())
+    return bool(water.clear_many([a], [b])[0])
 
 
 def _network_route(a: Point, b: Point) -> list[Point]:
@@ -178,9 +306,19 @@ def _unwrap(points: Sequence[Point]) -> list[Point]:
 
 
 def _grid_route(
-    a: Point, b: Point, land: LandFn, bbox: tuple[float, float, float, float], cell_km: float
+    a: Point, b: Point, water: _Water, bbox: tuple[float, float, float, float], cell_km: float
 ) -> list[Point] | None:
-    """Route by A* over a lon/lat grid of water cells in ``bbox``; None if a, b do not connect."""
+    """Route over a lon/lat grid of water cells in ``bbox``; None if a, b do not connect.
+
+    Cells are joined to their eight neighbours (no cutting a land corner); the
+    shortest path is found by Dijkstra's algorithm on the component of water that
+    holds both ends, after a connected-component labelling has ruled out grids
+    where they are apart.
+    """
+    from scipy import ndimage
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
     lon0, lat0, lon1, lat1 = bbox
     lat0, lat1 = max(lat0, -85.0), min(lat1, 85.0)
     mid = math.radians((lat0 + lat1) / 2.0)
@@ -191,76 +329,97 @@ def _grid_route(
     glon = lon0 + np.arange(nx) * dlon
     glat = lat0 + np.arange(ny) * dlat
     mx, my = np.meshgrid(glon, glat)
-    water = ~land(mx.ravel(), my.ravel())
+    wet = ~water.land(mx.ravel(), my.ravel()).reshape(ny, nx)
+    labels, _ = ndimage.label(wet)
 
-    def cell_of(p: Point) -> int | None:
-        # the nearest water cell that p can reach in a straight line over water
-        cx = (p[0] - lon0) / dlon
-        cy = (p[1] - lat0) / dlat
-        found = []
-        for j in range(math.floor(cy) - 3, math.floor(cy) + 5):
-            for i in range(math.floor(cx) - 3, math.floor(cx) + 5):
-                if 0 <= i < nx and 0 <= j < ny and water[j * nx + i]:
-                    found.append(((i - cx) ** 2 + (j - cy) ** 2, j * nx + i))
-        for _, c in sorted(found):
-            if _clear(p, (float(glon[c % nx]), float(glat[c // nx])), land):
-                return c
-        return None
+    def candidates(p: Point) -> list[int]:
+        # water cells near p that p reaches in a straight line over water, nearest first
+        cx, cy = (p[0] - lon0) / dlon, (p[1] - lat0) / dlat
+        jj, ii = np.mgrid[
+            math.floor(cy) - 3 : math.floor(cy) + 5, math.floor(cx) - 3 : math.floor(cx) + 5
+        ]
+        jj, ii = jj.ravel(), ii.ravel()
+        inside = (ii >= 0) & (ii < nx) & (jj >= 0) & (jj < ny)
+        jj, ii = jj[inside], ii[inside]
+        keep = wet[jj, ii]
+        jj, ii = jj[keep], ii[keep]
+        order = np.argsort((ii - cx) ** 2 + (jj - cy) ** 2, kind="stable")
+        jj, ii = jj[order], ii[order]
+        targets = [(float(glon[i]), float(glat[j])) for i, j in zip(ii, jj, strict=True)]
+        ok = _clear_many([p] * len(targets), targets, water)
+        return [int(j * nx + i) for i, j, k in zip(ii, jj, ok, strict=True) if k]
 
-    start, goal = cell_of(a), cell_of(b)
+    flat_labels = labels.ravel()
+    goal_cells = candidates(b)
+    goal_labels = {int(flat_labels[c]): c for c in reversed(goal_cells)}
+    start = goal = None
+    for c in candidates(a):
+        if int(flat_labels[c]) in goal_labels:
+            start, goal = c, goal_labels[int(flat_labels[c])]
+            break
     if start is None or goal is None:
         return None
-    ok = water.tolist()
-    coslat = np.cos(np.radians(glat)).tolist()
+    comp = labels == labels.flat[start]
     dy_km = dlat * 111.2
-    dx_row = [dlon * 111.32 * c for c in coslat]
-    hx = dlon * 111.32 * min(coslat[0], coslat[-1])
-    gx, gy = goal % nx, goal // nx
+    dx_km = dlon * 111.32 * np.cos(np.radians(glat))[:, None] * np.ones((1, nx))
+    idx = np.arange(ny * nx).reshape(ny, nx)
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    costs: list[np.ndarray] = []
 
-    def heuristic(i: int, j: int) -> float:
-        return math.hypot((i - gx) * hx, (j - gy) * dy_km)
+    def join(
+        src: tuple[slice, slice], dst: tuple[slice, slice], ok: np.ndarray, cost: np.ndarray
+    ) -> None:
+        rows.append(idx[src][ok])
+        cols.append(idx[dst][ok])
+        costs.append(cost[ok])
 
-    best = {start: 0.0}
-    came: dict[int, int] = {}
-    heap = [(heuristic(start % nx, start // nx), 0.0, start)]
-    moves = [(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1)]
-    while heap:
-        _, g, cur = heapq.heappop(heap)
-        if cur == goal:
+    # east, north, north-east, north-west (undirected)
+    east = comp[:, :-1] & comp[:, 1:]
+    join((slice(None), slice(None, -1)), (slice(None), slice(1, None)), east, dx_km[:, :-1])
+    north = comp[:-1, :] & comp[1:, :]
+    join(
+        (slice(None, -1), slice(None)),
+        (slice(1, None), slice(None)),
+        north,
+        np.full((ny - 1, nx), dy_km),
+    )
+    diag_cost = np.hypot(dx_km[:-1, :-1], dy_km)
+    ne = comp[:-1, :-1] & comp[1:, 1:] & comp[:-1, 1:] & comp[1:, :-1]
+    join((slice(None, -1), slice(None, -1)), (slice(1, None), slice(1, None)), ne, diag_cost)
+    join((slice(None, -1), slice(1, None)), (slice(1, None), slice(None, -1)), ne, diag_cost)
+    r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(costs)
+    graph = coo_matrix(
+        (np.concatenate([w, w]), (np.concatenate([r, c]), np.concatenate([c, r]))),
+        shape=(ny * nx, ny * nx),
+    ).tocsr()
+    # explore no further than a generous multiple of the straight distance first
+    straight_km = float(GEOD.inv(a[0], a[1], b[0], b[1])[2]) / 1000.0
+    for limit in (3.0 * straight_km + 20.0 * cell_km, np.inf):
+        dist, pred = dijkstra(graph, indices=start, return_predecessors=True, limit=limit)
+        if np.isfinite(dist[goal]):
             break
-        if g > best.get(cur, math.inf):
-            continue
-        ci, cj = cur % nx, cur // nx
-        for di, dj in moves:
-            ni, nj = ci + di, cj + dj
-            if not (0 <= ni < nx and 0 <= nj < ny):
-                continue
-            nxt = nj * nx + ni
-            if not ok[nxt]:
-                continue
-            if di and dj and not (ok[cj * nx + ni] and ok[nj * nx + ci]):
-                continue  # no cutting a land corner
-            step_x = dx_row[cj] * di
-            step = math.hypot(step_x, dy_km * dj)
-            ng = g + step
-            if ng < best.get(nxt, math.inf):
-                best[nxt] = ng
-                came[nxt] = cur
-                heapq.heappush(heap, (ng + heuristic(ni, nj), ng, nxt))
     else:
         return None
     cells = [goal]
     while cells[-1] != start:
-        cells.append(came[cells[-1]])
+        cells.append(int(pred[cells[-1]]))
     cells.reverse()
-    pts = [(float(glon[c % nx]), float(glat[c // nx])) for c in cells]
-    return [a, *pts[1:-1], b] if len(pts) > 2 else [a, b]
+    pts = [(float(glon[cell % nx]), float(glat[cell // nx])) for cell in cells]
+    return [a, *pts, b]  # a sees the first cell, b the last (see candidates)
 
 
 def _search(
-    a: Point, b: Point, land: LandFn, context: Sequence[Point], *, fine: int = 0
+    a: Point, b: Point, water: _Water, context: Sequence[Point], *, fine: int = 0
 ) -> list[Point] | None:
-    """Route a→b over water by grid search, widening the window when it fails."""
+    """Route a→b over water by grid search; None if no water joins them.
+
+    Tries ever wider windows around ``context``; in each, ever finer grids (a
+    coarse grid closes narrow channels) until a grid would exceed
+    :data:`_MAX_GRID_CELLS`. Where the clearance closes every way within a window
+    but the bare coastline leaves one open (a narrow strait), that way is taken
+    and the strait is let off the clearance (:meth:`_Water.relax`).
+    """
     lons = [p[0] for p in context] + [a[0], b[0]]
     lats = [p[1] for p in context] + [a[1], b[1]]
     span_km = max(
@@ -269,78 +428,111 @@ def _search(
         1.0,
     )
     margin_km = max(20.0, 0.35 * span_km)
+    tests = [water, water.strict()] if water.clearance_km > 0 else [water]
     for _ in range(4):
         mlat = margin_km / 111.2
         mlon = margin_km / (111.32 * max(math.cos(math.radians(max(map(abs, lats)))), 0.05))
         bbox = (min(lons) - mlon, min(lats) - mlat, max(lons) + mlon, max(lats) + mlat)
         window_km = span_km + 2 * margin_km
-        cell_km = min(max(window_km / (_GRID_CELLS * 2**fine), 0.2), 15.0)
-        path = _grid_route(a, b, land, bbox, cell_km)
-        if path is not None:
-            return path
+        area_cells = (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]) * 111.2 * 111.2
+        area_cells *= max(math.cos(math.radians(max(map(abs, lats)))), 0.05)
+        coarse = min(max(window_km / (_GRID_CELLS * 2**fine), _MIN_CELL_KM), 15.0)
+        for test in tests:
+            # finer grids open channels a coarse one closes; the clearance closes
+            # them whatever the grid, so only the bare coastline is refined
+            cell_km = coarse
+            while True:
+                path = _grid_route(a, b, test, bbox, cell_km)
+                if path is not None:
+                    if test is not water:
+                        _relax_along(path, water)
+                    return path
+                finer = max(cell_km / 2.0, _MIN_CELL_KM)
+                if (
+                    test.clearance_km > 0
+                    or finer >= cell_km
+                    or area_cells / finer**2 > _MAX_GRID_CELLS
+                ):
+                    break
+                cell_km = finer
         margin_km *= 2.0
     return None
 
 
+def _relax_along(path: list[Point], water: _Water) -> None:
+    """Let off the clearance wherever ``path`` (found on bare water) needs it."""
+    pts = np.asarray(path)
+    lons, lats, _ = _sample_segments(pts[:-1], pts[1:])
+    blocked = water.land(lons, lats)
+    if blocked.any():
+        water.relax(lons[blocked], lats[blocked])
+
+
 def _subdivide(points: list[Point]) -> list[Point]:
     """Insert vertices along long stretches so that pulling taut can cut corners."""
-    total = sum(GEOD.inv(p[0], p[1], q[0], q[1])[2] for p, q in itertools.pairwise(points)) / 1000.0
-    step_km = min(max(total / 300.0, 2.0), 50.0)
-    out = [points[0]]
-    for p, q in itertools.pairwise(points):
-        dist_km = GEOD.inv(p[0], p[1], q[0], q[1])[2] / 1000.0
-        n = math.ceil(dist_km / step_km) - 1
-        if n > 0:
-            out.extend((float(x), float(y)) for x, y in GEOD.npts(p[0], p[1], q[0], q[1], n))
-        out.append(q)
-    return _unwrap(out)
+    pts = np.asarray(points, dtype=float)
+    dists = np.asarray(GEOD.inv(pts[:-1, 0], pts[:-1, 1], pts[1:, 0], pts[1:, 1])[2])
+    step_km = min(max(float(dists.sum()) / 1000.0 / 300.0, 2.0), 50.0)
+    lons, lats, seg = _sample_segments(pts[:-1], pts[1:], step_km)
+    first = np.r_[True, seg[1:] != seg[:-1]]
+    keep = ~first
+    keep[0] = True
+    return _unwrap(list(zip(lons[keep].tolist(), lats[keep].tolist(), strict=True)))
 
 
-def _pull_taut(points: list[Point], land: LandFn) -> list[Point]:
-    """Join each point to the furthest one ahead it can see across water."""
+def _pull_taut(points: list[Point], water: _Water) -> list[Point]:
+    """Join each point to the furthest one ahead it can see across water.
+
+    Gallops ahead (1, 2, 4, ... points and the last one, all checked at once),
+    then narrows down between the last point seen and the first one hidden,
+    several candidates per batch.
+    """
     out = [points[0]]
     i, n = 0, len(points)
     while i < n - 1:
-        if _clear(points[i], points[-1], land):
+        ahead = [j for j in (i + 2**k for k in range(n.bit_length())) if j < n - 1] + [n - 1]
+        ok = _clear_many([points[i]] * len(ahead), [points[j] for j in ahead], water)
+        if ok[-1]:
             out.append(points[-1])
             break
-        good, step = i + 1, 1
-        while i + step * 2 < n - 1 and _clear(points[i], points[i + step * 2], land):
-            step *= 2
-            good = i + step
-        lo, hi = good, min(i + step * 2, n - 1)
+        bad = int(np.argmin(ok))
+        lo, hi = (ahead[bad - 1] if bad else i + 1), ahead[bad]
         while hi - lo > 1:
-            m = (lo + hi) // 2
-            if _clear(points[i], points[m], land):
-                lo = m
+            cand = np.unique(np.linspace(lo, hi, min(hi - lo + 1, 26)).round().astype(int))
+            cand = cand[1:-1].tolist()
+            seen = _clear_many([points[i]] * len(cand), [points[j] for j in cand], water)
+            if seen.any():
+                k = int(np.flatnonzero(seen)[-1])
+                lo, hi = cand[k], (cand[k + 1] if k + 1 < len(cand) else hi)
             else:
-                hi = m
+                hi = cand[0]
         out.append(points[lo])
         i = lo
     return out
 
 
-def _bad_runs(points: list[Point], land: LandFn) -> list[tuple[int, int]]:
+def _bad_runs(points: list[Point], water: _Water) -> list[tuple[int, int]]:
     """Return (first, last) vertex indices of each run of stretches that touch land."""
+    ok = _clear_many(points[:-1], points[1:], water)
     runs: list[tuple[int, int]] = []
-    for k in range(len(points) - 1):
-        if not _clear(points[k], points[k + 1], land):
-            if runs and runs[-1][1] == k:
-                runs[-1] = (runs[-1][0], k + 1)
-            else:
-                runs.append((k, k + 1))
+    for k in np.flatnonzero(~ok).tolist():
+        if runs and runs[-1][1] == k:
+            runs[-1] = (runs[-1][0], k + 1)
+        else:
+            runs.append((k, k + 1))
     return runs
 
 
-def _repair(points: list[Point], land: LandFn, *, fine: int = 0) -> list[Point] | None:
+def _repair(points: list[Point], water: _Water, *, fine: int = 0) -> list[Point] | None:
     """Re-route every stretch of ``points`` that touches land; None if one cannot be."""
+    land = water.land
     vertex_land = land(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
-    for first, last in reversed(_bad_runs(points, land)):
+    for first, last in reversed(_bad_runs(points, water)):
         while first > 0 and vertex_land[first]:
             first -= 1
         while last < len(points) - 1 and vertex_land[last]:
             last += 1
-        detour = _search(points[first], points[last], land, points[first : last + 1], fine=fine)
+        detour = _search(points[first], points[last], water, points[first : last + 1], fine=fine)
         if detour is None:
             return None
         points = points[:first] + _unwrap_from(points[first], detour) + points[last + 1 :]
@@ -385,7 +577,7 @@ def sea_route(start: tuple[float, float], end: tuple[float, float]) -> LineStrin
     path = None
     for clearance in (_CLEARANCE_KM, 0.0):
         water = _Water(mask, loose, ends=[a, b], clearance_km=clearance)
-        path = _route_between(a, b, water.land)
+        path = _route_between(a, b, water)
         if path is not None:
             break
     if path is None:
@@ -397,28 +589,32 @@ def sea_route(start: tuple[float, float], end: tuple[float, float]) -> LineStrin
     return densify_line(_unwrap(full))
 
 
-def _route_between(a: Point, b: Point, land: LandFn) -> list[Point] | None:
-    """Route between two water points: the network's route repaired, else a grid search."""
-    if GEOD.inv(a[0], a[1], b[0], b[1])[2] < 1.0 or _clear(a, b, land):
+def _route_between(a: Point, b: Point, water: _Water) -> list[Point] | None:
+    """Route between two water points: the network's route repaired, else a grid search.
+
+    The grid search over the whole leg is only for legs the network has no route for.
+    """
+    if GEOD.inv(a[0], a[1], b[0], b[1])[2] < 1.0 or _clear(a, b, water):
         return [a, b]
     network = _unwrap(_network_route(a, b))
     if len(network) >= 2:
-        path = _route_along(network, land)
-        if path is not None:
-            return path
-    direct = _search(a, _unwrap_from(a, [b])[0], land, [a])
-    return _route_along(direct, land) if direct is not None else None
+        # the network knows the way: if its route cannot be repaired with this
+        # water, a search over the whole leg would not do better, only slower
+        return _route_along(network, water)
+    direct = _search(a, _unwrap_from(a, [b])[0], water, [a])
+    return _route_along(direct, water) if direct is not None else None
 
 
-def _route_along(points: list[Point], land: LandFn) -> list[Point] | None:
+def _route_along(points: list[Point], water: _Water) -> list[Point] | None:
     """Repair and pull taut until the line is clear of land; None if it cannot be."""
-    path: list[Point] | None = points
+    path = points
+    pulled = False
     for round_no in range(_MAX_ROUNDS):
-        assert path is not None
-        if not _bad_runs(path, land):
-            return _pull_taut(_subdivide(path), land) if len(path) > 2 else path
-        path = _repair(path, land, fine=min(round_no, 2))
-        if path is None:
+        if not _bad_runs(path, water):
+            return path if pulled or len(path) <= 2 else _pull_taut(_subdivide(path), water)
+        repaired = _repair(path, water, fine=min(round_no, 2))
+        if repaired is None:
             return None
-        path = _pull_taut(_subdivide(path), land)
-    return path if path is not None and not _bad_runs(path, land) else None
+        path = _pull_taut(_subdivide(repaired), water)
+        pulled = True
+    return path if not _bad_runs(path, water) else None

@@ -91,3 +91,42 @@ def test_pacific_crossing_is_one_continuous_line():
 def test_point_far_from_the_sea_is_refused():
     with pytest.raises(ShipmapError, match="from the sea"):
         sea_route((37.62, 55.75), RAJIN)  # Moscow
+
+
+NAKHODKA = (131.1333, 42.6167)
+OSAKA = (135.45, 34.65)
+KOCHI = (133.548, 33.5167)
+TIANJIN = (119.0167, 39.2167)
+KANMON_NARROWS = (130.95, 33.95)  # the strait is under 1 km wide here
+
+
+def points_on_detailed_land(line, start, end):
+    coords = np.asarray(densify_line(line, spacing_km=0.25).coords)
+    n = len(coords)
+    d0 = GEOD.inv(np.full(n, start[0]), np.full(n, start[1]), coords[:, 0], coords[:, 1])[2]
+    d1 = GEOD.inv(np.full(n, end[0]), np.full(n, end[1]), coords[:, 0], coords[:, 1])[2]
+    inner = (d0 > 5000.0) & (d1 > 5000.0)
+    return coords[inner & land_mask().is_land(coords[:, 0], coords[:, 1])]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("start", "end", "max_km"),
+    [
+        # the maritime network's own routes measure 1447 km and 1713 km
+        pytest.param(NAKHODKA, OSAKA, 1550, id="Kanmon and Seto Inland Sea Nakhodka-Osaka"),
+        pytest.param(KOCHI, TIANJIN, 1850, id="Kanmon Kochi-Tianjin"),
+    ],
+)
+def test_narrow_strait_is_threaded_on_water(start, end, max_km):
+    # the clearance a route keeps from the shore closes the Kanmon Strait; the
+    # route must still take it, on water, rather than fail or go round Kyushu
+    line = sea_route(start, end)
+    assert points_on_detailed_land(line, start, end).tolist() == []
+    coords = np.asarray(densify_line(line, spacing_km=0.25).coords)
+    n = len(coords)
+    to_narrows = GEOD.inv(
+        coords[:, 0], coords[:, 1], np.full(n, KANMON_NARROWS[0]), np.full(n, KANMON_NARROWS[1])
+    )[2]
+    assert to_narrows.min() < 3000.0
+    assert length_km(line) < max_km
