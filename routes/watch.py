@@ -118,17 +118,19 @@ def watch(
     *,
     rebuild: Callable[[], object],
     interval: float = 0.5,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     out: TextIO | None = None,
 ) -> None:
     """Build once, then rebuild whenever the data set changes, until interrupted.
 
     Ctrl-C (``KeyboardInterrupt``) ends the watch; it propagates to the caller
-    so that the command line can say so and exit cleanly.
+    so that the command line can say so and exit cleanly. ``sleep`` waits
+    between looks (default :func:`time.sleep`).
     """
+    pause = sleep or time.sleep
     watcher = DataWatcher(dataset, rebuild=rebuild, out=out)
     watcher.build()
     watcher._print(f"shipmap: watching {dataset} for changes (Ctrl-C to stop)")
     while True:
-        sleep(interval)
+        pause(interval)
         watcher.poll()
