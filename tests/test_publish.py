@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import TINY, write_dataset
+
 from routes.cli import main
 from routes.watch import DataWatcher, changed_files, data_state, watch
 
@@ -144,7 +144,8 @@ def test_a_failed_rebuild_prints_its_problems_and_keeps_watching(tmp_path, capsy
         if n == 0:  # a typo in a place id
             touch(data / "legs.csv", TINY["legs.csv"].replace("rajin,dunai", "rajn,dunai"), 10**18)
         elif n == 2:  # fixed
-            touch(data / "legs.csv", TINY["legs.csv"].replace("Rajin to", "From Rajin to"), 2 * 10**18)
+            fixed = TINY["legs.csv"].replace("Rajin to", "From Rajin to")
+            touch(data / "legs.csv", fixed, 2 * 10**18)
         elif n == 4:
             raise KeyboardInterrupt
 
