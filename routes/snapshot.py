@@ -7,6 +7,7 @@ Playwright package; without them it says so in one line and writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Sequence
@@ -25,6 +26,14 @@ _CHROMIUM_ARGS = [
     "--disable-sync",
     "--hide-scrollbars",
 ]
+
+# The map is ready to photograph once it is on its offline basemap or every
+# tile in view has loaded.
+_TILES_SETTLED = """() => {
+  if (document.documentElement.dataset.shipmapBasemap === 'offline') return true;
+  const tiles = [...document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile')];
+  return tiles.length > 0 && tiles.every(t => t.classList.contains('leaflet-tile-loaded'));
+}"""
 
 
 def find_chromium() -> str | None:
@@ -81,6 +90,7 @@ def snapshot_maps(
         )
     try:
         from playwright.sync_api import Error as BrowserError
+        from playwright.sync_api import TimeoutError as BrowserTimeout
         from playwright.sync_api import sync_playwright
     except ImportError:
         raise ShipmapError(
@@ -103,7 +113,9 @@ def snapshot_maps(
                         "document.documentElement.dataset.shipmapReady === 'true'",
                         timeout=timeout_ms,
                     )
-                    page.wait_for_load_state("networkidle", timeout=timeout_ms)
+                    # A slow tile server: draw what has arrived.
+                    with contextlib.suppress(BrowserTimeout):
+                        page.wait_for_function(_TILES_SETTLED, timeout=timeout_ms)
                     page.wait_for_timeout(300)  # let the last tiles fade in
                     pictures[snapshot_name(path)] = page.screenshot(type="png")
                     page.close()
