@@ -210,7 +210,7 @@ def tile_provider(name: str) -> xyzservices.TileProvider | None:
     except ValueError:
         raise ShipmapError(
             f"unknown basemap {name!r}: give a tile provider name such as 'OpenStreetMap' "
-            f"or 'CartoDB.Positron', or '{OFFLINE}'"
+            f"or 'OpenTopoMap', or '{OFFLINE}'"
         ) from None
     if provider.requires_token():
         raise ShipmapError(
@@ -277,7 +277,7 @@ def add_basemap(m: folium.Map, *, name: str, extent: Extent, lang: Language) -> 
     m
         The map, created without tiles.
     name
-        A tile provider name (``"OpenStreetMap"``, ``"CartoDB.Positron"``) or
+        A tile provider name (``"OpenStreetMap"``, ``"OpenTopoMap"``) or
         ``"offline"``.
     extent
         The area the offline land covers (see :func:`basemap_extent`).

@@ -271,7 +271,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="output folder (default: ./output)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     p.add_argument("--basemap", metavar="NAME",
-                   help="tile provider, e.g. OpenStreetMap or CartoDB.Positron, or 'offline' "
+                   help="tile provider, e.g. OpenStreetMap or OpenTopoMap, or 'offline' "
                    "for no tile server (default: map.toml's basemap, else OpenStreetMap)")
     p.add_argument("--watch", action="store_true",
                    help="rebuild whenever a file of the data set changes (Ctrl-C stops)")
