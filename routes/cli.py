@@ -53,15 +53,30 @@ def _cache_dir() -> Path | None:
     return Path(base) / "shipmap" / "routes"
 
 
-def build(dataset: Path, output: Path, *, progress: Progress | None = None) -> list[str]:
+def build(
+    dataset: Path,
+    output: Path,
+    *,
+    progress: Progress | None = None,
+    basemap: str | None = None,
+    pictures: bool = False,
+) -> list[str]:
     """Run the whole pipeline on a data set and write its outputs.
 
+    ``basemap`` overrides map.toml's (a tile provider name or ``"offline"``);
+    ``pictures`` adds a PNG of each map, drawn by headless Chromium.
     Returns the names of the files written into ``output``.
     """
+    import dataclasses
+
+    from routes.basemap import tile_provider
     from routes.dataset import load_dataset
 
     progress = progress or Progress(enabled=False)
     ds = progress.step(f"Reading {dataset}", lambda: load_dataset(dataset))
+    if basemap is not None:
+        ds = dataclasses.replace(ds, config=dataclasses.replace(ds.config, basemap=basemap))
+    tile_provider(ds.config.basemap)  # an unknown name fails before any work
 
     from geo.places import locate_places
 
@@ -115,15 +130,73 @@ def build(dataset: Path, output: Path, *, progress: Progress | None = None) -> l
         )
     files["index.html"] = index_html(pages, title=ds.config.text("title", ds.config.languages[0]))
     files[GEOJSON_NAME] = geojson_text(geojson_document(places, flows.legs))
+
+    from routes.exports import FLOWS_CSV_NAME, GEOPACKAGE_NAME, flows_csv, geopackage_bytes
+
+    files[FLOWS_CSV_NAME] = flows_csv(flows.legs, flows.headlines)
+    files[GEOPACKAGE_NAME] = progress.step(
+        f"Writing {GEOPACKAGE_NAME}", lambda: geopackage_bytes(places, flows.legs, ds.shipments)
+    )
+    if pictures:
+        files.update(progress.step("Drawing pictures", lambda: _pictures(files)))
     progress.step(f"Writing {output}", lambda: write_outputs(output, files))
     return sorted(files)
 
 
+def _pictures(files: dict[str, str | bytes]) -> dict[str, bytes]:
+    """PNGs of the maps among a build's files, drawn from a scratch copy."""
+    import tempfile
+
+    from routes.snapshot import snapshot_maps
+
+    with tempfile.TemporaryDirectory(prefix="shipmap-pictures-") as tmp:
+        maps = []
+        for name, content in sorted(files.items()):
+            if name.startswith("map-") and name.endswith(".html"):
+                path = Path(tmp) / name
+                path.write_text(str(content), "utf-8")
+                maps.append(path)
+        return snapshot_maps(maps)
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     progress = Progress(enabled=sys.stderr.isatty() and not args.quiet)
-    written = build(Path(args.dataset), Path(args.output), progress=progress)
-    if not args.quiet:
-        print(f"{args.output}: wrote {', '.join(written)}")
+    dataset, output = Path(args.dataset), Path(args.output)
+
+    def run() -> None:
+        written = build(
+            dataset, output, progress=progress, basemap=args.basemap, pictures=args.png
+        )
+        if not args.quiet:
+            print(f"{args.output}: wrote {', '.join(written)}", flush=True)
+
+    if not args.watch:
+        run()
+        return 0
+    from routes.watch import watch
+
+    try:
+        watch(dataset, rebuild=run)
+    except KeyboardInterrupt:
+        print("shipmap: stopped watching", file=sys.stderr)
+    return 0
+
+
+def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from routes.snapshot import snapshot_maps
+
+    folder = Path(args.output)
+    maps = sorted(folder.glob("map-*.html"))
+    if not maps:
+        raise ShipmapError(f"{folder}: no maps to draw; run `shipmap build` first")
+    pictures = snapshot_maps(
+        maps, width=args.width, height=args.height, scale=args.scale, offline=args.offline
+    )
+    for name, data in sorted(pictures.items()):
+        partial = folder / f".{name}.tmp"
+        partial.write_bytes(data)
+        partial.replace(folder / name)
+    print(f"{folder}: wrote {', '.join(sorted(pictures))}")
     return 0
 
 
@@ -207,7 +280,29 @@ def _parser() -> argparse.ArgumentParser:
         help="output folder (default: ./output)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    p.add_argument("--basemap", metavar="NAME",
+                   help="tile provider, e.g. OpenStreetMap or OpenTopoMap, or 'offline' "
+                   "for no tile server (default: map.toml's basemap, else OpenStreetMap)")
+    p.add_argument("--watch", action="store_true",
+                   help="rebuild whenever a file of the data set changes (Ctrl-C stops)")
+    p.add_argument("--png", action="store_true",
+                   help="also draw a PNG of each map (needs Chromium and Playwright)")
     p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser(
+        "snapshot",
+        help="draw a PNG of each built map, for print and social posts",
+        description="Open each map of OUTPUT in headless Chromium and save a PNG beside it "
+        "(map-en.html → map-en.png). Needs Chromium (or SHIPMAP_CHROMIUM) and Playwright.",
+    )
+    p.add_argument("output", nargs="?", default="output", metavar="OUTPUT",
+                   help="a built output folder (default: ./output)")
+    p.add_argument("--width", type=int, default=1600, help="window width in CSS pixels")
+    p.add_argument("--height", type=int, default=1000, help="window height in CSS pixels")
+    p.add_argument("--scale", type=float, default=1.0, help="device pixel ratio, e.g. 2")
+    p.add_argument("--offline", action="store_true",
+                   help="cut the network: draw on the offline basemap, without tiles")
+    p.set_defaults(func=_cmd_snapshot)
 
     p = sub.add_parser(
         "validate",

@@ -21,6 +21,7 @@ import pandas as pd
 import shapely
 from folium.utilities import JsCode
 
+from routes.basemap import add_basemap, basemap_extent
 from routes.dataset import split_list
 from routes.i18n import Language, language
 from routes.page import PagePanels
@@ -360,7 +361,9 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
     )
     m.default_js = []
     m.default_css = []
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True, show=True).add_to(m)
+    add_basemap(
+        m, name=config.basemap, extent=basemap_extent(places, legs), lang=language_
+    )
 
     # Legs: one GeoJSON layer per mode.
     empty = headlines.iloc[0:0]
