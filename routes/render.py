@@ -23,7 +23,7 @@ from folium.utilities import JsCode
 
 from routes.dataset import split_list
 from routes.i18n import Language, language
-from routes.page import PagePanels
+from routes.page import PagePanels, VerbatimGeoJson
 
 if TYPE_CHECKING:
     from routes.config import MapConfig
@@ -394,7 +394,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
             )
         weights = {f["id"]: f["properties"]["weight"] for f in features}
         dash = MODE_DASH[mode]
-        folium.GeoJson(
+        VerbatimGeoJson(
             {"type": "FeatureCollection", "features": features},
             name=language_.t("mode." + mode),
             style_function=lambda f, _w=weights, _c=MODE_COLORS[mode], _d=dash: {
@@ -460,7 +460,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
             }
         )
     styles = {f["id"]: (f["properties"]["fill"], f["properties"]["radius"]) for f in features}
-    folium.GeoJson(
+    VerbatimGeoJson(
         {"type": "FeatureCollection", "features": features},
         name=language_.t("places"),
         marker=folium.CircleMarker(radius=6, weight=2, color="#222222", fill=True, fill_opacity=1.0),
