@@ -131,6 +131,7 @@ def datasets(draw: st.DrawFn) -> dict[str, str]:
     for i in range(draw(st.integers(1, 4))):
         a, b = draw(st.lists(st.integers(0, n_places - 1), min_size=2, max_size=2, unique=True))
         mode = draw(st.sampled_from(["rail", "road", "air", "sea"]))
+        via = f"p{(a + 1) % n_places}"
         if mode == "sea":  # a pair that routes on water offline, and fast
             places[a].update(lat="42.2333", lon="130.3", name=places[a]["name"] or "x")
             places[b].update(lat="42.7333", lon="133.05")
@@ -140,7 +141,7 @@ def datasets(draw: st.DrawFn) -> dict[str, str]:
                 "origin": f"p{a}",
                 "destination": f"p{b}",
                 "mode": mode,
-                "via": "" if mode == "sea" else draw(st.sampled_from(["", f"p{(a + 1) % n_places}"])),
+                "via": "" if mode == "sea" else draw(st.sampled_from(["", via])),
                 "label": draw(text),
                 "label:fa": draw(text),
                 "source": draw(cite),
