@@ -28,6 +28,7 @@ __all__ = [
     "GEOJSON_NAME",
     "MapPage",
     "embed_snippet",
+    "exchange_folders",
     "geojson_document",
     "index_html",
     "map_filename",
@@ -143,12 +144,44 @@ def _is_shipmap_output(folder: Path) -> bool:
     return not entries or (folder / _MARKER).exists()
 
 
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def exchange_folders(a: Path, b: Path) -> bool:
+    """Swap two folders in one step, so that neither path is ever missing.
+
+    Uses Linux's ``renameat2(RENAME_EXCHANGE)``. Returns ``False``, having
+    changed nothing, where the system or the file system cannot do it.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    path, fd = ctypes.c_char_p, ctypes.c_int
+    renameat2.argtypes = [fd, path, fd, path, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd = -100
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    errno = ctypes.get_errno()
+    if errno in (38, 22, 95):  # ENOSYS, EINVAL, EOPNOTSUPP: not supported here
+        return False
+    raise OSError(errno, os.strerror(errno), str(b))
+
+
 def write_outputs(folder: Path, files: Mapping[str, str | bytes]) -> None:
     """Write a build's files so that ``folder`` changes all at once or not at all.
 
     The files go into a temporary folder beside ``folder``, which then takes
-    its place. A folder that holds files shipmap did not write is refused,
-    never overwritten.
+    its place: on Linux in one step (:func:`exchange_folders`), elsewhere by two
+    renames, between which ``folder`` is briefly absent (never half-written).
+    A failure or an interrupt at any point leaves ``folder`` as it was and no
+    temporary folder behind. A folder that holds files shipmap did not write
+    is refused, never overwritten.
     """
     folder = folder.resolve()
     if not _is_shipmap_output(folder):
@@ -156,9 +189,13 @@ def write_outputs(folder: Path, files: Mapping[str, str | bytes]) -> None:
             f"{folder}: the output folder holds files shipmap did not write; "
             "choose an empty or new folder with -o"
         )
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    except OSError as err:
+        raise ShipmapError(f"{folder}: cannot write the output ({err.strerror})") from err
     old: Path | None = None
+    swapped = False
     try:
         for name, content in sorted(files.items()):
             path = staging / name
@@ -171,18 +208,30 @@ def write_outputs(folder: Path, files: Mapping[str, str | bytes]) -> None:
         (staging / _MARKER).write_text("This folder is written by shipmap build.\n", "utf-8")
         (staging / ".gitkeep").touch() if (folder / ".gitkeep").exists() else None
         staging.chmod(0o755)
-        if folder.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
-            old.rmdir()
-            folder.rename(old)
-        staging.rename(folder)
-    except BaseException:
-        if old is not None and old.exists() and not folder.exists():
+        if folder.exists() and exchange_folders(staging, folder):
+            swapped = True  # staging now holds the previous output
+            shutil.rmtree(staging, ignore_errors=True)
+        else:
+            if folder.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old-", dir=folder.parent))
+                old.rmdir()
+                folder.rename(old)
+            staging.rename(folder)
+            swapped = True
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+    except BaseException as err:
+        if not swapped and old is not None and old.exists() and not folder.exists():
             old.rename(folder)
         shutil.rmtree(staging, ignore_errors=True)
+        if old is not None and swapped:
+            shutil.rmtree(old, ignore_errors=True)
+        if isinstance(err, OSError):
+            raise ShipmapError(
+                f"{folder}: cannot write the output ({err.strerror or err}); "
+                "the output folder is as it was"
+            ) from err
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def geojson_text(document: Mapping[str, Any]) -> str:

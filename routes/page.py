@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from routes.i18n import Language
     from routes.render import MapContent
 
-__all__ = ["PagePanels", "map_html", "script_json"]
+__all__ = ["PagePanels", "VerbatimGeoJson", "map_html", "script_json"]
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("routes", "static"),
@@ -74,7 +74,43 @@ def _leaflet_css() -> str:
     return re.sub(r"url\(images/([a-z0-9-]+\.png)\)", inline, css)
 
 
-class PagePanels(MacroElement):
+class _Verbatim(Element):  # type: ignore[misc]
+    """Rendered text that goes on the page as it is, never parsed as a template."""
+
+    _template = jinja2.Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class _VerbatimMacro(MacroElement):  # type: ignore[misc]
+    """A macro element whose rendered parts are put on the page as they are.
+
+    branca compiles each rendered part of a macro element into a new template
+    and renders that again, so text from a data set such as ``{{ 7*7 }}`` would
+    be evaluated (and ``{% ... %}`` could run code or break the build). This
+    class adds the parts as plain text instead.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        module = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = module.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(
+                    _Verbatim(str(macro(self, kwargs))), name=self.get_name()
+                )
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class VerbatimGeoJson(folium.GeoJson, _VerbatimMacro):  # type: ignore[misc]
+    """A GeoJSON layer whose data (text from a data set) is never parsed as a template."""
+
+
+class PagePanels(_VerbatimMacro):
     """Title, key figures, legend, time control and table of a map."""
 
     _template = jinja2.Template(

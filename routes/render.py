@@ -24,7 +24,7 @@ from folium.utilities import JsCode
 from routes.basemap import add_basemap, basemap_extent
 from routes.dataset import split_list
 from routes.i18n import Language, language
-from routes.page import PagePanels
+from routes.page import PagePanels, VerbatimGeoJson
 
 if TYPE_CHECKING:
     from routes.config import MapConfig
@@ -417,7 +417,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
             )
         weights = {str(f["id"]): f["properties"]["weight"] for f in features}
         dash = MODE_DASH[mode]
-        folium.GeoJson(
+        VerbatimGeoJson(
             {"type": "FeatureCollection", "features": features},
             name=language_.t("mode." + mode),
             style_function=lambda f, _w=weights, _c=MODE_COLORS[mode], _d=dash: {
@@ -487,7 +487,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
             }
         )
     styles = {str(f["id"]): (f["properties"]["fill"], f["properties"]["radius"]) for f in features}
-    folium.GeoJson(
+    VerbatimGeoJson(
         {"type": "FeatureCollection", "features": features},
         name=language_.t("places"),
         marker=folium.CircleMarker(
