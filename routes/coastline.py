@@ -65,7 +65,8 @@ class _Tiles:
             for key in keys.tolist():
                 self._add(*divmod(key, _ROWS // _TILE_PX))
             slot = self._slot[tx, ty]
-        return self._stack[slot, py - ty * _TILE_PX, px - tx * _TILE_PX]
+        found: np.ndarray = self._stack[slot, py - ty * _TILE_PX, px - tx * _TILE_PX]
+        return found
 
     def offer(self, tx: int, ty: int, tile: np.ndarray) -> None:
         """Keep ``tile`` as tile (tx, ty) unless that one is built already."""

@@ -74,7 +74,7 @@ def _leaflet_css() -> str:
     return re.sub(r"url\(images/([a-z0-9-]+\.png)\)", inline, css)
 
 
-class _Verbatim(Element):  # type: ignore[misc]
+class _Verbatim(Element):
     """Rendered text that goes on the page as it is, never parsed as a template."""
 
     _template = jinja2.Template("{{ this.text }}")
@@ -84,7 +84,7 @@ class _Verbatim(Element):  # type: ignore[misc]
         self.text = text
 
 
-class _VerbatimMacro(MacroElement):  # type: ignore[misc]
+class _VerbatimMacro(MacroElement):
     """A macro element whose rendered parts are put on the page as they are.
 
     branca compiles each rendered part of a macro element into a new template
@@ -93,7 +93,7 @@ class _VerbatimMacro(MacroElement):  # type: ignore[misc]
     class adds the parts as plain text instead.
     """
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         figure = self.get_root()
         module = self._template.module.__dict__
         for part in ("header", "html", "script"):
@@ -106,7 +106,7 @@ class _VerbatimMacro(MacroElement):  # type: ignore[misc]
             element.render(**kwargs)
 
 
-class VerbatimGeoJson(folium.GeoJson, _VerbatimMacro):  # type: ignore[misc]
+class VerbatimGeoJson(folium.GeoJson, _VerbatimMacro):
     """A GeoJSON layer whose data (text from a data set) is never parsed as a template."""
 
 

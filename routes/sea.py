@@ -388,9 +388,9 @@ def _grid_route(
     ne = comp[:-1, :-1] & comp[1:, 1:] & comp[:-1, 1:] & comp[1:, :-1]
     join((slice(None, -1), slice(None, -1)), (slice(1, None), slice(1, None)), ne, diag_cost)
     join((slice(None, -1), slice(1, None)), (slice(1, None), slice(None, -1)), ne, diag_cost)
-    r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(costs)
+    src, dst, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(costs)
     graph = coo_matrix(
-        (np.concatenate([w, w]), (np.concatenate([r, c]), np.concatenate([c, r]))),
+        (np.concatenate([w, w]), (np.concatenate([src, dst]), np.concatenate([dst, src]))),
         shape=(ny * nx, ny * nx),
     ).tocsr()
     # explore no further than a generous multiple of the straight distance first
