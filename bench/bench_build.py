@@ -40,9 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from scaled_data import write_scaled_dataset  # noqa: E402
+#: Writes the data sets, in a subprocess: a child's peak RSS counts its parent's
+#: memory at fork time, so this process must stay small (it imports no pandas).
+GENERATOR = Path(__file__).resolve().parent / "scaled_data.py"
 
 #: Where the project's sessions keep the baseline: next to the repository root.
 DEFAULT_BASELINE = ROOT.parent / "shared" / "baseline" / "plain_folium.py"
@@ -128,7 +128,11 @@ def measure_size(
     env: dict[str, str],
 ) -> Size:
     """Write the data set of ``rows`` rows and time the three commands on it."""
-    dataset = write_scaled_dataset(data, work / f"data-{rows}", rows=rows, seed=seed)
+    dataset = work / f"data-{rows}"
+    subprocess.run(
+        [sys.executable, str(GENERATOR), str(data), str(dataset), str(rows), "--seed", str(seed)],
+        check=True,
+    )
     csv = dataset / "shipments.csv"
     size = Size(rows=rows, csv_mb=csv.stat().st_size / 1e6)
     out = work / f"out-{rows}"
@@ -199,13 +203,16 @@ def machine() -> str:
         memory = f", {kb / 1024**2:.0f} GB RAM"
     except (OSError, ValueError, IndexError):
         pass
-    import pandas
-    import pyarrow
-
+    versions = subprocess.run(
+        [sys.executable, "-c", "import pandas, pyarrow, folium; "
+         "print(f'pandas {pandas.__version__}, pyarrow {pyarrow.__version__}, "
+         "folium {folium.__version__}')"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
     return (
         f"{os.cpu_count()} cores ({model or platform.processor() or 'unknown CPU'}){memory}, "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
-        f"pandas {pandas.__version__}, pyarrow {pyarrow.__version__}"
+        f"{versions}"
     )
 
 

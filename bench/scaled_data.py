@@ -169,3 +169,15 @@ def write_scaled_dataset(data: Path, out: Path, *, rows: int, seed: int = 202503
     frame = pd.concat([own, generated[own.columns]], ignore_index=True)
     frame.to_csv(out / "shipments.csv", index=False)
     return out
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data", type=Path, help="the data set to scale, e.g. data")
+    parser.add_argument("out", type=Path, help="the folder to write")
+    parser.add_argument("rows", type=int, help="shipment rows in total")
+    parser.add_argument("--seed", type=int, default=20250327)
+    args = parser.parse_args()
+    write_scaled_dataset(args.data, args.out, rows=args.rows, seed=args.seed)

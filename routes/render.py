@@ -10,6 +10,7 @@ nothing from the data is spliced into JavaScript source or raw HTML.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -199,12 +200,24 @@ def _leg_details(shipments: pd.DataFrame) -> dict[str, dict[str, Any]]:
         per_leg = np.bincount(legs_ev[order], minlength=n_legs)
         ends = np.cumsum(per_leg)
         latest = np.concatenate(
-            [order[e - min(n, _POPUP_EVENTS) : e] for e, n in zip(ends, per_leg) if n]
+            [order[e - min(n, _POPUP_EVENTS) : e] for e, n in zip(ends, per_leg, strict=True) if n]
         )
         chosen = positions[latest]
         rows = shipments.iloc[chosen]
         for code, group in rows.groupby(leg_codes[chosen], sort=False):
             details.setdefault(str(leg_names[code]), {})["events"] = (group, int(counts[code]))
+    return details
+
+
+_details_of: list[tuple[weakref.ref[pd.DataFrame], dict[str, dict[str, Any]]]] = []
+
+
+def _leg_details_once(shipments: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """:func:`_leg_details`, computed once for all the languages of a build."""
+    if _details_of and _details_of[0][0]() is shipments:
+        return _details_of[0][1]
+    details = _leg_details(shipments)
+    _details_of[:] = [(weakref.ref(shipments), details)]
     return details
 
 
@@ -376,7 +389,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
     month_bins = {
         str(k): g for k, g in flows.months.groupby("leg", sort=False)
     } if not flows.months.empty else {}
-    details = _leg_details(content.shipments)
+    details = _leg_details_once(content.shipments)
 
     arrow = "←" if language_.rtl else "→"
     legs = legs.assign(
