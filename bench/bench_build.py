@@ -56,6 +56,9 @@ GOAL_PEAK_MB = 1500.0
 GOAL_SIZE_GROWTH = 1.10
 GOAL_DRAW_S = 1.0
 
+#: docs/benchmarks.md keeps what follows this line when the benchmark rewrites it.
+NOTES_MARKER = "<!-- notes: kept when the benchmark rewrites this file -->"
+
 READ_SNIPPET = (
     "import sys, time, pandas; t = time.perf_counter(); "
     "pandas.read_csv(sys.argv[1], engine='pyarrow'); "
@@ -402,7 +405,13 @@ def main(argv: list[str] | None = None) -> int:
     text, md = report(sizes, draw, command=command, loads=loads, runs=runs)
     print(text)
     if not args.no_report:
-        args.report.write_text(md, encoding="utf-8")
+        # Hand-written notes below the marker survive a new run.
+        notes = ""
+        if args.report.is_file():
+            old = args.report.read_text(encoding="utf-8")
+            if NOTES_MARKER in old:
+                notes = old[old.index(NOTES_MARKER):]
+        args.report.write_text(md + ("\n" + notes if notes else ""), encoding="utf-8")
         print(f"\nwrote {args.report}", file=sys.stderr)
     return 0
 

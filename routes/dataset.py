@@ -398,7 +398,7 @@ def _has_edge_space(values: pd.Series) -> bool:
     file most columns have none, and replacing every column of a million-row
     frame costs more than reading it.
     """
-    text = pa.array(values.array, type=pa.string())
+    text = pa.array(values.array)  # as stored (large_string chunks): no copy
     trimmed = pc.utf8_trim_whitespace(text)
     before = pc.sum(pc.binary_length(text)).as_py() or 0
     after = pc.sum(pc.binary_length(trimmed)).as_py() or 0
