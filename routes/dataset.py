@@ -386,6 +386,8 @@ def _read_fast(data: bytes, spec: _Spec) -> _Table | None:
         blank = np.ones(len(frame), dtype=bool)
         for name in names:
             blank &= (frame[name] == "").to_numpy()
+            if not blank.any():
+                break  # usually after the first column: no row is blank
         if blank.any():
             frame = frame.loc[~blank].reset_index(drop=True)
     return _Table(spec.file, frame)

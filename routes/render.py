@@ -184,8 +184,12 @@ def _leg_details(shipments: pd.DataFrame) -> dict[str, dict[str, Any]]:
         for leg, vessels in first_pairs("vessel"):
             details.setdefault(leg, {})["vessels"] = vessels[:_POPUP_VESSELS]
     if "source" in shipments:
+        split: dict[str, list[str]] = {}
         for leg, cells in first_pairs("source"):
-            ids = [s for cell in cells for s in split_list(cell)]
+            for cell in cells:
+                if cell not in split:
+                    split[cell] = split_list(cell)
+            ids = [s for cell in cells for s in split[cell]]
             details.setdefault(leg, {})["sources"] = list(dict.fromkeys(ids))
     positions = np.flatnonzero((shipments["basis"] == "event").to_numpy(dtype=bool))
     if len(positions):
