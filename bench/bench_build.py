@@ -230,6 +230,7 @@ def report(
     command: str,
     loads: tuple[str, str],
     runs: dict[int, int],
+    chromium: str = "/usr/bin/chromium",
 ) -> tuple[str, str]:
     """The results as a plain-text table and as a Markdown document."""
     first, last = sizes[0], sizes[-1]
@@ -344,7 +345,7 @@ and months of a data set, not with its rows.
 ## Time to a drawn map
 
 From `page.goto` to `document.documentElement.dataset.shipmapReady === 'true'`
-in headless Chromium (`/usr/bin/chromium` driven by Playwright), offline, 1280×800,
+in headless Chromium (`{chromium}` driven by Playwright), offline, 1280×800,
 a fresh browser context per load; median of the loads after one warm-up load.
 
 | page | seconds |
@@ -402,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     command = "python bench/bench_build.py" + (
         f" --sizes {','.join(map(str, args.sizes))}" if args.sizes != list(DEFAULT_SIZES) else ""
     )
-    text, md = report(sizes, draw, command=command, loads=loads, runs=runs)
+    text, md = report(sizes, draw, command=command, loads=loads, runs=runs,
+                      chromium=args.chromium)
     print(text)
     if not args.no_report:
         # Hand-written notes below the marker survive a new run.
