@@ -74,7 +74,7 @@ def headline_figures(shipments: pd.DataFrame) -> pd.DataFrame:
                 "rows": pd.Series(dtype=int),
             }
         )
-    frame = shipments[_FIGURE_COLUMNS]
+    frame = _coded(shipments)
     grouped = (
         frame.groupby(["leg", "unit", "basis"], sort=True, observed=True)
         .agg(
@@ -90,7 +90,7 @@ def headline_figures(shipments: pd.DataFrame) -> pd.DataFrame:
     is_total = grouped["basis"] == "total"
     has_total = is_total.groupby([grouped["leg"], grouped["unit"]]).transform("any")
     keep = is_total | ~has_total
-    return grouped[keep].reset_index(drop=True)
+    return _as_text(grouped[keep].reset_index(drop=True), ["leg", "unit", "basis"])
 
 
 def monthly_events(shipments: pd.DataFrame) -> pd.DataFrame:
@@ -98,7 +98,15 @@ def monthly_events(shipments: pd.DataFrame) -> pd.DataFrame:
 
     Binning keeps the page's time data small whatever the number of rows.
     """
-    events = shipments.loc[shipments["basis"] == "event", ["leg", "unit", "start", "quantity"]]
+    frame = _coded(shipments)
+    # Reduce to one row per (leg, unit, basis, day) first: hashing dates is cheap,
+    # and the event rows are then picked and binned from a few thousand rows.
+    daily = (
+        frame.groupby(["leg", "unit", "basis", "start"], sort=False, observed=True)
+        .agg(quantity=("quantity", "sum"), rows=("quantity", "size"))
+        .reset_index()
+    )
+    events = daily[daily["basis"] == "event"]
     if events.empty:
         return pd.DataFrame(
             {
@@ -109,12 +117,40 @@ def monthly_events(shipments: pd.DataFrame) -> pd.DataFrame:
                 "rows": pd.Series(dtype=int),
             }
         )
-    month = events["start"].dt.to_period("M").dt.to_timestamp()
-    return (
-        events.assign(month=month)
+    # The first day of the month, in numpy (NaT stays NaT).
+    month = events["start"].to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
+    binned = (
+        events.assign(month=month.astype("datetime64[us]"))
         .groupby(["leg", "unit", "month"], sort=True, observed=True)
-        .agg(quantity=("quantity", "sum"), rows=("quantity", "size"))
+        .agg(quantity=("quantity", "sum"), rows=("rows", "sum"))
         .reset_index()
+    )
+    return _as_text(binned, ["leg", "unit"])
+
+
+def _coded(shipments: pd.DataFrame) -> pd.DataFrame:
+    """Return the figure columns, with ``leg``, ``unit`` and ``basis`` as categories.
+
+    Each text column is hashed once here instead of once per grouping: on a
+    million rows that is most of the cost of reducing them.
+    """
+    frame = shipments[[c for c in _FIGURE_COLUMNS if c in shipments.columns]]
+    coded = {
+        c: frame[c].astype("category")
+        for c in ("leg", "unit", "basis")
+        if c in frame.columns and not isinstance(frame[c].dtype, pd.CategoricalDtype)
+    }
+    return frame.assign(**coded) if coded else frame
+
+
+def _as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` with its category ``columns`` back as text (they are few rows now)."""
+    return frame.assign(
+        **{
+            c: frame[c].astype("str")
+            for c in columns
+            if isinstance(frame[c].dtype, pd.CategoricalDtype)
+        }
     )
 
 
@@ -134,11 +170,16 @@ def join_flows(legs: gpd.GeoDataFrame, shipments: pd.DataFrame) -> Flows:
         The legs with one ``<unit>``, ``<unit>_low`` and ``<unit>_high``
         column per unit, plus the reduced figures behind them.
     """
-    headlines = headline_figures(shipments)
-    counts = shipments["unit"].value_counts(sort=False) if len(shipments) else pd.Series(dtype=int)
-    units = (
-        tuple(sorted(counts.index, key=lambda u: (-int(counts[u]), str(u)))) if len(counts) else ()
+    coded = _coded(shipments)
+    headlines = headline_figures(coded)
+    counts = (
+        coded["unit"].value_counts(sort=False).loc[lambda c: c > 0]
+        if len(coded)
+        else pd.Series(dtype=int)
     )
+    units = tuple(
+        sorted(counts.index, key=lambda u: (-int(counts[u]), str(u)))
+    ) if len(counts) else ()
     wide = headlines.pivot(index="leg", columns="unit", values=["quantity", "low", "high"])
     columns: dict[str, pd.Series] = {}
     for unit in units:
@@ -153,4 +194,4 @@ def join_flows(legs: gpd.GeoDataFrame, shipments: pd.DataFrame) -> Flows:
         figures, how="left", left_on="id", right_index=True, sort=False
     )
     joined = gpd.GeoDataFrame(joined, geometry=legs.geometry.name, crs=legs.crs)
-    return Flows(legs=joined, headlines=headlines, months=monthly_events(shipments), units=units)
+    return Flows(legs=joined, headlines=headlines, months=monthly_events(coded), units=units)

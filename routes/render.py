@@ -10,6 +10,7 @@ nothing from the data is spliced into JavaScript source or raw HTML.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -156,27 +157,102 @@ def _month_index(months: pd.DatetimeIndex, day: pd.Timestamp) -> int:
 
 
 def _leg_details(shipments: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Vessels, sources and the latest dated events per leg, without row loops."""
+    """Vessels, sources and the latest dated events per leg, without row loops.
+
+    Works on integer codes (one factorisation of each column), so a million rows
+    cost a few numpy passes; only the few rows shown are taken from the frame.
+    """
     details: dict[str, dict[str, Any]] = {}
     if shipments.empty:
         return details
+    leg_codes, leg_names = pd.factorize(shipments["leg"])
+    n_legs = len(leg_names)
+
+    def first_pairs(column: str) -> list[tuple[str, list[str]]]:
+        # Per leg, the distinct non-empty values of ``column`` in order of first appearance.
+        codes, names = pd.factorize(shipments[column])
+        width = max(len(names), 1)
+        empty = np.asarray(names == "", dtype=bool)
+        keep = codes >= 0
+        keep[keep] = ~empty[codes[keep]]
+        pair = leg_codes[keep].astype(np.int64) * width + codes[keep]
+        out: dict[int, list[str]] = {}
+        text = [str(n) for n in names]
+        # factorize lists distinct values in order of first appearance, by hashing.
+        for p in pd.factorize(pair)[1].tolist():
+            out.setdefault(p // width, []).append(text[p % width])
+        return [(str(leg_names[k]), v) for k, v in out.items()]
+
     if "vessel" in shipments:
-        vessels = shipments.loc[shipments["vessel"] != "", ["leg", "vessel"]].drop_duplicates()
-        for leg, group in vessels.groupby("leg", sort=False):
-            names = [v for cell in group["vessel"] for v in split_list(cell)]
-            details.setdefault(str(leg), {})["vessels"] = list(dict.fromkeys(names))[:_POPUP_VESSELS]
+        for leg, cells in first_pairs("vessel"):
+            names: dict[str, None] = {}
+            for cell in cells:  # a cell may list several vessels
+                names.update(dict.fromkeys(split_list(cell)))
+                if len(names) >= _POPUP_VESSELS:
+                    break
+            details.setdefault(leg, {})["vessels"] = list(names)[:_POPUP_VESSELS]
     if "source" in shipments:
-        used = shipments.loc[shipments["source"] != "", ["leg", "source"]].drop_duplicates()
-        for leg, group in used.groupby("leg", sort=False):
-            ids = [s for cell in group["source"] for s in split_list(cell)]
-            details.setdefault(str(leg), {})["sources"] = list(dict.fromkeys(ids))
-    events = shipments[shipments["basis"] == "event"]
-    if not events.empty:
-        counts = events.groupby("leg").size()
-        latest = events.sort_values(["leg", "start"]).groupby("leg", sort=False).tail(_POPUP_EVENTS)
-        for leg, group in latest.groupby("leg", sort=False):
-            details.setdefault(str(leg), {})["events"] = (group, int(counts[leg]))
+        split: dict[str, list[str]] = {}
+        for leg, cells in first_pairs("source"):
+            for cell in cells:
+                if cell not in split:
+                    split[cell] = split_list(cell)
+            ids = [s for cell in cells for s in split[cell]]
+            details.setdefault(leg, {})["sources"] = list(dict.fromkeys(ids))
+    positions = np.flatnonzero((shipments["basis"] == "event").to_numpy(dtype=bool))
+    if len(positions):
+        legs_ev = leg_codes[positions]
+        counts = np.bincount(legs_ev, minlength=n_legs)
+        start = shipments["start"].to_numpy(dtype="datetime64[ns]")[positions].view(np.int64)
+        start = np.where(start == np.iinfo(np.int64).min, np.iinfo(np.int64).max, start)
+        # Only rows among the latest few of their leg are shown: pick those (with
+        # ties), and sort just them, by leg, then start, then row.
+        candidates = _latest_candidates(legs_ev, start, _POPUP_EVENTS, n_legs=n_legs)
+        order = candidates[np.lexsort((start[candidates], legs_ev[candidates]))]
+        per_leg = np.bincount(legs_ev[order], minlength=n_legs)
+        ends = np.cumsum(per_leg)
+        latest = np.concatenate(
+            [order[e - min(n, _POPUP_EVENTS) : e] for e, n in zip(ends, per_leg, strict=True) if n]
+        )
+        chosen = positions[latest]
+        rows = shipments.iloc[chosen]
+        for code, group in rows.groupby(leg_codes[chosen], sort=False):
+            details.setdefault(str(leg_names[code]), {})["events"] = (group, int(counts[code]))
     return details
+
+
+_details_of: list[tuple[weakref.ref[pd.DataFrame], dict[str, dict[str, Any]]]] = []
+
+
+def _leg_details_once(shipments: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """:func:`_leg_details`, computed once for all the languages of a build."""
+    if _details_of and _details_of[0][0]() is shipments:
+        return _details_of[0][1]
+    details = _leg_details(shipments)
+    _details_of[:] = [(weakref.ref(shipments), details)]
+    return details
+
+
+def _latest_candidates(
+    legs: np.ndarray, start: np.ndarray, keep: int, *, n_legs: int
+) -> np.ndarray:
+    """Positions of the rows whose start is among the ``keep`` latest of their leg.
+
+    Rows that tie with the last of them are included, so a stable sort of just
+    these rows puts the same rows last as a sort of them all.
+    """
+    sizes = (
+        pd.DataFrame({"leg": legs, "start": start})
+        .groupby(["leg", "start"], sort=True)
+        .size()
+    )
+    at_or_after = sizes.iloc[::-1].groupby(level="leg").cumsum()
+    enough = at_or_after[at_or_after >= keep].reset_index()
+    threshold = np.full(n_legs, np.iinfo(np.int64).min, dtype=np.int64)
+    if len(enough):
+        latest = enough.groupby("leg")["start"].max()
+        threshold[latest.index.to_numpy()] = latest.to_numpy()
+    return np.flatnonzero(start >= threshold[legs])
 
 
 def _leg_popup(
@@ -333,12 +409,10 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
     )
     headlines = flows.headlines
     by_leg = {str(k): g for k, g in headlines.groupby("leg", sort=False)}
-    month_bins = (
-        {str(k): g for k, g in flows.months.groupby("leg", sort=False)}
-        if not flows.months.empty
-        else {}
-    )
-    details = _leg_details(content.shipments)
+    month_bins = {
+        str(k): g for k, g in flows.months.groupby("leg", sort=False)
+    } if not flows.months.empty else {}
+    details = _leg_details_once(content.shipments)
 
     arrow = "←" if language_.rtl else "→"
     legs = legs.assign(
