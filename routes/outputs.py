@@ -106,7 +106,7 @@ def _features(frame: gpd.GeoDataFrame, layer: str, first: Sequence[str]) -> list
 
 
 def geojson_document(places: gpd.GeoDataFrame, legs: gpd.GeoDataFrame) -> dict[str, Any]:
-    """The GeoJSON FeatureCollection of the contract: places and legs with figures.
+    """Return the GeoJSON FeatureCollection of the contract: places, and legs with figures.
 
     Legs that cross the antimeridian are split there (RFC 7946, section 3.1.9);
     the maps draw them as one continuous line.
@@ -129,7 +129,7 @@ def embed_snippet(url: str, *, title: str, ratio: str = "4 / 3") -> str:
 
 
 def index_html(pages: Sequence[MapPage], *, title: str) -> str:
-    """The index page: every map, with the snippet to embed it."""
+    """Return the index page: every map, with the snippet to embed it."""
     template = _ENV.get_template("index.html.j2")
     items = [{"page": p, "snippet": embed_snippet(p.filename, title=p.title)} for p in pages]
     return template.render(title=title, items=items)

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-UNSAFE = "<img src=x onerror=\"window.__pwned=1\">`${window.__pwned=2}`</script><svg onload=window.__pwned=3>"
+UNSAFE = (
+    '<img src=x onerror="window.__pwned=1">`${window.__pwned=2}`'
+    "</script><svg onload=window.__pwned=3>"
+)
 
 TINY = {
     "places.csv": """\
@@ -84,7 +87,9 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each test session routes into its own cache, never the user's."""
     cache = tmp_path_factory.getbasetemp() / "route-cache"
     monkeypatch.setenv("SHIPMAP_CACHE", str(cache))

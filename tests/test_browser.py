@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import TINY, UNSAFE, write_dataset
+
 from routes.cli import main
 
 pytestmark = pytest.mark.browser
@@ -78,7 +78,10 @@ def test_the_legend_names_the_width_unit(tiny_build, open_page):
 
 def test_persian_map_is_right_to_left_with_persian_digits(tiny_build, open_page):
     page = open_page(tiny_build / "map-fa.html")
-    assert page.evaluate("getComputedStyle(document.querySelector('.shipmap-legend')).direction") == "rtl"
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('.shipmap-legend')).direction")
+        == "rtl"
+    )
     legend = page.locator(".shipmap-legend").inner_text()
     assert "۱۵٬۸۰۰ کانتینر" in legend
     summary = page.locator(".shipmap-title").inner_text()
@@ -120,7 +123,9 @@ def test_unsafe_text_shows_as_text_and_runs_nothing(tmp_path, open_page):
     out = tmp_path / "out"
     assert main(["build", str(data), "-o", str(out), "-q"]) == 0
     page = open_page(out / "map-en.html")
-    page.evaluate("() => window.shipmap.legs.find(l => l.id === 'sea_rajin_vostochny').layer.openPopup()")
+    page.evaluate(
+        "() => window.shipmap.legs.find(l => l.id === 'sea_rajin_vostochny').layer.openPopup()"
+    )
     text = page.locator(".leaflet-popup-content").inner_text()
     assert "<img src=x onerror=" in text
     page.evaluate("() => window.shipmap.places.find(p => p.id === 'rajin').layer.openPopup()")

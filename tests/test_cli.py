@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import TINY, UNSAFE, write_dataset
+
 from routes.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,10 +27,17 @@ def test_geojson_carries_places_and_legs_with_headline_figures(tiny, tmp_path):
     main(["build", str(tiny), "-o", str(out), "-q"])
     doc = json.loads((out / "shipmap.geojson").read_text("utf-8"))
     assert doc["type"] == "FeatureCollection"
-    places = {f["properties"]["id"]: f for f in doc["features"] if f["properties"]["layer"] == "place"}
+    places = {
+        f["properties"]["id"]: f for f in doc["features"] if f["properties"]["layer"] == "place"
+    }
     legs = {f["properties"]["id"]: f for f in doc["features"] if f["properties"]["layer"] == "leg"}
     assert set(places) == {"rajin", "dunai", "vostochny", "tikhoretsk", "kursk"}
-    assert set(legs) == {"sea_rajin_dunai", "sea_rajin_vostochny", "rail_dunai_tikhoretsk", "rail_vostochny_kursk"}
+    assert set(legs) == {
+        "sea_rajin_dunai",
+        "sea_rajin_vostochny",
+        "rail_dunai_tikhoretsk",
+        "rail_vostochny_kursk",
+    }
     kursk = places["kursk"]
     assert kursk["properties"]["kind"] == "front" and kursk["properties"]["country"] == "RU"
     lon, lat = kursk["geometry"]["coordinates"]
@@ -54,11 +61,15 @@ def test_bad_data_gives_one_line_per_problem_exit_1_and_leaves_output_alone(tmp_
     )
     result = subprocess.run(
         [sys.executable, "-m", "routes.cli", "build", str(bad), "-o", str(out)],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert re.search(r"legs\.csv:3: destination: .*'vostochy'.*did you mean 'vostochny'", result.stderr)
+    assert re.search(
+        r"legs\.csv:3: destination: .*'vostochy'.*did you mean 'vostochny'", result.stderr
+    )
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 

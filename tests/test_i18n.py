@@ -20,7 +20,9 @@ def test_persian_is_right_to_left_with_persian_digits_and_separators():
     assert fa.quantity(15800) == "۱۵٬۸۰۰"
     assert fa.quantity(4.6e6, 4.2e6, 5.8e6) == "۴٫۲ تا ۵٫۸ میلیون"
     assert fa.month(dt.date(2025, 3, 1)).endswith("۲۰۲۵")
-    assert not any(ch.isascii() and ch.isdigit() for ch in fa.period(dt.date(2023, 8, 1), dt.date(2025, 3, 31)))
+    assert not any(
+        ch.isascii() and ch.isdigit() for ch in fa.period(dt.date(2023, 8, 1), dt.date(2025, 3, 31))
+    )
 
 
 def test_units_and_strings_are_translated_with_english_fallback():

@@ -35,4 +35,7 @@ def test_index_lists_every_map_with_its_embed_snippet(tiny, tmp_path):
     index = build(tiny, tmp_path / "out")["index.html"].decode("utf-8")
     for name in ("map-en.html", "map-fa.html"):
         assert f'src="{name}"' in index
-        assert f"&lt;iframe src=&#34;{name}&#34;" in index or f"&lt;iframe src=&quot;{name}&quot;" in index
+        assert (
+            f"&lt;iframe src=&#34;{name}&#34;" in index
+            or f"&lt;iframe src=&quot;{name}&quot;" in index
+        )
