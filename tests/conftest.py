@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from routes.snapshot import find_chromium
 
 UNSAFE = (
     '<img src=x onerror="window.__pwned=1">`${window.__pwned=2}`'
@@ -93,18 +94,6 @@ def _private_cache(
     """Each test session routes into its own cache, never the user's."""
     cache = tmp_path_factory.getbasetemp() / "route-cache"
     monkeypatch.setenv("SHIPMAP_CACHE", str(cache))
-
-
-def find_chromium() -> str | None:
-    """Path of a Chromium executable, or None."""
-    configured = os.environ.get("SHIPMAP_CHROMIUM")
-    if configured:
-        return configured
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 CHROMIUM_ARGS = [
