@@ -234,7 +234,7 @@ def _basemap_problem(value: object) -> str | None:
     import xyzservices.providers as tiles
 
     try:
-        tiles.query_name(value)
+        provider = tiles.query_name(value)
     except ValueError:
         names = [_OFFLINE, _DEFAULT_BASEMAP, *tiles.flatten()]
         close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
@@ -242,4 +242,9 @@ def _basemap_problem(value: object) -> str | None:
             f"did you mean {close[0]!r}?" if close else f'use "{_DEFAULT_BASEMAP}" or "{_OFFLINE}"'
         )
         return f"unknown basemap {value!r} ({hint})"
+    if provider.requires_token():
+        return (
+            f"basemap {value!r} needs an API key, which a published map would give away; "
+            f'choose a provider without one, e.g. "{_DEFAULT_BASEMAP}", or "{_OFFLINE}"'
+        )
     return None

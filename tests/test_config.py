@@ -53,9 +53,7 @@ def test_all_keys_and_unknown_keys_are_kept(tmp_path: Path) -> None:
 
 
 def test_known_tile_provider_is_accepted(tmp_path: Path) -> None:
-    assert (
-        read_config(write(tmp_path, 'basemap = "CartoDB positron"\n')).basemap == "CartoDB positron"
-    )
+    assert read_config(write(tmp_path, 'basemap = "OpenTopoMap"\n')).basemap == "OpenTopoMap"
 
 
 @pytest.mark.parametrize(
@@ -94,6 +92,11 @@ def test_known_tile_provider_is_accepted(tmp_path: Path) -> None:
         (
             'basemap = "Stamen Tonerr"\n',
             "map.toml: basemap: unknown basemap 'Stamen Tonerr' (did you mean 'Stadia.StamenToner'?)",
+        ),
+        (
+            'basemap = "CartoDB positron"\n',
+            "map.toml: basemap: basemap 'CartoDB positron' needs an API key, which a published "
+            'map would give away; choose a provider without one, e.g. "OpenStreetMap", or "offline"',
         ),
         (
             "basemap = 3\n",
