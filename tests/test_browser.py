@@ -174,3 +174,28 @@ def test_a_data_set_with_other_units_and_places_renders_as_well(tmp_path, open_p
     text = page.locator(".leaflet-popup-content").inner_text()
     assert "40 trucks" in text and "Example Monitor" in text
     assert page.errors == []
+
+
+def test_detail_and_all_routes_buttons_move_the_view(default_build, open_page):
+    page = open_page(default_build / "map-en.html")
+    page.wait_for_function("document.documentElement.dataset.shipmapBasemap === 'offline'")
+
+    def in_view(place_id: str) -> bool:
+        return page.evaluate(
+            f"""() => {{
+                const p = window.shipmap.places.find(p => p.id === '{place_id}').layer;
+                return p._map.getBounds().contains(p.getLatLng());
+            }}"""
+        )
+
+    zoom = "() => window.shipmap.legs[0].layer._map.getZoom()"
+    start = page.evaluate(zoom)
+    page.get_by_role("button", name="Zoom to detail").click()
+    page.wait_for_function(f"({zoom})() > {start + 2}")
+    page.wait_for_timeout(400)  # let the zoom animation end
+    assert all(in_view(p) for p in ("rajin", "dunai", "vostochny", "khasan"))
+    assert not in_view("kursk")
+    page.get_by_role("button", name="All routes").click()
+    page.wait_for_function(f"({zoom})() <= {start}")
+    page.wait_for_timeout(400)
+    assert in_view("kursk") and in_view("vostochny")

@@ -233,6 +233,46 @@
     setMonth(Number(slider.value));
   }
 
+  function fitView(bounds) {
+    var rtl = document.documentElement.dir === "rtl";
+    map.fitBounds(bounds, {
+      paddingTopLeft: [rtl ? panelPadding.end : panelPadding.start, 20],
+      paddingBottomRight: [rtl ? panelPadding.start : panelPadding.end, 20]
+    });
+  }
+
+  /* Where most places lie close together (ports and a border crossing within a
+   * few hundred kilometres, on a map that spans a continent), the reader gets a
+   * button to zoom there and one to see every route again. */
+  function detailBounds() {
+    var radius = 400000;  /* metres */
+    var best = null, bestCount = 0;
+    places.forEach(function (p) {
+      var here = p.layer.getLatLng();
+      var count = places.filter(function (q) { return map.distance(here, q.layer.getLatLng()) <= radius; }).length;
+      if (count > bestCount) { best = here; bestCount = count; }
+    });
+    if (!best || bestCount < 3 || bestCount === places.length || !config.bounds) return null;
+    var near = places
+      .map(function (p) { return p.layer.getLatLng(); })
+      .filter(function (ll) { return map.distance(best, ll) <= radius; });
+    var detail = L.latLngBounds(near).pad(0.25);
+    var all = L.latLngBounds(config.bounds);
+    var span = function (b) { return map.distance(b.getSouthWest(), b.getNorthEast()); };
+    return span(all) > 4 * span(detail) ? detail : null;
+  }
+
+  function setupViews() {
+    var box = document.getElementById("shipmap-views");
+    var detail = detailBounds();
+    if (!box || !detail) return;
+    box.hidden = false;
+    box.querySelector(".shipmap-view-detail").addEventListener("click", function () { fitView(detail); });
+    box.querySelector(".shipmap-view-all").addEventListener("click", function () {
+      fitView(L.latLngBounds(config.bounds));
+    });
+  }
+
   function init(leafletMap) {
     map = leafletMap;
     var node = document.getElementById("shipmap-config");
@@ -256,12 +296,8 @@
       var popup = entry.layer.getPopup();
       if (popup) L.setOptions(popup, popupOptions(popup.options.maxWidth));
     });
-    if (config.bounds) {
-      map.fitBounds(config.bounds, {
-        paddingTopLeft: [rtl ? panelPadding.end : panelPadding.start, 20],
-        paddingBottomRight: [rtl ? panelPadding.start : panelPadding.end, 20]
-      });
-    }
+    if (config.bounds) fitView(config.bounds);
+    setupViews();
     if (window.innerWidth <= 600) {
       ["shipmap-summary", "shipmap-legend"].forEach(function (id) {
         var d = document.getElementById(id);
