@@ -33,6 +33,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
 import shapely
 
@@ -139,10 +141,21 @@ def _public(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _text_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as ISO 8601 text (``""`` where missing), one numpy pass per column."""
     out = frame.copy()
     for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = [_date(v) for v in out[column]]
+        values = out[column]
+        if not pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            out[column] = [_date(v) for v in values]
+            continue
+        # Whole days (floored, as ``Timestamp.date``), cast to text by pyarrow.
+        days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        text = pc.fill_null(pa.array(days).cast(pa.string()), "")
+        out[column] = pd.Series(
+            pd.array(text, dtype=pd.StringDtype("pyarrow", na_value=np.nan)), index=out.index
+        )
     return out
 
 
@@ -202,5 +215,9 @@ def geopackage_bytes(
         pyogrio.write_dataframe(
             leg_layer, path, layer="legs", driver="GPKG", append=False, promote_to_multi=True
         )
-        pyogrio.write_dataframe(events, path, layer="events", driver="GPKG")
+        # One Arrow batch: GDAL commits once per batch, and the file's header
+        # counts commits, so one batch gives the bytes of a row-by-row write,
+        # in a fraction of its time.
+        table = pa.Table.from_pandas(events, preserve_index=False).combine_chunks()
+        pyogrio.raw.write_arrow(table, path, layer="events", driver="GPKG")
         return path.read_bytes()
