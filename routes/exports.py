@@ -142,7 +142,7 @@ def _public(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _text_dates(frame: pd.DataFrame) -> pd.DataFrame:
     """Dates as ISO 8601 text (``""`` where missing), one numpy pass per column."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place
     for column in out.columns:
         values = out[column]
         if not pd.api.types.is_datetime64_any_dtype(values):
