@@ -180,7 +180,7 @@ def _land_cache_dir() -> Path | None:
 
 @cache
 def _land_text(extent: Extent, tolerance: float | None) -> str:
-    """The land of an extent as JSON text, from the disk cache or clipped afresh.
+    """Give the land of an extent as JSON text, from the disk cache or clipped afresh.
 
     Clipping and simplifying the countries takes most of a small build's time
     and gives the same land for the same extent, so the result is kept on disk,
