@@ -203,8 +203,10 @@ def _land_text(extent: Extent, tolerance: float | None) -> str:
     folder = _land_cache_dir()
     if folder is not None:
         try:
-            return (folder / f"{key}.json").read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            cached = (folder / f"{key}.json").read_text(encoding="utf-8")
+            json.loads(cached)  # a damaged file is clipped afresh and replaced
+            return cached
+        except (OSError, ValueError):
             pass
     text = json.dumps(_land_geojson(extent, tolerance), separators=(",", ":"))
     if folder is not None:
