@@ -133,8 +133,11 @@ def test_an_output_written_beside_the_build_comes_back_even_when_its_helper_fail
         write(path)
 
     expected = b"written by a helper" if sys.platform == "linux" else b"written by the parent"
-    assert _Background("a.txt", write).result() == expected
-    assert _Background("b.txt", fail_in_helper).result() == b"written by the parent"
+    done = _Background("a.txt", write)
+    assert done.result() == expected
+    failed = _Background("b.txt", fail_in_helper)
+    assert failed.result() == b"written by the parent"
     stopped = _Background("c.txt", write)
-    stopped.cancel()  # an interrupted build leaves no scratch folder behind
-    assert not stopped._folder.exists()
+    for background in (done, failed, stopped):
+        background.cancel()  # as a build does at its end, or when interrupted
+        assert not background._folder.exists()
