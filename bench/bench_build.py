@@ -318,9 +318,10 @@ seeded). Each command runs as a fresh subprocess, so interpreter start-up and
 imports count:
 
 - **shipmap**: `python -m routes.cli build DIR -o OUT -q`: validation, routing,
-  figures, two maps (en, fa), index and GeoJSON. The route cache is warm: one
-  untimed build comes first (sea routing is benchmarked on its own in
-  `bench/bench_routing.py`).
+  figures, two maps (en, fa), index, GeoJSON, `flows.csv` and `shipmap.gpkg`
+  (whose `events` layer holds every shipment row). The route and land caches
+  are warm: one untimed build comes first (sea routing is benchmarked on its
+  own in `bench/bench_routing.py`).
 - **baseline**: `plain_folium.py DIR OUT.html` (`../shared/baseline/`): pandas,
   GeoPandas and folium by hand, straight lines, one map, no validation. One
   untimed run comes first too.

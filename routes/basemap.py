@@ -15,9 +15,12 @@ the reader can also choose in the layer control.
 
 from __future__ import annotations
 
-import copy
+import hashlib
 import importlib.util
+import json
 import math
+import os
+import tempfile
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -153,7 +156,8 @@ def land_geojson(extent: Extent, *, tolerance: float | None = None) -> dict[str,
     tolerance
         Simplification tolerance in degrees.
     """
-    return copy.deepcopy(_land_geojson(_as_extent(extent), tolerance))
+    loaded: dict[str, Any] = json.loads(_land_text(_as_extent(extent), tolerance))
+    return loaded
 
 
 def _as_extent(extent: Extent) -> Extent:
@@ -161,7 +165,62 @@ def _as_extent(extent: Extent) -> Extent:
     return (x0, y0, x1, y1)
 
 
+#: Bumped whenever :func:`_land_geojson` would give other land for the same key.
+_LAND_CACHE_FORMAT = 1
+
+
+def _land_cache_dir() -> Path | None:
+    """Folder of cached land: ``land`` beside the route cache; None when caching is off."""
+    configured = os.environ.get("SHIPMAP_CACHE")
+    if configured is not None:
+        return Path(configured).parent / "land" if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "shipmap" / "land"
+
+
 @cache
+def _land_text(extent: Extent, tolerance: float | None) -> str:
+    """Give the land of an extent as JSON text, from the disk cache or clipped afresh.
+
+    Clipping and simplifying the countries takes most of a small build's time
+    and gives the same land for the same extent, so the result is kept on disk,
+    keyed by the extent, the tolerance, the shapefile (path, size, time) and
+    the geometry library's version.
+    """
+    source = land_source()
+    stat = source.stat()
+    key_data = [
+        _LAND_CACHE_FORMAT,
+        list(extent),
+        tolerance,
+        str(source),
+        stat.st_size,
+        stat.st_mtime_ns,
+        shapely.__version__,
+        shapely.geos_version_string,
+    ]
+    key = hashlib.sha256(json.dumps(key_data).encode("utf-8")).hexdigest()[:32]
+    folder = _land_cache_dir()
+    if folder is not None:
+        try:
+            cached = (folder / f"{key}.json").read_text(encoding="utf-8")
+            json.loads(cached)  # a damaged file is clipped afresh and replaced
+            return cached
+        except (OSError, ValueError):
+            pass
+    text = json.dumps(_land_geojson(extent, tolerance), separators=(",", ":"))
+    if folder is not None:
+        try:  # caching is an optimisation: a read-only cache folder must not fail a build
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, folder / f"{key}.json")
+        except OSError:
+            pass
+    return text
+
+
 def _land_geojson(extent: Extent, tolerance: float | None) -> dict[str, Any]:
     x0, y0, x1, y1 = extent
     tol = tolerance if tolerance is not None else max(x1 - x0, y1 - y0) / 1000

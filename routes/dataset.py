@@ -857,7 +857,7 @@ def _check_ids_unique(table: _Table, problems: _Problems) -> None:
     given = ids != ""
     # Counting distinct ids (one hash pass) is far cheaper than marking duplicates,
     # and a file with none (the usual case) needs no more.
-    distinct = len(pd.factorize(ids)[1])
+    distinct = int(pc.count_distinct(pa.array(ids.array), mode="only_valid").as_py())
     n_given = int(given.sum())
     if distinct - (1 if n_given < len(ids) else 0) == n_given:
         return

@@ -78,6 +78,8 @@ _MAX_WIDTH = 14.0
 _NO_FIGURE_WIDTH = 1.5
 _POPUP_EVENTS = 8
 _POPUP_VESSELS = 12
+#: The columns of an event a popup shows.
+_EVENT_COLUMNS = ("start", "end", "quantity", "low", "high", "unit", "vessel")
 
 
 @dataclass(frozen=True)
@@ -215,8 +217,12 @@ def _leg_details(shipments: pd.DataFrame) -> dict[str, dict[str, Any]]:
             [order[e - min(n, _POPUP_EVENTS) : e] for e, n in zip(ends, per_leg, strict=True) if n]
         )
         chosen = positions[latest]
-        rows = shipments.iloc[chosen]
-        for code, group in rows.groupby(leg_codes[chosen], sort=False):
+        columns = [c for c in _EVENT_COLUMNS if c in shipments]
+        rows = shipments[columns].iloc[chosen]
+        events: dict[int, list[Any]] = {}
+        for code, row in zip(leg_codes[chosen].tolist(), rows.itertuples(index=False), strict=True):
+            events.setdefault(code, []).append(row)
+        for code, group in events.items():
             details.setdefault(str(leg_names[code]), {})["events"] = (group, int(counts[code]))
     return details
 
@@ -231,6 +237,21 @@ def _leg_details_once(shipments: pd.DataFrame) -> dict[str, dict[str, Any]]:
     details = _leg_details(shipments)
     _details_of[:] = [(weakref.ref(shipments), details)]
     return details
+
+
+_shared: list[tuple[weakref.ref[Any], dict[str, dict[str, Any]]]] = []
+
+
+def _once(owner: Any, part: str) -> dict[str, Any]:
+    """A dict kept for as long as ``owner`` is the one being rendered.
+
+    The languages of a build share what does not depend on language (a leg's
+    sorted figures and its months): the first language fills the dict, the
+    others read it.
+    """
+    if not _shared or _shared[0][0]() is not owner:
+        _shared[:] = [(weakref.ref(owner), {})]
+    return _shared[0][1].setdefault(part, {})
 
 
 def _latest_candidates(
@@ -258,7 +279,7 @@ def _latest_candidates(
 def _leg_popup(
     leg: Mapping[str, Any],
     *,
-    figures: pd.DataFrame,
+    figures: Sequence[Any],
     details: Mapping[str, Any],
     places: Mapping[str, str],
     sources: Mapping[str, Mapping[str, Any]],
@@ -266,7 +287,7 @@ def _leg_popup(
 ) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [{"h": leg["_label"]}]
     blocks.append({"row": [lang.t("mode." + str(leg["mode"])), ""]})
-    for fig in figures.itertuples(index=False):
+    for fig in figures:
         basis = lang.t("reported_total") if fig.basis == "total" else lang.t("sum_of_events")
         blocks.append(
             {
@@ -298,7 +319,7 @@ def _leg_popup(
     if "events" in details:
         group, count = details["events"]
         items = []
-        for ev in group.itertuples(index=False):
+        for ev in group:
             text = f"{lang.period(ev.start.date(), ev.end.date())}: "
             figure = lang.quantity(ev.quantity, ev.low, ev.high)
             text += f"{figure} {lang.unit(str(ev.unit), ev.quantity)}"
@@ -413,6 +434,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
         str(k): g for k, g in flows.months.groupby("leg", sort=False)
     } if not flows.months.empty else {}
     details = _leg_details_once(content.shipments)
+    leg_figures = _once(content.flows, "leg_figures")
 
     arrow = "←" if language_.rtl else "→"
     legs = legs.assign(
@@ -446,21 +468,29 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
         for leg in legs[legs["mode"] == mode].sort_values("id").to_dict("records"):
             leg_id = str(leg["id"])
             label = str(leg["_label"])
-            figs = by_leg.get(leg_id, empty)
-            figs = figs.assign(
-                _rank=figs["unit"].map(lambda u: _order_units([u, *UNIT_ORDER]).index(u))
-            )
-            figs = figs.sort_values(["_rank", "unit"])
+            if leg_id not in leg_figures:  # the same in every language: worked out once
+                figs = by_leg.get(leg_id, empty)
+                figs = figs.assign(
+                    _rank=figs["unit"].map(lambda u: _order_units([u, *UNIT_ORDER]).index(u))
+                )
+                figs = figs.sort_values(["_rank", "unit"])
+                bins = month_bins.get(leg_id)
+                months_of_leg: list[list[int]] = []
+                if bins is not None:
+                    per_month = bins.groupby("month")["rows"].sum()
+                    months_of_leg = [
+                        [_month_index(months, d), int(n)] for d, n in per_month.items()
+                    ]
+                leg_figures[leg_id] = (
+                    list(figs.itertuples(index=False)),
+                    months_of_leg,
+                    _month_index(months, figs["start"].min()) if len(figs) and len(months)
+                    else None,
+                )
+            fig_rows, leg_months, start_month = leg_figures[leg_id]
+            event_months = [list(pair) for pair in leg_months]
             value = leg.get(width_unit) if width_unit else None
             has_value = isinstance(value, float) and math.isfinite(value)
-            bins = month_bins.get(leg_id)
-            event_months: list[list[int]] = []
-            if bins is not None:
-                per_month = bins.groupby("month")["rows"].sum()
-                event_months = [[_month_index(months, d), int(n)] for d, n in per_month.items()]
-            start_month = (
-                _month_index(months, figs["start"].min()) if len(figs) and len(months) else None
-            )
             features.append(
                 {
                     "type": "Feature",
@@ -478,7 +508,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
                         ),
                         "popup": _leg_popup(
                             leg,
-                            figures=figs,
+                            figures=fig_rows,
                             details=details.get(leg_id, {}),
                             places=place_names,
                             sources=sources,

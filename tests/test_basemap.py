@@ -200,3 +200,21 @@ def test_when_tiles_load_they_cover_the_land(tmp_path, browser):
         assert dict(state["checked"]) == {"Esri.WorldGrayCanvas": True, "Offline basemap": False}
     finally:
         context.close()
+
+
+def test_the_land_is_kept_beside_the_route_cache_and_a_damaged_copy_is_redone(
+    tmp_path, monkeypatch
+):
+    import routes.basemap as basemap
+
+    monkeypatch.setenv("SHIPMAP_CACHE", str(tmp_path / "routes"))
+    basemap._land_text.cache_clear()
+    extent = (120.0, 30.0, 145.0, 50.0)
+    fresh = land_geojson(extent)
+    (kept,) = (tmp_path / "land").glob("*.json")
+    assert json.loads(kept.read_text("utf-8")) == fresh
+    kept.write_text('{"type": "FeatureCollection", "feat', "utf-8")  # cut short
+    basemap._land_text.cache_clear()
+    assert land_geojson(extent) == fresh
+    assert json.loads(kept.read_text("utf-8")) == fresh
+    basemap._land_text.cache_clear()
