@@ -109,9 +109,7 @@ def run_measured(cmd: list[str], *, env: dict[str, str] | None = None) -> Run:
         out.seek(0)
         err.seek(0)
         if proc.returncode != 0:
-            raise RuntimeError(
-                f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.read()[-2000:]}"
-            )
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.read()[-2000:]}")
         return Run(
             wall=wall,
             cpu=usage.ru_utime + usage.ru_stime,
@@ -162,8 +160,13 @@ def time_to_draw(pages: list[Path], *, chromium: str, repeats: int) -> dict[str,
     """Median seconds from navigation to ``data-shipmap-ready`` per page, offline."""
     from playwright.sync_api import sync_playwright
 
-    args = ["--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update"]
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+    ]
     results: dict[str, float] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=args)
@@ -207,10 +210,16 @@ def machine() -> str:
     except (OSError, ValueError, IndexError):
         pass
     versions = subprocess.run(
-        [sys.executable, "-c", "import pandas, pyarrow, folium; "
-         "print(f'pandas {pandas.__version__}, pyarrow {pyarrow.__version__}, "
-         "folium {folium.__version__}')"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import pandas, pyarrow, folium; "
+            "print(f'pandas {pandas.__version__}, pyarrow {pyarrow.__version__}, "
+            "folium {folium.__version__}')",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     return (
         f"{os.cpu_count()} cores ({model or platform.processor() or 'unknown CPU'}){memory}, "
@@ -243,8 +252,11 @@ def report(
         f"{'ship MB':>8} {'base MB':>8} {'read MB':>8}"
     ]
     for s in sizes:
-        ship, base, read = (s.median(s.shipmap, "wall"), s.median(s.baseline, "wall"),
-                            s.median(s.read, "wall"))
+        ship, base, read = (
+            s.median(s.shipmap, "wall"),
+            s.median(s.baseline, "wall"),
+            s.median(s.read, "wall"),
+        )
         ship_cpu, base_cpu = s.median(s.shipmap, "cpu"), s.median(s.baseline, "cpu")
         rows_txt.append(
             f"{s.rows:>10,} {s.csv_mb:>7.1f} {ship:>9.2f} {base:>10.2f} {read:>7.2f} "
@@ -265,33 +277,69 @@ def report(
         size_md.append(f"| {s.rows:,} | " + " | ".join(c.strip() for c in cells) + " |")
     draw_txt = [f"{Path(p).name:>12}: {t:.3f} s" for p, t in draw.items()]
 
-    ship, base, read = (last.median(last.shipmap, "wall"), last.median(last.baseline, "wall"),
-                        last.median(last.read, "wall"))
+    ship, base, read = (
+        last.median(last.shipmap, "wall"),
+        last.median(last.baseline, "wall"),
+        last.median(last.read, "wall"),
+    )
     peak = max(s.peak(s.shipmap) for s in sizes)
     growth = max(last.html[n] / first.html[n] for n in MAPS)
     slowest_draw = max(draw.values()) if draw else float("nan")
     goals = [
-        (f"at {last.rows:,} rows, within {GOAL_BASELINE_RATIO}× of the baseline's wall time",
-         f"{ship / base:.2f}×", ship / base <= GOAL_BASELINE_RATIO),
-        (f"at {last.rows:,} rows, within {GOAL_READ_RATIO:g}× of reading the CSV alone",
-         f"{ship / read:.2f}×", ship / read <= GOAL_READ_RATIO),
+        (
+            f"at {last.rows:,} rows, within {GOAL_BASELINE_RATIO}× of the baseline's wall time",
+            f"{ship / base:.2f}×",
+            ship / base <= GOAL_BASELINE_RATIO,
+        ),
+        (
+            f"at {last.rows:,} rows, within {GOAL_READ_RATIO:g}× of reading the CSV alone",
+            f"{ship / read:.2f}×",
+            ship / read <= GOAL_READ_RATIO,
+        ),
         (f"peak memory under {GOAL_PEAK_MB:.0f} MB", f"{peak:.0f} MB", peak < GOAL_PEAK_MB),
-        (f"each map at {last.rows:,} rows at most {GOAL_SIZE_GROWTH:.2f}× its size at "
-         f"{first.rows:,}", f"{growth:.3f}×", growth <= GOAL_SIZE_GROWTH),
-        (f"default map drawn in Chromium within {GOAL_DRAW_S:g} s of navigation",
-         f"{slowest_draw:.3f} s" if draw else "not measured",
-         slowest_draw <= GOAL_DRAW_S if draw else None),
+        (
+            f"each map at {last.rows:,} rows at most {GOAL_SIZE_GROWTH:.2f}× its size at "
+            f"{first.rows:,}",
+            f"{growth:.3f}×",
+            growth <= GOAL_SIZE_GROWTH,
+        ),
+        (
+            f"default map drawn in Chromium within {GOAL_DRAW_S:g} s of navigation",
+            f"{slowest_draw:.3f} s" if draw else "not measured",
+            slowest_draw <= GOAL_DRAW_S if draw else None,
+        ),
     ]
     goals_txt = [f"  [{verdict(ok)}] {what}: {value}" for what, value, ok in goals]
     text = "\n".join(
-        ["Build time (median wall seconds; CPU = user+system; MB = peak RSS)", *rows_txt, "",
-         "HTML size in bytes (growth against the smallest N)", *size_txt, "",
-         "Time to a drawn map in headless Chromium (median, offline)", *draw_txt, "",
-         "Goals", *goals_txt]
+        [
+            "Build time (median wall seconds; CPU = user+system; MB = peak RSS)",
+            *rows_txt,
+            "",
+            "HTML size in bytes (growth against the smallest N)",
+            *size_txt,
+            "",
+            "Time to a drawn map in headless Chromium (median, offline)",
+            *draw_txt,
+            "",
+            "Goals",
+            *goals_txt,
+        ]
     )
-    columns = ["rows", "CSV MB", "runs", "shipmap s", "baseline s", "read s",
-               "shipmap / baseline", "shipmap / read", "shipmap CPU s", "baseline CPU s",
-               "shipmap MB", "baseline MB", "read MB"]
+    columns = [
+        "rows",
+        "CSV MB",
+        "runs",
+        "shipmap s",
+        "baseline s",
+        "read s",
+        "shipmap / baseline",
+        "shipmap / read",
+        "shipmap CPU s",
+        "baseline CPU s",
+        "shipmap MB",
+        "baseline MB",
+        "read MB",
+    ]
     time_header = "| " + " | ".join(columns) + " |\n|" + " ---: |" * len(columns)
     md = f"""# Benchmarks
 
@@ -368,21 +416,38 @@ a fresh browser context per load; median of the loads after one warm-up load.
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
-                        default=list(DEFAULT_SIZES), help="comma-separated row counts")
-    parser.add_argument("--runs", type=int, default=None,
-                        help="timed runs per size (default: 5, or 3 at 10^6 rows and more)")
-    parser.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE,
-                        help=f"the hand-written folium script (default: {DEFAULT_BASELINE})")
+    parser.add_argument(
+        "--sizes",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=list(DEFAULT_SIZES),
+        help="comma-separated row counts",
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=None,
+        help="timed runs per size (default: 5, or 3 at 10^6 rows and more)",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=DEFAULT_BASELINE,
+        help=f"the hand-written folium script (default: {DEFAULT_BASELINE})",
+    )
     parser.add_argument("--data", type=Path, default=ROOT / "data", help="data set to scale")
     parser.add_argument("--seed", type=int, default=20250327)
-    parser.add_argument("--chromium", default=os.environ.get("SHIPMAP_CHROMIUM")
-                        or shutil.which("chromium") or "/usr/bin/chromium")
+    parser.add_argument(
+        "--chromium",
+        default=os.environ.get("SHIPMAP_CHROMIUM")
+        or shutil.which("chromium")
+        or "/usr/bin/chromium",
+    )
     parser.add_argument("--draw-repeats", type=int, default=5)
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-report", action="store_true", help="print only")
-    parser.add_argument("--keep", type=Path, default=None,
-                        help="write the data sets and outputs here and keep them")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="write the data sets and outputs here and keep them"
+    )
     args = parser.parse_args(argv)
     if not args.baseline.is_file():
         parser.error(f"baseline not found: {args.baseline} (give --baseline PATH)")
@@ -396,25 +461,46 @@ def main(argv: list[str] | None = None) -> int:
         runs: dict[int, int] = {}
         for rows in args.sizes:
             runs[rows] = args.runs or (3 if rows >= 1_000_000 else 5)
-            sizes.append(measure_size(rows, data=args.data, work=work, baseline=args.baseline,
-                                      runs=runs[rows], seed=args.seed, env=env))
+            sizes.append(
+                measure_size(
+                    rows,
+                    data=args.data,
+                    work=work,
+                    baseline=args.baseline,
+                    runs=runs[rows],
+                    seed=args.seed,
+                    env=env,
+                )
+            )
         default_out = work / "out-default"
-        run_measured([sys.executable, "-m", "routes.cli", "build", str(args.data),
-                      "-o", str(default_out), "-q"], env=env)
+        run_measured(
+            [
+                sys.executable,
+                "-m",
+                "routes.cli",
+                "build",
+                str(args.data),
+                "-o",
+                str(default_out),
+                "-q",
+            ],
+            env=env,
+        )
         pages = [default_out / name for name in MAPS]
         draw: dict[str, float] = {}
         if Path(args.chromium).is_file():
             draw = time_to_draw(pages, chromium=args.chromium, repeats=args.draw_repeats)
             draw = {f"data/{Path(p).name}": t for p, t in draw.items()}
         else:
-            print(f"no Chromium at {args.chromium}: time to draw not measured "
-                  "(give --chromium PATH)", file=sys.stderr)
+            print(
+                f"no Chromium at {args.chromium}: time to draw not measured (give --chromium PATH)",
+                file=sys.stderr,
+            )
     loads = (loads[0], " ".join(f"{x:.1f}" for x in os.getloadavg()))
     command = "python bench/bench_build.py" + (
         f" --sizes {','.join(map(str, args.sizes))}" if args.sizes != list(DEFAULT_SIZES) else ""
     )
-    text, md = report(sizes, draw, command=command, loads=loads, runs=runs,
-                      chromium=args.chromium)
+    text, md = report(sizes, draw, command=command, loads=loads, runs=runs, chromium=args.chromium)
     print(text)
     if not args.no_report:
         # Hand-written notes below the marker survive a new run.
@@ -422,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.report.is_file():
             old = args.report.read_text(encoding="utf-8")
             if NOTES_MARKER in old:
-                notes = old[old.index(NOTES_MARKER):]
+                notes = old[old.index(NOTES_MARKER) :]
         args.report.write_text(md + ("\n" + notes if notes else ""), encoding="utf-8")
         print(f"\nwrote {args.report}", file=sys.stderr)
     return 0

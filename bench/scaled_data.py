@@ -28,26 +28,76 @@ LAST_DAY = np.datetime64("2025-03-31")
 #: Ship names for sea legs: the default data set's, then more of the kind seen in
 #: port-call logs, so a leg's vessel list grows with the data unless it is capped.
 VESSELS = (
-    "Angara", "Lady R", "Maria", "Maia-1", "Nikolay Vilkov", "Sparta IV", "Ursa Major",
-    "Baltic Leader", "Pola Anna", "Zeya", "Amur", "Mikhail Lomonosov", "Sibir", "Primorye",
-    "Nakhodka", "Posyet", "Kholmsk", "Slavyanka", "Okean", "Zolotoy Rog", "Vanino",
-    "Korsakov", "Sakhalin-9", "Kamchatka", "Aleut", "Vostok-3", "Tumen", "Bira", "Khor",
-    "Bikin", "Ussuri", "Iman", "Partizansk", "Artyom", "Arsenyev", "Dalnegorsk",
-    "Lesozavodsk", "Spassk", "Dalnerechensk", "Kavalerovo",
+    "Angara",
+    "Lady R",
+    "Maria",
+    "Maia-1",
+    "Nikolay Vilkov",
+    "Sparta IV",
+    "Ursa Major",
+    "Baltic Leader",
+    "Pola Anna",
+    "Zeya",
+    "Amur",
+    "Mikhail Lomonosov",
+    "Sibir",
+    "Primorye",
+    "Nakhodka",
+    "Posyet",
+    "Kholmsk",
+    "Slavyanka",
+    "Okean",
+    "Zolotoy Rog",
+    "Vanino",
+    "Korsakov",
+    "Sakhalin-9",
+    "Kamchatka",
+    "Aleut",
+    "Vostok-3",
+    "Tumen",
+    "Bira",
+    "Khor",
+    "Bikin",
+    "Ussuri",
+    "Iman",
+    "Partizansk",
+    "Artyom",
+    "Arsenyev",
+    "Dalnegorsk",
+    "Lesozavodsk",
+    "Spassk",
+    "Dalnerechensk",
+    "Kavalerovo",
 )
 
 #: Plausible units and magnitudes per mode: (unit, typical quantity, weight).
 _UNITS_BY_MODE: dict[str, list[tuple[str, float, float]]] = {
-    "sea": [("containers", 120.0, 0.45), ("shipments", 1.0, 0.35), ("munitions", 30000.0, 0.1),
-            ("troops", 400.0, 0.05), ("ships", 1.0, 0.05)],
-    "rail": [("containers", 60.0, 0.4), ("railcars", 40.0, 0.35), ("troops", 300.0, 0.1),
-             ("launchers", 6.0, 0.1), ("munitions", 20000.0, 0.05)],
+    "sea": [
+        ("containers", 120.0, 0.45),
+        ("shipments", 1.0, 0.35),
+        ("munitions", 30000.0, 0.1),
+        ("troops", 400.0, 0.05),
+        ("ships", 1.0, 0.05),
+    ],
+    "rail": [
+        ("containers", 60.0, 0.4),
+        ("railcars", 40.0, 0.35),
+        ("troops", 300.0, 0.1),
+        ("launchers", 6.0, 0.1),
+        ("munitions", 20000.0, 0.05),
+    ],
     "road": [("containers", 10.0, 1.0)],
     "air": [("troops", 150.0, 0.7), ("shipments", 1.0, 0.3)],
 }
 
-_CARGO = ("munitions", "military equipment and munitions", "artillery shells",
-          "freight (contents not known)", "troops", "rocket launchers")
+_CARGO = (
+    "munitions",
+    "military equipment and munitions",
+    "artillery shells",
+    "freight (contents not known)",
+    "troops",
+    "rocket launchers",
+)
 
 
 def _copy_frame(data: Path, out: Path) -> None:
@@ -122,8 +172,9 @@ def write_scaled_dataset(data: Path, out: Path, *, rows: int, seed: int = 202503
     end_text = np.where(has_end, np.datetime_as_string(end, unit="D").astype(object), "")
     # Some reports give only the month.
     month_only = rng.random(extra) < 0.05
-    start_text = np.where(month_only, np.datetime_as_string(start, unit="M").astype(object),
-                          start_text)
+    start_text = np.where(
+        month_only, np.datetime_as_string(start, unit="M").astype(object), start_text
+    )
     end_text = np.where(month_only, "", end_text)
 
     ranged = rng.random(extra) < 0.2

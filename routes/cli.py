@@ -98,26 +98,13 @@ def build(
 
     flows = progress.step("Joining figures", lambda: join_flows(legs, ds.shipments))
 
-    from routes.exports import GEOPACKAGE_NAME, write_geopackage
-
-    # The GeoPackage needs nothing the maps make, and at a million rows takes
-    # as long as everything else after reading: it is written meanwhile, in a
-    # child process on a second core where the system allows.
-    geopackage = _Background(
-        GEOPACKAGE_NAME, lambda path: write_geopackage(path, places, flows.legs, ds.shipments)
-    )
-    try:
-        return _finish(ds, places, flows, geopackage, output, progress=progress,
-                       pictures=pictures)
-    finally:
-        geopackage.cancel()
+    return _finish(ds, places, flows, output, progress=progress, pictures=pictures)
 
 
 def _finish(
     ds: Dataset,
     places: gpd.GeoDataFrame,
     flows: Flows,
-    geopackage: _Background,
     output: Path,
     *,
     progress: Progress,
@@ -163,76 +150,17 @@ def _finish(
     files["index.html"] = index_html(pages, title=ds.config.text("title", ds.config.languages[0]))
     files[GEOJSON_NAME] = geojson_text(geojson_document(places, flows.legs))
 
-    from routes.exports import FLOWS_CSV_NAME, flows_csv
+    from routes.exports import FLOWS_CSV_NAME, GEOPACKAGE_NAME, flows_csv, geopackage_bytes
 
     files[FLOWS_CSV_NAME] = flows_csv(flows.legs, flows.headlines)
-    files[geopackage.name] = progress.step(f"Writing {geopackage.name}", geopackage.result)
+    files[GEOPACKAGE_NAME] = progress.step(
+        f"Writing {GEOPACKAGE_NAME}",
+        lambda: geopackage_bytes(places, flows.legs, ds.shipments),
+    )
     if pictures:
         files.update(progress.step("Drawing pictures", lambda: _pictures(files)))
     progress.step(f"Writing {output}", lambda: write_outputs(output, files))
     return sorted(files)
-
-
-class _Background:
-    """Write one output file in a forked child process while the parent goes on.
-
-    ``write(path)`` writes the file; :meth:`result` waits for it and returns its
-    bytes. Where ``fork`` is not the platform's way (anything but Linux), or
-    when the child fails, the file is written in this process instead, so an
-    error surfaces here as it would without the child, and the bytes are the
-    same either way.
-    """
-
-    def __init__(self, name: str, write: Callable[[Path], None]) -> None:
-        import tempfile
-
-        self.name = name
-        self._write = write
-        self._folder = Path(tempfile.mkdtemp(prefix="shipmap-part-"))
-        self._path = self._folder / name
-        self._pid: int | None = None
-        if sys.platform == "linux":
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - the child, measured by its effect
-                status = 1
-                try:
-                    signal.signal(signal.SIGINT, signal.SIG_DFL)
-                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                    write(self._path)
-                    status = 0
-                finally:
-                    os._exit(status)
-            self._pid = pid
-
-    def result(self) -> bytes:
-        """Wait for the file and return its bytes."""
-        ok = False
-        if self._pid is not None:
-            _, status = os.waitpid(self._pid, 0)
-            self._pid = None
-            ok = os.waitstatus_to_exitcode(status) == 0
-        if not ok:
-            import shutil
-
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder.mkdir()
-            self._write(self._path)
-        return self._path.read_bytes()
-
-    def cancel(self) -> None:
-        """Stop the child if it still runs and remove the scratch folder."""
-        import shutil
-
-        if self._pid is not None:
-            try:
-                os.kill(self._pid, signal.SIGKILL)
-                os.waitpid(self._pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-            self._pid = None
-        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 def _pictures(files: dict[str, str | bytes]) -> dict[str, bytes]:
@@ -256,9 +184,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     dataset, output = Path(args.dataset), Path(args.output)
 
     def run() -> None:
-        written = build(
-            dataset, output, progress=progress, basemap=args.basemap, pictures=args.png
-        )
+        written = build(dataset, output, progress=progress, basemap=args.basemap, pictures=args.png)
         if not args.quiet:
             print(f"{args.output}: wrote {', '.join(written)}", flush=True)
 
@@ -372,13 +298,22 @@ def _parser() -> argparse.ArgumentParser:
         help="output folder (default: ./output)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
-    p.add_argument("--basemap", metavar="NAME",
-                   help="tile provider, e.g. OpenStreetMap or OpenTopoMap, or 'offline' "
-                   "for no tile server (default: map.toml's basemap, else OpenStreetMap)")
-    p.add_argument("--watch", action="store_true",
-                   help="rebuild whenever a file of the data set changes (Ctrl-C stops)")
-    p.add_argument("--png", action="store_true",
-                   help="also draw a PNG of each map (needs Chromium and Playwright)")
+    p.add_argument(
+        "--basemap",
+        metavar="NAME",
+        help="tile provider, e.g. OpenStreetMap or OpenTopoMap, or 'offline' "
+        "for no tile server (default: map.toml's basemap, else OpenStreetMap)",
+    )
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="rebuild whenever a file of the data set changes (Ctrl-C stops)",
+    )
+    p.add_argument(
+        "--png",
+        action="store_true",
+        help="also draw a PNG of each map (needs Chromium and Playwright)",
+    )
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser(
@@ -387,13 +322,21 @@ def _parser() -> argparse.ArgumentParser:
         description="Open each map of OUTPUT in headless Chromium and save a PNG beside it "
         "(map-en.html → map-en.png). Needs Chromium (or SHIPMAP_CHROMIUM) and Playwright.",
     )
-    p.add_argument("output", nargs="?", default="output", metavar="OUTPUT",
-                   help="a built output folder (default: ./output)")
+    p.add_argument(
+        "output",
+        nargs="?",
+        default="output",
+        metavar="OUTPUT",
+        help="a built output folder (default: ./output)",
+    )
     p.add_argument("--width", type=int, default=1600, help="window width in CSS pixels")
     p.add_argument("--height", type=int, default=1000, help="window height in CSS pixels")
     p.add_argument("--scale", type=float, default=1.0, help="device pixel ratio, e.g. 2")
-    p.add_argument("--offline", action="store_true",
-                   help="cut the network: draw on the offline basemap, without tiles")
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="cut the network: draw on the offline basemap, without tiles",
+    )
     p.set_defaults(func=_cmd_snapshot)
 
     p = sub.add_parser(

@@ -177,9 +177,9 @@ def join_flows(legs: gpd.GeoDataFrame, shipments: pd.DataFrame) -> Flows:
         if len(coded)
         else pd.Series(dtype=int)
     )
-    units = tuple(
-        sorted(counts.index, key=lambda u: (-int(counts[u]), str(u)))
-    ) if len(counts) else ()
+    units = (
+        tuple(sorted(counts.index, key=lambda u: (-int(counts[u]), str(u)))) if len(counts) else ()
+    )
     wide = headlines.pivot(index="leg", columns="unit", values=["quantity", "low", "high"])
     columns: dict[str, pd.Series] = {}
     for unit in units:

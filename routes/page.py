@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import folium
@@ -177,11 +177,6 @@ def _panels(
     flows = content.flows
     legs = flows.legs
     headlines = flows.headlines
-    sources = (
-        {str(r["id"]): r for r in content.sources.to_dict("records")}
-        if len(content.sources)
-        else {}
-    )
 
     # Key figures: per unit, the largest headline figure on any leg; the units
     # listed in map.toml's `summary` (in that order), or all of them.
@@ -299,7 +294,7 @@ def _panels(
 
 
 def summary_units(config: Any) -> list[str]:
-    """The units map.toml's ``summary`` key lists, or none."""
+    """Return the units that map.toml's ``summary`` key lists, or none."""
     value = getattr(config, "extra", {}).get("summary")
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
@@ -321,7 +316,7 @@ def _deterministic_ids(root: Figure) -> None:
 
 
 def map_html(m: folium.Map, *, lang: Language, title: str) -> str:
-    """The map's self-contained page as a string.
+    """Return the map's self-contained page as a string.
 
     Leaflet and the page's own script and styles are inlined from installed
     package data; element ids are deterministic, so the same data gives the

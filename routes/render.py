@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 __all__ = [
     "KIND_STYLE",
     "MODE_COLORS",
-    "MapContent",
     "UNIT_ORDER",
+    "MapContent",
     "render_map",
     "width_scale",
 ]
@@ -110,7 +110,7 @@ def _order_units(units: Sequence[str]) -> list[str]:
 
 
 def choose_width_unit(flows: Flows, configured: str | None) -> str | None:
-    """The unit that sets line widths: the configured one, else the most covered."""
+    """Choose the unit that sets line widths: the configured one, else the most covered."""
     if configured:
         return configured
     if not flows.units:
@@ -243,7 +243,7 @@ _shared: list[tuple[weakref.ref[Any], dict[str, dict[str, Any]]]] = []
 
 
 def _once(owner: Any, part: str) -> dict[str, Any]:
-    """A dict kept for as long as ``owner`` is the one being rendered.
+    """Return a dict kept for as long as ``owner`` is the one being rendered.
 
     The languages of a build share what does not depend on language (a leg's
     sorted figures and its months): the first language fills the dict, the
@@ -262,11 +262,7 @@ def _latest_candidates(
     Rows that tie with the last of them are included, so a stable sort of just
     these rows puts the same rows last as a sort of them all.
     """
-    sizes = (
-        pd.DataFrame({"leg": legs, "start": start})
-        .groupby(["leg", "start"], sort=True)
-        .size()
-    )
+    sizes = pd.DataFrame({"leg": legs, "start": start}).groupby(["leg", "start"], sort=True).size()
     at_or_after = sizes.iloc[::-1].groupby(level="leg").cumsum()
     enough = at_or_after[at_or_after >= keep].reset_index()
     threshold = np.full(n_legs, np.iinfo(np.int64).min, dtype=np.int64)
@@ -346,7 +342,7 @@ def _label_zooms(
     *,
     rtl: bool = False,
 ) -> list[int | None]:
-    """The smallest zoom at which each place's label fits without overlaps.
+    """Find the smallest zoom at which each place's label fits without overlaps.
 
     Labels are placed greedily, most important place first; a label sits beside
     its marker (to the right, or to the left in right-to-left languages).
@@ -430,9 +426,11 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
     )
     headlines = flows.headlines
     by_leg = {str(k): g for k, g in headlines.groupby("leg", sort=False)}
-    month_bins = {
-        str(k): g for k, g in flows.months.groupby("leg", sort=False)
-    } if not flows.months.empty else {}
+    month_bins = (
+        {str(k): g for k, g in flows.months.groupby("leg", sort=False)}
+        if not flows.months.empty
+        else {}
+    )
     details = _leg_details_once(content.shipments)
     leg_figures = _once(content.flows, "leg_figures")
 
@@ -457,9 +455,7 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
     )
     m.default_js = []
     m.default_css = []
-    add_basemap(
-        m, name=config.basemap, extent=basemap_extent(places, legs), lang=language_
-    )
+    add_basemap(m, name=config.basemap, extent=basemap_extent(places, legs), lang=language_)
 
     # Legs: one GeoJSON layer per mode.
     empty = headlines.iloc[0:0]
@@ -484,7 +480,8 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
                 leg_figures[leg_id] = (
                     list(figs.itertuples(index=False)),
                     months_of_leg,
-                    _month_index(months, figs["start"].min()) if len(figs) and len(months)
+                    _month_index(months, figs["start"].min())
+                    if len(figs) and len(months)
                     else None,
                 )
             fig_rows, leg_months, start_month = leg_figures[leg_id]
@@ -659,7 +656,8 @@ def _place_figures(
             continue
         text = (
             f"{leg_labels.get(str(fig.leg), str(fig.leg))}: "
-            f"{lang.quantity(fig.quantity, fig.low, fig.high)} {lang.unit(str(fig.unit), fig.quantity)}"
+            f"{lang.quantity(fig.quantity, fig.low, fig.high)} "
+            f"{lang.unit(str(fig.unit), fig.quantity)}"
         )
         out.setdefault(place, []).append(text)
     return out

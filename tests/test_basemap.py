@@ -25,7 +25,9 @@ def png(width: int, height: int) -> bytes:
     rows = b"".join(b"\x00" + b"\xcc\xcc\xcc" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
 
@@ -76,8 +78,11 @@ def test_the_land_is_clipped_simplified_and_rounded():
     assert not geom.contains(shapely.Point(135.0, 40.0))
     text = json.dumps(doc, separators=(",", ":"))
     assert len(text) < 120_000
-    decimals = {len(t.split(".")[1]) for t in text.replace("[", ",").replace("]", ",").split(",")
-                if "." in t}
+    decimals = {
+        len(t.split(".")[1])
+        for t in text.replace("[", ",").replace("]", ",").split(",")
+        if "." in t
+    }
     assert max(decimals) <= 3
 
 

@@ -126,29 +126,3 @@ def test_unsafe_text_in_data_never_becomes_markup(tmp_path):
         html = (out / name).read_text("utf-8")
         assert "<img src=x" not in html and "<svg onload" not in html
         assert html.count("</script>") == html.count("<script")
-
-
-def test_an_output_written_beside_the_build_comes_back_even_when_its_helper_fails(tmp_path):
-    import os
-
-    from routes.cli import _Background
-
-    parent = os.getpid()
-
-    def write(path: Path) -> None:
-        path.write_text(f"written by {'the parent' if os.getpid() == parent else 'a helper'}")
-
-    def fail_in_helper(path: Path) -> None:
-        if os.getpid() != parent:
-            raise OSError("disk full")
-        write(path)
-
-    expected = b"written by a helper" if sys.platform == "linux" else b"written by the parent"
-    done = _Background("a.txt", write)
-    assert done.result() == expected
-    failed = _Background("b.txt", fail_in_helper)
-    assert failed.result() == b"written by the parent"
-    stopped = _Background("c.txt", write)
-    for background in (done, failed, stopped):
-        background.cancel()  # as a build does at its end, or when interrupted
-        assert not background._folder.exists()

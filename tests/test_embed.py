@@ -93,7 +93,7 @@ def test_the_map_page_fits_a_phone(site, open_page, lang):
         assert left >= 0 and top >= 0 and right <= 375 and bottom <= 667, name
     names = sorted(found)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             la, ta, ra, ba = found[a]
             lb, tb, rb, bb = found[b]
             overlap = la < rb - 1 and lb < ra - 1 and ta < bb - 1 and tb < ba - 1

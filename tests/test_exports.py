@@ -59,7 +59,9 @@ def test_the_flows_csv_has_one_row_per_leg_and_unit(built):
     assert munitions["origin"] == "rajin" and munitions["destination"] == "vostochny"
     assert munitions["mode"] == "sea" and munitions["basis"] == "total"
     assert (munitions["quantity"], munitions["low"], munitions["high"]) == (
-        "4600000", "4200000", "5800000"
+        "4600000",
+        "4200000",
+        "5800000",
     )
     assert (munitions["start"], munitions["end"]) == ("2023-08-01", "2025-03-31")
     assert float(munitions["length_km"]) > 100

@@ -175,8 +175,22 @@ def datasets(draw: st.DrawFn) -> dict[str, str]:
 
     place_cols = list(places[0])
     leg_cols = list(legs[0])
-    ship_cols = ["id", "leg", "start", "end", "quantity", "low", "high", "unit", "basis",
-                 "cargo", "vessel", "source", "note", "extra"]
+    ship_cols = [
+        "id",
+        "leg",
+        "start",
+        "end",
+        "quantity",
+        "low",
+        "high",
+        "unit",
+        "basis",
+        "cargo",
+        "vessel",
+        "source",
+        "note",
+        "extra",
+    ]
     # Sometimes leave a column out: optional ones pass, required ones are refused.
     droppable = ["", "", "", "", "note", "extra", "kind", "name", "unit", "via"]
     dropped = draw(st.sampled_from(droppable))
@@ -196,7 +210,7 @@ def datasets(draw: st.DrawFn) -> dict[str, str]:
     if units_used and draw(st.booleans()):
         toml.insert(0, f"width_by = {_toml(draw(st.sampled_from(units_used)))}")
     if draw(st.booleans()):
-        toml.insert(0, f"summary = [{_toml(draw(text))}, \"troops\"]")
+        toml.insert(0, f'summary = [{_toml(draw(text))}, "troops"]')
         toml.insert(0, f"{draw(word).lower()}x = {_toml(draw(text))}")
     files = {
         "places.csv": _csv(places, place_cols),

@@ -75,10 +75,31 @@ CARRIED = [  # accepted by validation, carried along but not shown on the map
     ("map.toml", "unknown key"),
 ]
 LOCATIONS = SHOWN + CARRIED
-PLACE_COLUMNS = ["id", "name", "name:fa", "lat", "lon", "country", "kind", "aliases", "source",
-                 "note", "extra"]
-LEG_COLUMNS = ["id", "origin", "destination", "mode", "via", "label", "label:fa", "source", "note",
-               "extra"]
+PLACE_COLUMNS = [
+    "id",
+    "name",
+    "name:fa",
+    "lat",
+    "lon",
+    "country",
+    "kind",
+    "aliases",
+    "source",
+    "note",
+    "extra",
+]
+LEG_COLUMNS = [
+    "id",
+    "origin",
+    "destination",
+    "mode",
+    "via",
+    "label",
+    "label:fa",
+    "source",
+    "note",
+    "extra",
+]
 
 
 def _csv(header: list[str], rows: list[list[str]]) -> str:

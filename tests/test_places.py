@@ -113,8 +113,16 @@ def test_a_geocoded_place_without_country_takes_the_country_it_was_found_in():
     from geo.places import locate_places
 
     frame = pd.DataFrame(
-        {"id": ["kursk"], "name": ["Kursk"], "aliases": [""], "country": [""],
-         "kind": ["front"], "lat": [float("nan")], "lon": [float("nan")], "_line": [2]}
+        {
+            "id": ["kursk"],
+            "name": ["Kursk"],
+            "aliases": [""],
+            "country": [""],
+            "kind": ["front"],
+            "lat": [float("nan")],
+            "lon": [float("nan")],
+            "_line": [2],
+        }
     )
     placed = locate_places(frame)
     assert placed.loc[0, "country"] == "RU"

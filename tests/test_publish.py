@@ -89,10 +89,24 @@ def test_snapshot_draws_a_picture_of_each_map(tiny, tmp_path, browser):
     assert main(["build", str(tiny), "-o", str(out), "-q"]) == 0
     # In its own process: this session's browser already runs Playwright here.
     done = subprocess.run(
-        [sys.executable, "-m", "routes.cli", "snapshot", str(out), "--offline",
-         "--width", "800", "--height", "600"],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "routes.cli",
+            "snapshot",
+            str(out),
+            "--offline",
+            "--width",
+            "800",
+            "--height",
+            "600",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     for lang in ("en", "fa"):

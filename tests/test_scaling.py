@@ -62,12 +62,22 @@ def write_rows(folder: Path, rows: int, *, seed: int = 7) -> Path:
     bounded by months, not rows.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in (("places.csv", PLACES), ("legs.csv", LEGS),
-                       ("sources.csv", SOURCES), ("map.toml", MAP)):
+    for name, text in (
+        ("places.csv", PLACES),
+        ("legs.csv", LEGS),
+        ("sources.csv", SOURCES),
+        ("map.toml", MAP),
+    ):
         (folder / name).write_text(text, encoding="utf-8")
     rng = np.random.default_rng(seed)
-    legs = np.array(["rail-tumangang-khasan", "rail-khasan-tikhoretsk",
-                     "rail-vladivostok-kursk", "air-pyongyang-vladivostok"])
+    legs = np.array(
+        [
+            "rail-tumangang-khasan",
+            "rail-khasan-tikhoretsk",
+            "rail-vladivostok-kursk",
+            "air-pyongyang-vladivostok",
+        ]
+    )
     units = np.array(["containers", "railcars", "troops"])
     start = np.datetime64("2023-08-01") + rng.integers(0, 600, rows).astype("timedelta64[D]")
     sources = np.array(["osc", "csis", "jcs", "osc;csis"])
@@ -145,8 +155,14 @@ def test_build_shows_its_stages_on_a_terminal(
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["build", str(data), "-o", str(tmp_path / "out")]) == 0
     shown = terminal.getvalue()
-    for stage in ("Reading", "Drawing legs", "Joining figures", "Rendering map-en.html",
-                  "Rendering map-fa.html", "Writing"):
+    for stage in (
+        "Reading",
+        "Drawing legs",
+        "Joining figures",
+        "Rendering map-en.html",
+        "Rendering map-fa.html",
+        "Writing",
+    ):
         assert stage in shown
     assert re.search(r"Reading .* \(\d+\.\d s\)\n", shown)
 

@@ -233,12 +233,19 @@
     setMonth(Number(slider.value));
   }
 
-  function fitView(bounds) {
+  /* Leaflet drops a new view asked for while a zoom is animating, so a view
+   * waits for the running zoom to end; the first view is set without animation. */
+  function fitView(bounds, animate) {
     var rtl = document.documentElement.dir === "rtl";
-    map.fitBounds(bounds, {
-      paddingTopLeft: [rtl ? panelPadding.end : panelPadding.start, 20],
-      paddingBottomRight: [rtl ? panelPadding.start : panelPadding.end, 20]
-    });
+    var go = function () {
+      map.fitBounds(bounds, {
+        paddingTopLeft: [rtl ? panelPadding.end : panelPadding.start, 20],
+        paddingBottomRight: [rtl ? panelPadding.start : panelPadding.end, 20],
+        animate: animate !== false
+      });
+    };
+    if (map._animatingZoom) map.once("zoomend", go);
+    else go();
   }
 
   /* Where most places lie close together (ports and a border crossing within a
@@ -296,7 +303,7 @@
       var popup = entry.layer.getPopup();
       if (popup) L.setOptions(popup, popupOptions(popup.options.maxWidth));
     });
-    if (config.bounds) fitView(config.bounds);
+    if (config.bounds) fitView(config.bounds, false);
     setupViews();
     if (window.innerWidth <= 600) {
       ["shipmap-summary", "shipmap-legend"].forEach(function (id) {
