@@ -270,6 +270,16 @@ def _page_title(path: Path) -> str | None:
     return html.unescape(found.group(1)).strip() if found else None
 
 
+def _add_dataset_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "dataset",
+        nargs="?",
+        default="data",
+        metavar="DATASET",
+        help="data set folder (default: ./data)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="shipmap",
@@ -283,13 +293,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Read and validate a data set, place, route and render it, and write "
         "one map per language, index.html and the GeoJSON into OUTPUT.",
     )
-    p.add_argument(
-        "dataset",
-        nargs="?",
-        default="data",
-        metavar="DATASET",
-        help="data set folder (default: ./data)",
-    )
+    _add_dataset_argument(p)
     p.add_argument(
         "-o",
         "--output",
@@ -345,13 +349,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Check a data set against the data contract, geocode its places "
         "without coordinates, and report every problem; writes nothing.",
     )
-    p.add_argument(
-        "dataset",
-        nargs="?",
-        default="data",
-        metavar="DATASET",
-        help="data set folder (default: ./data)",
-    )
+    _add_dataset_argument(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser(

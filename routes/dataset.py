@@ -485,21 +485,7 @@ def _check_ids(table: _Table, problems: _Problems, *, pattern: str | None, what:
         problems.flag(
             table, bad, "id", "invalid id", lambda p: f"id {ids.iat[p]!r} must not contain ';'"
         )
-    duplicate = given & ids.duplicated()
-    if duplicate.any():
-        first_line = dict(
-            zip(ids[given & ~duplicate], table.col(_LINE)[given & ~duplicate], strict=True)
-        )
-        problems.flag(
-            table,
-            duplicate,
-            "id",
-            "duplicate id",
-            lambda p: (
-                f"duplicate id {ids.iat[p]!r} (first used on line {first_line[ids.iat[p]]}): "
-                "ids must be unique"
-            ),
-        )
+    _flag_duplicate_ids(table, problems, ids, given)
 
 
 def _slug(text: str) -> str:
@@ -861,7 +847,16 @@ def _check_ids_unique(table: _Table, problems: _Problems) -> None:
     n_given = int(given.sum())
     if distinct - (1 if n_given < len(ids) else 0) == n_given:
         return
+    _flag_duplicate_ids(table, problems, ids, given)
+
+
+def _flag_duplicate_ids(
+    table: _Table, problems: _Problems, ids: pd.Series, given: pd.Series
+) -> None:
+    """Flag every repeated id with the line that first used it."""
     duplicate = given & ids.duplicated()
+    if not duplicate.any():
+        return
     first_line = dict(
         zip(ids[given & ~duplicate], table.col(_LINE)[given & ~duplicate], strict=True)
     )

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import jinja2
 import numpy as np
 import shapely
 
 from geo.errors import ShipmapError
+from routes.templates import TEMPLATES
 
 __all__ = [
     "GEOJSON_NAME",
@@ -38,13 +38,6 @@ __all__ = [
 #: File name of the GeoJSON export in the output folder.
 GEOJSON_NAME = "shipmap.geojson"
 _MARKER = ".shipmap-output"
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("routes", "static"),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    undefined=jinja2.StrictUndefined,
-)
 
 
 def map_filename(lang: str) -> str:
@@ -120,7 +113,7 @@ def geojson_document(places: gpd.GeoDataFrame, legs: gpd.GeoDataFrame) -> dict[s
 
 def embed_snippet(url: str, *, title: str, ratio: str = "4 / 3") -> str:
     """HTML to embed a map in a web page: a responsive, lazily loaded iframe."""
-    template = _ENV.from_string(
+    template = TEMPLATES.from_string(
         '<iframe src="{{ url }}" title="{{ title }}" loading="lazy" '
         'style="width: 100%; aspect-ratio: {{ ratio }}; border: 0;" '
         'allowfullscreen referrerpolicy="no-referrer"></iframe>'
@@ -130,7 +123,7 @@ def embed_snippet(url: str, *, title: str, ratio: str = "4 / 3") -> str:
 
 def index_html(pages: Sequence[MapPage], *, title: str) -> str:
     """Return the index page: every map, with the snippet to embed it."""
-    template = _ENV.get_template("index.html.j2")
+    template = TEMPLATES.get_template("index.html.j2")
     items = [{"page": p, "snippet": embed_snippet(p.filename, title=p.title)} for p in pages]
     return template.render(title=title, items=items)
 

@@ -22,19 +22,13 @@ import markupsafe
 import pandas as pd
 from branca.element import Element, Figure, MacroElement
 
+from routes.templates import TEMPLATES
+
 if TYPE_CHECKING:
     from routes.i18n import Language
     from routes.render import MapContent
 
 __all__ = ["PagePanels", "VerbatimGeoJson", "map_html", "script_json"]
-
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("routes", "static"),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    undefined=jinja2.StrictUndefined,
-)
 
 
 def script_json(data: Any) -> str:
@@ -276,7 +270,7 @@ def _panels(
         "digits_chars": lang.digits("0123456789"),
         "bounds": bounds,
     }
-    template = _ENV.get_template("panels.html.j2")
+    template = TEMPLATES.get_template("panels.html.j2")
     return template.render(
         lang=lang,
         title=config.text("title", lang.code),

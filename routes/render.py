@@ -227,31 +227,19 @@ def _leg_details(shipments: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return details
 
 
-_details_of: list[tuple[weakref.ref[pd.DataFrame], dict[str, dict[str, Any]]]] = []
+_shared: list[tuple[weakref.ref[MapContent], dict[str, Any]]] = []
 
 
-def _leg_details_once(shipments: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """:func:`_leg_details`, computed once for all the languages of a build."""
-    if _details_of and _details_of[0][0]() is shipments:
-        return _details_of[0][1]
-    details = _leg_details(shipments)
-    _details_of[:] = [(weakref.ref(shipments), details)]
-    return details
+def _shared_by_languages(content: MapContent) -> dict[str, Any]:
+    """Return a dict shared by the maps of one content, in every language.
 
-
-_shared: list[tuple[weakref.ref[Any], dict[str, dict[str, Any]]]] = []
-
-
-def _once(owner: Any, part: str) -> dict[str, Any]:
-    """Return a dict kept for as long as ``owner`` is the one being rendered.
-
-    The languages of a build share what does not depend on language (a leg's
-    sorted figures and its months): the first language fills the dict, the
-    others read it.
+    What does not depend on language (a leg's popup details, its sorted figures
+    and months) is worked out by the first map rendered and read by the others.
+    Only the content being rendered is kept, and only while it exists.
     """
-    if not _shared or _shared[0][0]() is not owner:
-        _shared[:] = [(weakref.ref(owner), {})]
-    return _shared[0][1].setdefault(part, {})
+    if not _shared or _shared[0][0]() is not content:
+        _shared[:] = [(weakref.ref(content), {})]
+    return _shared[0][1]
 
 
 def _latest_candidates(
@@ -431,8 +419,11 @@ def render_map(content: MapContent, *, lang: str) -> folium.Map:
         if not flows.months.empty
         else {}
     )
-    details = _leg_details_once(content.shipments)
-    leg_figures = _once(content.flows, "leg_figures")
+    shared = _shared_by_languages(content)
+    if "details" not in shared:
+        shared["details"] = _leg_details(content.shipments)
+    details = shared["details"]
+    leg_figures = shared.setdefault("leg_figures", {})
 
     arrow = "←" if language_.rtl else "→"
     legs = legs.assign(
