@@ -5,7 +5,7 @@ For each size N the benchmark writes the default data set with N shipment rows
 2023-08..2025-03, seeded), then runs, as fresh subprocesses so that import time
 counts, alternating run by run:
 
-- ``python -m routes.cli build DIR -o OUT -q`` (shipmap), with its own route
+- ``python -m shipmap.cli build DIR -o OUT -q`` (shipmap), with its own route
   cache, warmed by one untimed run first;
 - ``python plain_folium.py DIR OUT.html`` (the baseline: pandas, GeoPandas and
   folium by hand, straight lines, no validation), after one untimed run too;
@@ -139,7 +139,7 @@ def measure_size(
     out = work / f"out-{rows}"
     base_html = work / f"baseline-{rows}.html"
     python = sys.executable
-    shipmap_cmd = [python, "-m", "routes.cli", "build", str(dataset), "-o", str(out), "-q"]
+    shipmap_cmd = [python, "-m", "shipmap.cli", "build", str(dataset), "-o", str(out), "-q"]
     baseline_cmd = [python, str(baseline), str(dataset), str(base_html)]
     read_cmd = [python, "-c", READ_SNIPPET, str(csv)]
     # Untimed: fills the route cache and brings the files into the page cache.
@@ -365,7 +365,7 @@ units and sources, and ships' names on sea legs (`bench/scaled_data.py`,
 seeded). Each command runs as a fresh subprocess, so interpreter start-up and
 imports count:
 
-- **shipmap**: `python -m routes.cli build DIR -o OUT -q`: validation, routing,
+- **shipmap**: `python -m shipmap.cli build DIR -o OUT -q`: validation, routing,
   figures, two maps (en, fa), index, GeoJSON, `flows.csv` and `shipmap.gpkg`
   (whose `events` layer holds every shipment row). The route and land caches
   are warm: one untimed build comes first (sea routing is benchmarked on its
@@ -477,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
             [
                 sys.executable,
                 "-m",
-                "routes.cli",
+                "shipmap.cli",
                 "build",
                 str(args.data),
                 "-o",

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from geo import Gazetteer, PlaceNotFoundError, geocode
+from shipmap.geo import Gazetteer, PlaceNotFoundError, geocode
 
 COMMAND = "PYTHONPATH=. /work/venv/bin/python bench/bench_gazetteer.py"
 

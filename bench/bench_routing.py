@@ -21,10 +21,11 @@ from shapely.geometry import Point
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo.errors import DataError
-from routes.coastline import land_mask
-from routes.legs import build_legs
-from routes.sea import PORT_REACH_KM, _nearest_water, _Water
+from shipmap.routes.coastline import land_mask
+from shipmap.routes.legs import build_legs
+from shipmap.routes.sea import PORT_REACH_KM, _nearest_water, _Water
+
+from shipmap.errors import DataError
 
 #: East Asian seas: Yellow Sea, Korea Strait, Sea of Japan, Peter the Great Gulf.
 REGION = (119.0, 33.0, 142.0, 46.0)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from geo.errors import AmbiguousPlaceError, DataError, PlaceNotFoundError, Problem, ShipmapError
-from geo.gazetteer import Gazetteer, Place
-from geo.geocode import Match, default_gazetteer, format_candidates, geocode, match_to_json
-from geo.normalize import fold
+from shipmap.geo.gazetteer import Gazetteer, Place
+from shipmap.geo.geocode import Match, default_gazetteer, format_candidates, geocode, match_to_json
+from shipmap.geo.normalize import fold
+
+from shipmap.errors import AmbiguousPlaceError, DataError, PlaceNotFoundError, Problem, ShipmapError
 
 if TYPE_CHECKING:
-    from geo.places import locate_places
+    from shipmap.geo.places import locate_places
 
 __all__ = [
     "AmbiguousPlaceError",
@@ -36,7 +37,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "locate_places":
-        from geo.places import locate_places
+        from shipmap.geo.places import locate_places
 
         return locate_places
-    raise AttributeError(f"module 'geo' has no attribute {name!r}")
+    raise AttributeError(f"module 'shipmap.geo' has no attribute {name!r}")

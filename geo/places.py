@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 import numbers
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from shipmap.geo.gazetteer import Gazetteer
+from shipmap.geo.geocode import default_gazetteer, geocode
 
-from geo.errors import AmbiguousPlaceError, DataError, PlaceNotFoundError, Problem
-from geo.gazetteer import Gazetteer
-from geo.geocode import geocode
+from shipmap.contract import split_list
+from shipmap.errors import AmbiguousPlaceError, DataError, PlaceNotFoundError, Problem
 
 __all__ = ["DATA_SET_SOURCE", "locate_places"]
 
@@ -23,6 +25,7 @@ def locate_places(
     *,
     file: str = "places.csv",
     gazetteer: Gazetteer | None = None,
+    cache_dir: Path | None = None,
 ) -> gpd.GeoDataFrame:
     """Give every place a point, geocoding the rows that lack coordinates.
 
@@ -36,7 +39,10 @@ def locate_places(
     file
         File name used in error messages.
     gazetteer
-        The gazetteer to search; default the shared one.
+        The gazetteer to search; default the shared one, loaded only when a row
+        needs geocoding.
+    cache_dir
+        Where the shared gazetteer keeps its index (None: built in memory).
 
     Returns
     -------
@@ -71,8 +77,10 @@ def locate_places(
             continue
         name = _text(row.get("name"))
         country = _text(row.get("country")) or None
-        aliases = [a.strip() for a in _text(row.get("aliases")).split(";") if a.strip()]
+        aliases = split_list(_text(row.get("aliases")))
         try:
+            if gazetteer is None:
+                gazetteer = default_gazetteer(cache_dir)
             match = geocode(name, country=country, aliases=aliases, gazetteer=gazetteer)
         except PlaceNotFoundError as e:
             problems.append(Problem(file, line, "name", _cannot_place(name, country, e)))

@@ -1,10 +1,11 @@
 """Flows: shipment figures joined to the legs they moved along.
 
 A leg's *headline figure* for a unit is the sum of its ``total`` rows where it has
-any, otherwise the sum of its ``event`` rows (DATA_CONTRACT.md). ``low`` and
-``high`` sum the same way. Everything here is vectorised: the shipments frame may
-hold millions of rows, and it is reduced to one row per (leg, unit) and one row
-per (leg, unit, month) before any geometry is touched.
+any, otherwise the sum of its ``event`` rows (the data contract,
+docs/data-contract.md). ``low`` and ``high`` sum the same way. Everything here
+is vectorised: the shipments frame may hold millions of rows, and it is reduced
+to one row per (leg, unit) and one row per (leg, unit, month) before any geometry
+is touched.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def join_flows(legs: gpd.GeoDataFrame, shipments: pd.DataFrame) -> Flows:
     Parameters
     ----------
     legs
-        Leg lines from :func:`routes.legs.build_legs` (column ``id``).
+        Leg lines from :func:`shipmap.routes.legs.build_legs` (column ``id``).
     shipments
         Validated shipment rows.
 

@@ -1,6 +1,6 @@
 """Leg geometry: one line per leg, drawn where ships and trains can actually go.
 
-- ``sea``: follows water (:func:`routes.sea.sea_route`);
+- ``sea``: follows water (:func:`shipmap.routes.sea.sea_route`);
 - ``rail``, ``road``: through the ``via`` places in order, each stretch a geodesic;
 - ``air``: a great-circle arc.
 
@@ -23,23 +23,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
+from shipmap.routes.geodesic import geodesic_line, length_km
 
-from geo.errors import DataError, Problem, ShipmapError
-from routes.geodesic import geodesic_line, length_km
+from shipmap.contract import MODES, split_list
+from shipmap.errors import DataError, Problem, ShipmapError
 
 __all__ = ["MODES", "build_legs"]
 
 #: The modes a leg may have.
-MODES = ("sea", "rail", "road", "air")
 
 #: Decimals kept of each coordinate in a cache key (about 1 m).
 _KEY_DECIMALS = 5
 
 Point = tuple[float, float]
-
-
-def _split_list(cell: str) -> list[str]:
-    return [part.strip() for part in str(cell).split(";") if part.strip()]
 
 
 def _cache_key(mode: str, points: Sequence[Point], version: str) -> str:
@@ -75,13 +71,13 @@ def _write_cached(cache_dir: Path | None, key: str, line: LineString) -> None:
 
 def _route_sea(start: Point, end: Point) -> LineString:
     """Route a sea leg (imported lazily: the router pulls in the coastline)."""
-    from routes.sea import sea_route
+    from shipmap.routes.sea import sea_route
 
     return sea_route(start, end)
 
 
 def _sea_version() -> str:
-    from routes.sea import ALGORITHM_VERSION
+    from shipmap.routes.sea import ALGORITHM_VERSION
 
     return ALGORITHM_VERSION
 
@@ -131,7 +127,7 @@ def build_legs(
         mode = str(rec.get("mode", "")).strip()
         names = [
             ("origin", str(rec.get("origin", "")).strip()),
-            *(("via", v) for v in _split_list(str(rec.get("via", "")))),
+            *(("via", v) for v in split_list(str(rec.get("via", "")))),
             ("destination", str(rec.get("destination", "")).strip()),
         ]
         missing = [(col, pid) for col, pid in names if pid not in points]

@@ -23,10 +23,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from shapely.geometry import LineString
+from shipmap.routes.coastline import LandMask, land_mask, wrap_lons
+from shipmap.routes.geodesic import GEOD, densify_line, unwrap_lons
 
-from geo.errors import ShipmapError
-from routes.coastline import LandMask, land_mask, wrap_lons
-from routes.geodesic import GEOD, densify_line, unwrap_lons
+from shipmap.errors import ShipmapError
 
 __all__ = ["ALGORITHM_VERSION", "PORT_REACH_KM", "sea_route"]
 

@@ -3,68 +3,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
-import textwrap
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from builders import write_dataset
 
-from routes.snapshot import find_chromium
+from shipmap.outputs.snapshot import find_chromium
 
-UNSAFE = (
-    '<img src=x onerror="window.__pwned=1">`${window.__pwned=2}`'
-    "</script><svg onload=window.__pwned=3>"
-)
-
-TINY = {
-    "places.csv": """\
-        id,name,name:fa,lat,lon,country,kind,aliases,source,note
-        rajin,Rajin port,بندر راجین,42.2333,130.3,KP,port,Najin;Rason,osc,Loading port
-        dunai,Dunai,دونای,42.8803,132.3375,RU,port,Dunay,,
-        vostochny,Vostochny port,بندر واستوچنی,42.7333,133.05,RU,port,,,
-        tikhoretsk,Tikhoretsk,تیخورتسک,45.8531,40.1187,RU,depot,,,
-        kursk,Kursk,کورسک,,,RU,front,,,
-        """,
-    "legs.csv": """\
-        id,origin,destination,mode,via,label,label:fa,source,note
-        sea_rajin_dunai,rajin,dunai,sea,,,,,
-        sea_rajin_vostochny,rajin,vostochny,sea,,Rajin to Vostochny,راجین به واستوچنی,,
-        rail_dunai_tikhoretsk,dunai,tikhoretsk,rail,,,,,schematic
-        rail_vostochny_kursk,vostochny,kursk,rail,,,,,
-        """,
-    "shipments.csv": """\
-        id,leg,start,end,quantity,low,high,unit,basis,vessel,source,note
-        a,sea_rajin_vostochny,2023-08,2025-03,15800,,,containers,total,,osc,
-        b,sea_rajin_vostochny,2023-08,2025-03,4600000,4200000,5800000,munitions,total,,osc,
-        c,sea_rajin_vostochny,2024-03-12,2024-03-14,300,,,containers,event,Lady R,osc,
-        d,sea_rajin_dunai,2023-09-07,2023-10-01,1000,,,containers,total,Angara,wh,
-        e,rail_vostochny_kursk,2024-10,2025-03,11000,,,troops,total,,osc,
-        f,rail_vostochny_kursk,2025-01,2025-02,3000,,,troops,event,,osc,
-        """,
-    "sources.csv": """\
-        id,publisher,title,date,url
-        osc,Open Source Centre,Red Passage,2025-02-18,https://stories.opensourcecentre.org/red-passage
-        wh,White House,Briefing,2023-10-13,https://www.whitehouse.gov/briefing-room/
-        """,
-    "map.toml": """\
-        languages = ["en", "fa"]
-        width_by = "containers"
-        [title]
-        en = "Test map"
-        fa = "نقشه آزمایشی"
-        """,
-}
-
-
-def write_dataset(folder: Path, files: dict[str, str] | None = None, **changes: str | None) -> Path:
-    """Write a data set: the tiny one, with files replaced (or removed with None)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    content: dict[str, str | None] = {**(files or TINY), **changes}
-    for name, text in content.items():
-        if text is not None:
-            (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
-    return folder
+_USER_CACHE = pytest.StashKey[list[tuple[str, int]]]()
+_TEST_CACHE = pytest.StashKey[Path]()
 
 
 @pytest.fixture
@@ -87,13 +38,34 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Each test session routes into its own cache, never the user's."""
-    cache = tmp_path_factory.getbasetemp() / "route-cache"
-    monkeypatch.setenv("SHIPMAP_CACHE", str(cache))
+def _user_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "shipmap"
+
+
+def _state(folder: Path) -> list[tuple[str, int]]:
+    """What a folder holds: every path under it with its modification time."""
+    if not folder.exists():
+        return []
+    return sorted((str(p), p.stat().st_mtime_ns) for p in folder.rglob("*"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point every cache at a private folder before any fixture or test runs."""
+    config.stash[_USER_CACHE] = _state(_user_cache())
+    folder = Path(tempfile.mkdtemp(prefix="shipmap-test-cache-"))
+    config.stash[_TEST_CACHE] = folder
+    os.environ["SHIPMAP_CACHE"] = str(folder)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if anything wrote into the user's own cache."""
+    config = session.config
+    if _USER_CACHE in config.stash and _state(_user_cache()) != config.stash[_USER_CACHE]:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(f"\nFAILED: the test suite wrote into the user's cache {_user_cache()}")
+    if _TEST_CACHE in config.stash:
+        shutil.rmtree(config.stash[_TEST_CACHE], ignore_errors=True)
 
 
 CHROMIUM_ARGS = [

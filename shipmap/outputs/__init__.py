@@ -1,0 +1,1 @@
+"""The outputs: the folder writer, GeoJSON, GeoPackage and CSV exports, the index, pictures."""

@@ -1,0 +1,175 @@
+"""The pipeline: a data set in, its maps and exports written.
+
+places → legs → flows → map → outputs: :func:`build` runs each stage in turn
+(:func:`shipmap.dataset.load_dataset`, :func:`shipmap.geo.locate_places`,
+:func:`shipmap.routes.legs.build_legs`, :func:`shipmap.routes.flows.join_flows`,
+:func:`shipmap.map.render.render_map`) and hands the files to
+:func:`shipmap.outputs.write.write_outputs`, the one writer of the output folder.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from shipmap.cache import cache_dir
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from shipmap.dataset import Dataset
+    from shipmap.routes.flows import Flows
+
+__all__ = ["Progress", "build"]
+
+T = TypeVar("T")
+
+
+class Progress:
+    """Stage-by-stage progress on a terminal; silent when stderr is not one."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.perf_counter()
+
+    def step(self, text: str, action: Callable[[], T]) -> T:
+        """Run one stage, showing its name and, when done, its time."""
+        if not self.enabled:
+            return action()
+        sys.stderr.write(f"\r\x1b[K  {text}…")
+        sys.stderr.flush()
+        t0 = time.perf_counter()
+        result = action()
+        sys.stderr.write(f"\r\x1b[K  {text} ({time.perf_counter() - t0:.1f} s)\n")
+        sys.stderr.flush()
+        return result
+
+
+def build(
+    dataset: Path,
+    output: Path,
+    *,
+    progress: Progress | None = None,
+    basemap: str | None = None,
+    pictures: bool = False,
+) -> list[str]:
+    """Run the whole pipeline on a data set and write its outputs.
+
+    ``basemap`` overrides map.toml's (a tile provider name or ``"offline"``);
+    ``pictures`` adds a PNG of each map, drawn by headless Chromium.
+    Returns the names of the files written into ``output``.
+    """
+    import dataclasses
+
+    from shipmap.dataset import load_dataset
+    from shipmap.map.basemap import tile_provider
+
+    progress = progress or Progress(enabled=False)
+    ds = progress.step(f"Reading {dataset}", lambda: load_dataset(dataset))
+    if basemap is not None:
+        ds = dataclasses.replace(ds, config=dataclasses.replace(ds.config, basemap=basemap))
+    tile_provider(ds.config.basemap)  # an unknown name fails before any work
+
+    from shipmap.geo.places import locate_places
+
+    places = progress.step(
+        "Placing places",
+        lambda: locate_places(ds.places, cache_dir=cache_dir("gazetteer")),
+    )
+
+    from shipmap.routes.legs import build_legs
+
+    legs = progress.step(
+        "Drawing legs", lambda: build_legs(ds.legs, places, cache_dir=cache_dir("routes"))
+    )
+
+    from shipmap.routes.flows import join_flows
+
+    flows = progress.step("Joining figures", lambda: join_flows(legs, ds.shipments))
+
+    return _finish(ds, places, flows, output, progress=progress, pictures=pictures)
+
+
+def _finish(
+    ds: Dataset,
+    places: gpd.GeoDataFrame,
+    flows: Flows,
+    output: Path,
+    *,
+    progress: Progress,
+    pictures: bool,
+) -> list[str]:
+    """Render the maps, index and exports of a joined data set and write them."""
+    from shipmap.map.content import MapContent
+    from shipmap.map.i18n import language
+    from shipmap.map.page import map_html
+    from shipmap.map.render import render_map, share_work
+    from shipmap.outputs.write import (
+        GEOJSON_NAME,
+        MapPage,
+        geojson_document,
+        geojson_text,
+        index_html,
+        map_filename,
+        write_outputs,
+    )
+
+    content = MapContent(
+        places=places, flows=flows, shipments=ds.shipments, sources=ds.sources, config=ds.config
+    )
+    shared = share_work(content)  # what every language's map shares, worked out once
+    files: dict[str, str | bytes] = {}
+    pages = []
+    for lang in ds.config.languages:
+        lang_ = language(lang)
+        title = ds.config.text("title", lang)
+
+        def render(lang: str = lang, title: str = title) -> str:
+            return map_html(
+                render_map(content, lang=lang, shared=shared), lang=language(lang), title=title
+            )
+
+        name = map_filename(lang)
+        files[name] = progress.step(f"Rendering {name}", render)
+        pages.append(
+            MapPage(
+                lang=lang,
+                filename=name,
+                title=title,
+                language_name=lang_.t("language_name"),
+                dir=lang_.dir,
+            )
+        )
+    files["index.html"] = index_html(pages, title=ds.config.text("title", ds.config.languages[0]))
+    files[GEOJSON_NAME] = geojson_text(geojson_document(places, flows.legs))
+
+    from shipmap.outputs.exports import FLOWS_CSV_NAME, GEOPACKAGE_NAME, flows_csv, geopackage_bytes
+
+    files[FLOWS_CSV_NAME] = flows_csv(flows.legs, flows.headlines)
+    files[GEOPACKAGE_NAME] = progress.step(
+        f"Writing {GEOPACKAGE_NAME}",
+        lambda: geopackage_bytes(places, flows.legs, ds.shipments),
+    )
+    if pictures:
+        files.update(progress.step("Drawing pictures", lambda: _pictures(files)))
+    progress.step(f"Writing {output}", lambda: write_outputs(output, files))
+    return sorted(files)
+
+
+def _pictures(files: dict[str, str | bytes]) -> dict[str, bytes]:
+    """PNGs of the maps among a build's files, drawn from a scratch copy."""
+    import tempfile
+
+    from shipmap.outputs.snapshot import snapshot_maps
+
+    with tempfile.TemporaryDirectory(prefix="shipmap-pictures-") as tmp:
+        maps = []
+        for name, content in sorted(files.items()):
+            if name.startswith("map-") and name.endswith(".html"):
+                path = Path(tmp) / name
+                path.write_text(str(content), "utf-8")
+                maps.append(path)
+        return snapshot_maps(maps)

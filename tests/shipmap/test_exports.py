@@ -1,0 +1,74 @@
+"""The GeoPackage and the flows CSV a build writes, read back as a user would."""
+
+import csv
+import io
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+from shipmap.cli import main
+from shipmap.outputs.exports import FLOWS_CSV_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from conftest import write_dataset
+
+    base = tmp_path_factory.mktemp("exports")
+    data = write_dataset(base / "data")
+    with pytest.MonkeyPatch.context() as mp:  # the session's route cache, not the user's
+        mp.setenv("SHIPMAP_CACHE", str(tmp_path_factory.getbasetemp() / "route-cache"))
+        assert main(["build", str(data), "-o", str(base / "out"), "-q"]) == 0
+    return base / "out"
+
+
+def test_the_geopackage_has_places_legs_and_events_in_wgs84(built):
+    path = built / "shipmap.gpkg"
+    layers = {name: kind for name, kind in pyogrio.list_layers(path)}
+    assert layers == {"places": "Point", "legs": "MultiLineString", "events": None}
+    places = pyogrio.read_dataframe(path, layer="places")
+    legs = pyogrio.read_dataframe(path, layer="legs")
+    events = pyogrio.read_dataframe(path, layer="events", read_geometry=False)
+    assert len(places) == 5 and len(legs) == 4 and len(events) == 6
+    assert places.crs.to_epsg() == 4326 and legs.crs.to_epsg() == 4326
+    assert sorted(places["id"]) == ["dunai", "kursk", "rajin", "tikhoretsk", "vostochny"]
+    kursk = places.set_index("id").loc["kursk"]
+    assert kursk["coord_source"] != "data set"  # geocoded, and says so
+    assert 36 < kursk.geometry.x < 37 and 51 < kursk.geometry.y < 52
+    leg = legs.set_index("id").loc["sea_rajin_vostochny"]
+    assert leg["containers"] == 15800 and leg["munitions_low"] == 4_200_000
+    assert leg["length_km"] > 100
+    assert "_line" not in places.columns and "_line" not in events.columns
+    event = events.set_index("id").loc["c"]
+    assert event["leg"] == "sea_rajin_vostochny" and event["vessel"] == "Lady R"
+    assert event["start"] == "2024-03-12" and event["basis"] == "event"
+
+
+def test_the_flows_csv_has_one_row_per_leg_and_unit(built):
+    rows = list(csv.DictReader(io.StringIO((built / "flows.csv").read_text("utf-8"))))
+    assert tuple(rows[0]) == FLOWS_CSV_COLUMNS
+    keys = [(r["leg"], r["unit"]) for r in rows]
+    assert keys == [
+        ("rail_vostochny_kursk", "troops"),
+        ("sea_rajin_dunai", "containers"),
+        ("sea_rajin_vostochny", "containers"),
+        ("sea_rajin_vostochny", "munitions"),
+    ]
+    munitions = rows[3]
+    assert munitions["origin"] == "rajin" and munitions["destination"] == "vostochny"
+    assert munitions["mode"] == "sea" and munitions["basis"] == "total"
+    assert (munitions["quantity"], munitions["low"], munitions["high"]) == (
+        "4600000",
+        "4200000",
+        "5800000",
+    )
+    assert (munitions["start"], munitions["end"]) == ("2023-08-01", "2025-03-31")
+    assert float(munitions["length_km"]) > 100
+    # A reported total is shown as reported, not added to the event on the same leg.
+    containers = rows[2]
+    assert containers["quantity"] == "15800" and containers["basis"] == "total"
+
+
+def test_writing_a_geopackage_leaves_the_date_setting_as_it_was(built):
+    assert pyogrio.get_gdal_config_option("OGR_CURRENT_DATE") is None
