@@ -23,7 +23,7 @@ from shipmap.errors import DataError, Problem
 __all__ = ["MapConfig", "read_config"]
 
 _FILE = "map.toml"
-_KNOWN = ("languages", "title", "subtitle", "width_by", "basemap")
+_KNOWN = ("languages", "title", "subtitle", "width_by", "basemap", "units")
 _OFFLINE = "offline"
 _DEFAULT_BASEMAP = "OpenStreetMap"
 
@@ -49,6 +49,9 @@ class MapConfig:
     basemap
         A tile provider name (default ``"OpenStreetMap"``), or ``"offline"`` for a
         map that needs no tile server.
+    units
+        A data set's own names of its units, by unit, language and CLDR plural
+        category (``units["drones"]["en"] == {"one": "drone", "other": "drones"}``).
     extra
         Keys this version does not know, kept as read.
     """
@@ -58,6 +61,7 @@ class MapConfig:
     subtitle: Mapping[str, str] = field(default_factory=_frozen)
     width_by: str | None = None
     basemap: str = _DEFAULT_BASEMAP
+    units: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=_frozen)
     extra: Mapping[str, Any] = field(default_factory=_frozen)
 
     def text(self, name: str, lang: str) -> str:
@@ -212,6 +216,8 @@ def _build(raw: Mapping[str, Any], default_title: str) -> MapConfig:
         else:
             basemap = value
 
+    units = _units(raw.get("units"), bad)
+
     if problems:
         raise DataError(problems)
     return MapConfig(
@@ -220,8 +226,84 @@ def _build(raw: Mapping[str, Any], default_title: str) -> MapConfig:
         subtitle=texts["subtitle"],
         width_by=width_by,
         basemap=basemap,
+        units=units,
         extra=_frozen({k: v for k, v in raw.items() if k not in _KNOWN}),
     )
+
+
+def _units(value: object, bad: Any) -> Mapping[str, Mapping[str, Mapping[str, str]]]:
+    """Read ``[units.NAME]`` tables: per language a text, or one text per plural form.
+
+    ``en = ["drone", "drones"]`` lists the forms in CLDR order (for English:
+    one, other; for Russian: one, few, many, other); a single text serves every
+    count; a table names the categories (``ru = {one = "дрон", other = "дронов"}``).
+    """
+    from shipmap.map.i18n import plural_categories
+
+    if value is None:
+        return _frozen()
+    example = '[units.drones] en = ["drone", "drones"]'
+    if not isinstance(value, dict):
+        bad("units", f"must be a table of units, e.g. {example}")
+        return _frozen()
+    out: dict[str, Mapping[str, Mapping[str, str]]] = {}
+    for unit, table in value.items():
+        key = f"units.{unit}"
+        if not UNIT.fullmatch(unit):
+            bad(key, f'{unit!r} is not a unit: give a lower-case word such as "drones"')
+            continue
+        if not isinstance(table, dict):
+            bad(key, f"must be a table of names by language, e.g. {example}")
+            continue
+        langs: dict[str, Mapping[str, str]] = {}
+        for lang, names in table.items():
+            where = f"{key}.{lang}"
+            if not LANGUAGE.fullmatch(lang):
+                bad(where, f"{lang!r} is not an ISO 639-1 language code (two lower-case letters)")
+                continue
+            categories = plural_categories(lang)
+            forms: dict[str, str] | None = None
+            if isinstance(names, str) and names.strip():
+                forms = dict.fromkeys(categories, str(names))
+            elif (
+                isinstance(names, list)
+                and names
+                and all(isinstance(n, str) and n.strip() for n in names)
+            ):
+                if len(names) == 1:
+                    forms = dict.fromkeys(categories, str(names[0]))
+                elif len(names) == len(categories):
+                    forms = {c: str(n) for c, n in zip(categories, names, strict=True)}
+                else:
+                    bad(
+                        where,
+                        f"gives {len(names)} forms, but {lang!r} has {len(categories)} plural "
+                        f"forms ({', '.join(categories)}): give one text or {len(categories)}",
+                    )
+                    continue
+            elif (
+                isinstance(names, dict)
+                and "other" in names
+                and all(isinstance(n, str) and n.strip() for n in names.values())
+            ):
+                unknown = [c for c in names if c not in categories]
+                if unknown:
+                    bad(
+                        where,
+                        f"{unknown[0]!r} is not a plural form of {lang!r} "
+                        f"(it has {', '.join(categories)})",
+                    )
+                    continue
+                forms = {c: str(names.get(c) or names["other"]) for c in categories}
+            else:
+                bad(
+                    where,
+                    f"must be a text or a list of texts, one per plural form, e.g. {example}",
+                )
+                continue
+            langs[lang] = _frozen(forms)
+        out[unit] = _frozen(langs)
+    return _frozen(out)
 
 
 def _basemap_problem(value: object) -> str | None:

@@ -7,9 +7,11 @@ language means adding a strings file, not code.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -19,7 +21,24 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-__all__ = ["Language", "available_languages", "language"]
+__all__ = ["Language", "available_languages", "language", "plural_categories"]
+
+#: CLDR plural categories, in the order forms are listed (``["drone", "drones"]``).
+_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+
+
+def plural_categories(code: str) -> tuple[str, ...]:
+    """Return the CLDR plural categories of a language, in CLDR order, ``other`` last.
+
+    English has ``("one", "other")``, Russian ``("one", "few", "many", "other")``,
+    Korean ``("other",)``: a unit named with a list gives one form per category.
+    """
+    try:
+        tags = Locale.parse(code).plural_form.tags
+    except (UnknownLocaleError, ValueError):
+        tags = frozenset({"one"})
+    return tuple(c for c in _CATEGORIES if c in tags or c == "other")
+
 
 #: Digits of the CLDR numbering systems that locales default to.
 _DIGITS = {
@@ -55,6 +74,28 @@ class Language:
     code: str
     locale: Locale
     strings: dict[str, Any] = field(repr=False)
+    #: A data set's own unit names (map.toml ``[units]``): unit -> category -> text.
+    units: Mapping[str, Mapping[str, str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def with_units(self, units: Mapping[str, Mapping[str, Mapping[str, str]]]) -> Language:
+        """Return this language with a data set's unit names (``map.toml``'s ``[units]``)."""
+        mine = {u: forms[self.code] for u, forms in units.items() if self.code in forms}
+        return dataclasses.replace(self, units=mine)
+
+    def plural_forms(self, key: str) -> dict[str, str]:
+        """Return the forms of a string by CLDR plural category (``{"one": ..., "other": ...}``).
+
+        A strings file gives a plain string (the same for every count) or a table
+        by category; missing categories take ``other``.
+        """
+        node = self.strings.get(key)
+        if node is None:
+            node = _strings("en").get(key)
+        if isinstance(node, dict):
+            other = str(node.get("other") or next(iter(node.values()), key))
+            return {c: str(node.get(c) or other) for c in plural_categories(self.code)}
+        text = str(node) if node is not None else key
+        return {c: text for c in plural_categories(self.code)}
 
     @property
     def rtl(self) -> bool:
@@ -85,8 +126,15 @@ class Language:
         from the ``unit_<category>`` table where the strings file has one
         (``1 shipment``, ``2 shipments``).
         """
+        category = (
+            self.locale.plural_form(abs(value))
+            if value is not None and math.isfinite(value)
+            else "other"
+        )
+        own = self.units.get(unit)
+        if own:
+            return own.get(category) or own.get("other") or unit
         if value is not None and math.isfinite(value):
-            category = self.locale.plural_form(abs(value))
             form = self.strings.get(f"unit_{category}", {}).get(unit)
             if isinstance(form, str):
                 return form

@@ -123,3 +123,33 @@ def test_not_utf8_names_the_line(tmp_path: Path) -> None:
     path.write_bytes(b'languages = ["en"]\ntitle = "Caf\xe9"\n')
     with pytest.raises(DataError, match=r"^map\.toml:2: not UTF-8 text \(byte 0xE9\)"):
         read_config(path)
+
+
+def test_a_data_set_names_its_units_per_language_with_plural_forms(tmp_path):
+    from shipmap.map.i18n import language
+
+    path = tmp_path / "map.toml"
+    path.write_text(
+        '[units.drones]\nen = ["drone", "drones"]\nfa = "پهپاد"\n'
+        'ru = ["дрон", "дрона", "дронов", "дрона"]\n',
+        "utf-8",
+    )
+    config = read_config(path)
+    assert dict(config.units["drones"]["en"]) == {"one": "drone", "other": "drones"}
+    en = language("en").with_units(config.units)
+    assert en.unit("drones", 1) == "drone" and en.unit("drones", 760) == "drones"
+    ru = language("ru").with_units(config.units)
+    assert [ru.unit("drones", n) for n in (1, 3, 5, 1.5)] == ["дрон", "дрона", "дронов", "дрона"]
+    fa = language("fa").with_units(config.units)
+    assert fa.unit("drones", 1) == fa.unit("drones", 320) == "پهپاد"
+    assert "units" not in config.extra
+
+
+def test_unit_names_with_the_wrong_number_of_plural_forms_are_refused(tmp_path):
+    path = tmp_path / "map.toml"
+    path.write_text('[units.drones]\nen = ["drone", "drones", "droness"]\nXX = "d"\n', "utf-8")
+    with pytest.raises(DataError) as info:
+        read_config(path)
+    text = str(info.value)
+    assert "units.drones.en: gives 3 forms, but 'en' has 2 plural forms (one, other)" in text
+    assert "units.drones.XX" in text
