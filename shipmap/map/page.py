@@ -9,6 +9,7 @@ installed with shipmap, so it opens from ``file://`` with no network.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ import markupsafe
 import pandas as pd
 from branca.element import Element, Figure, MacroElement
 
+from shipmap.map.placenames import country_names
 from shipmap.map.style import KIND_STYLE, MODE_COLORS, MODE_DASH, UNIT_ORDER, width_scale
 from shipmap.map.templates import TEMPLATES
 
@@ -127,6 +129,7 @@ class PagePanels(_VerbatimMacro):
         width_unit: str | None,
         top: float,
         months: pd.DatetimeIndex,
+        extent: tuple[float, float, float, float] | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "PagePanels"
@@ -139,6 +142,7 @@ class PagePanels(_VerbatimMacro):
             width_unit=width_unit,
             top=top,
             months=months,
+            extent=extent,
         )
 
 
@@ -165,34 +169,27 @@ def _panels(
     width_unit: str | None,
     top: float,
     months: pd.DatetimeIndex,
+    extent: tuple[float, float, float, float] | None = None,
 ) -> str:
     config = content.config
     flows = content.flows
     legs = flows.legs
     headlines = flows.headlines
 
-    # Key figures: per unit, the largest headline figure on any leg; the units
-    # listed in map.toml's `summary` (in that order), or all of them.
+    # Key figures, per unit (the units listed in map.toml's `summary`, in that
+    # order, or all of them). Each says what it is: one route's reported figure,
+    # the largest of several routes' figures, or a total over routes, offered
+    # only where the routes' periods do not overlap (so that no shipment is
+    # counted twice).
     chosen = summary_units(config)
     rank = {u: i for i, u in enumerate(chosen or UNIT_ORDER)}
     figures = []
     if not headlines.empty:
-        best = headlines.sort_values("quantity", ascending=False).drop_duplicates("unit")
-        if chosen:
-            best = best[best["unit"].isin(chosen)]
-        best = best.assign(_r=best["unit"].map(lambda u: rank.get(u, len(rank)))).sort_values(
-            ["_r", "unit"]
-        )
-        for fig in best.itertuples(index=False):
-            figures.append(
-                {
-                    "value": lang.quantity(fig.quantity, fig.low, fig.high),
-                    "unit": lang.unit(str(fig.unit), fig.quantity),
-                    "period": lang.period(fig.start.date(), fig.end.date()),
-                    "route": labels.get(str(fig.leg), str(fig.leg)),
-                }
-            )
-
+        units = [u for u in dict.fromkeys(headlines["unit"]) if not chosen or u in chosen]
+        units.sort(key=lambda u: (rank.get(u, len(rank)), u))
+        for unit in units:
+            rows = headlines[headlines["unit"] == unit].sort_values("quantity", ascending=False)
+            figures.append(_key_figure(rows, labels=labels, lang=lang))
     # Chart: reported movements per month.
     chart = None
     if not flows.months.empty and len(months):
@@ -224,7 +221,11 @@ def _panels(
         for m in modes
     ]
     width_items = [
-        {"label": lang.quantity(v), "width": round(width_scale(v, top), 1)}
+        {
+            "label": lang.quantity(v),
+            "unit": lang.unit(width_unit, v) if width_unit else "",
+            "width": round(width_scale(v, top), 1),
+        }
         for v in _nice_steps(top)
     ]
     kinds = sorted(
@@ -264,10 +265,16 @@ def _panels(
             "pause": lang.t("pause"),
             "show_all": lang.t("show_all"),
             "status": lang.t("routes") + ": {legs}",
-            "movements": lang.t("movements_by"),
+            "movements": lang.plural_forms("movements_by"),
+            "basemap": lang.t("basemap"),
         },
+        "lang": lang.code,
         "digits_chars": lang.digits("0123456789"),
         "bounds": bounds,
+        # The offline basemap's area (the reader cannot pan or zoom out past
+        # it, so its edge never shows) and the country names drawn on it.
+        "extent": [[extent[1], extent[0]], [extent[3], extent[2]]] if extent else None,
+        "names": country_names(extent, lang.code) if extent else [],
     }
     template = TEMPLATES.get_template("panels.html.j2")
     return template.render(
@@ -284,6 +291,39 @@ def _panels(
         months=month_labels,
         config_json=script_json(page_config),
     )
+
+
+def _disjoint(rows: pd.DataFrame) -> bool:
+    """Whether the periods of several figures follow one another without overlapping."""
+    spans = sorted(zip(rows["start"], rows["end"], strict=True))
+    return all(later[0] > earlier[1] for earlier, later in itertools.pairwise(spans))
+
+
+def _key_figure(rows: pd.DataFrame, *, labels: Mapping[str, str], lang: Language) -> dict[str, str]:
+    """One key figure: a route's figure, or a total where the routes' periods do not overlap."""
+    n = len(rows)
+    top = rows.iloc[0]
+    unit = str(top["unit"])
+    if n > 1 and _disjoint(rows):
+        quantity = float(rows["quantity"].sum())
+        low = rows["low"].fillna(rows["quantity"]).sum() if rows["low"].notna().any() else None
+        high = rows["high"].fillna(rows["quantity"]).sum() if rows["high"].notna().any() else None
+        return {
+            "value": lang.quantity(quantity, low, high),
+            "unit": lang.unit(unit, quantity),
+            "what": lang.t("total_routes", n=lang.number(n)),
+            "period": lang.period(rows["start"].min().date(), rows["end"].max().date()),
+            "route": "; ".join(labels.get(str(leg), str(leg)) for leg in rows["leg"]),
+        }
+    low = None if pd.isna(top["low"]) else float(top["low"])
+    high = None if pd.isna(top["high"]) else float(top["high"])
+    return {
+        "value": lang.quantity(float(top["quantity"]), low, high),
+        "unit": lang.unit(unit, float(top["quantity"])),
+        "what": lang.t("one_route") if n == 1 else lang.t("largest_route", n=lang.number(n)),
+        "period": lang.period(top["start"].date(), top["end"].date()),
+        "route": labels.get(str(top["leg"]), str(top["leg"])),
+    }
 
 
 def summary_units(config: Any) -> list[str]:

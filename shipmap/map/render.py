@@ -48,8 +48,9 @@ _EVENT_COLUMNS = ("start", "end", "quantity", "low", "high", "unit", "vessel")
 def share_work(content: MapContent) -> SharedWork:
     """Work out what the maps of every language of ``content`` share."""
     flows = content.flows
+    # The time axis is continuous: a month without reports is shown, empty.
     months = (
-        pd.DatetimeIndex(sorted(set(flows.months["month"])))
+        pd.date_range(flows.months["month"].min(), flows.months["month"].max(), freq="MS")
         if not flows.months.empty
         else pd.DatetimeIndex([])
     )
@@ -353,7 +354,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
     folium.Map
         A map whose page (see :func:`shipmap.map.page.map_html`) is self-contained.
     """
-    language_ = language(lang)
+    language_ = language(lang).with_units(content.config.units)
     config = content.config
     flows = content.flows
     legs = flows.legs
@@ -398,7 +399,8 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
     )
     m.default_js = []
     m.default_css = []
-    add_basemap(m, name=config.basemap, extent=basemap_extent(places, legs), lang=language_)
+    extent = basemap_extent(places, legs)
+    add_basemap(m, name=config.basemap, extent=extent, lang=language_)
 
     # Legs: one GeoJSON layer per mode.
     for mode in [md for md in MODE_COLORS if md in set(legs["mode"])]:
@@ -408,6 +410,14 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
             label = str(leg["_label"])
             fig_rows, leg_months, start_month = shared.leg_figures.get(leg_id, ([], [], None))
             event_months = [list(pair) for pair in leg_months]
+            named = [f for f in fig_rows if str(f.unit) == width_unit] or list(fig_rows[:1])
+            spoken = [label, language_.t("mode." + mode)]
+            if named:
+                f0 = named[0]
+                spoken.append(
+                    f"{language_.quantity(f0.quantity, f0.low, f0.high)} "
+                    f"{language_.unit(str(f0.unit), f0.quantity)}"
+                )
             value = leg.get(width_unit) if width_unit else None
             has_value = isinstance(value, float) and math.isfinite(value)
             features.append(
@@ -433,6 +443,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
                             sources=sources,
                             lang=language_,
                         ),
+                        "name": language_.t("list_sep").join(spoken),
                         "event_months": event_months,
                         "start_month": start_month,
                     },
@@ -467,8 +478,14 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
         for r in place_rows.to_dict("records")
     ]
     label_zooms = _label_zooms(place_rows, labels, importance, rtl=language_.rtl)
+    ranks = {
+        i: n
+        for n, i in enumerate(sorted(range(len(labels)), key=lambda i: (-importance[i], labels[i])))
+    }
     features = []
-    for r, label, lz in zip(place_rows.to_dict("records"), labels, label_zooms, strict=True):
+    for n, (r, label, lz) in enumerate(
+        zip(place_rows.to_dict("records"), labels, label_zooms, strict=True)
+    ):
         kind = str(r.get("kind") or "other")
         blocks: list[dict[str, Any]] = [{"h": label}]
         blocks.append({"row": [lang_kind(language_, kind), ""]})
@@ -503,6 +520,8 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
                     "label": label,
                     "kind": kind,
                     "label_zoom": lz,
+                    "label_rank": ranks[n],
+                    "name_a11y": language_.t("list_sep").join([label, lang_kind(language_, kind)]),
                     "popup": blocks,
                     "fill": fill,
                     "radius": radius,
@@ -542,6 +561,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
         width_unit=width_unit,
         top=top,
         months=months,
+        extent=extent,
     ).add_to(m)
     return m
 

@@ -141,7 +141,7 @@ def land_drawn(page) -> dict:
             return {
                 basemap: document.documentElement.dataset.shipmapBasemap,
                 paths: paths.length,
-                drawn: paths.filter(p => (p.getAttribute('d') || '').length > 1000).length,
+                drawn: paths.filter(p => (p.getAttribute('d') || '').length > 200).length,
                 fill: paths.length ? paths[0].getAttribute('fill') : null,
                 landZ: pane ? Number(pane.style.zIndex) : null,
                 tileZ: z('.leaflet-tile-pane'),

@@ -109,18 +109,16 @@
     return null;
   }
 
-  /* Popups keep clear of the panels: padding is measured once the page is laid out. */
-  var panelPadding = { start: 20, end: 20 };
+  /* Popups and views keep clear of the panels: the padding on each side of
+   * the map (in pixels) is measured whenever the layout changes. */
+  var pad = { top: 20, right: 20, bottom: 20, left: 20 };
 
   function popupOptions(width) {
-    var rtl = document.documentElement.dir === "rtl";
-    var left = rtl ? panelPadding.end : panelPadding.start;
-    var right = rtl ? panelPadding.start : panelPadding.end;
     return {
       maxWidth: width,
-      maxHeight: Math.max(180, Math.min(360, window.innerHeight - 160)),
-      autoPanPaddingTopLeft: L.point(left, 20),
-      autoPanPaddingBottomRight: L.point(right, 20)
+      maxHeight: Math.max(140, Math.min(360, (map ? map.getSize().y : window.innerHeight) - pad.top - pad.bottom - 40)),
+      autoPanPaddingTopLeft: L.point(pad.left, pad.top),
+      autoPanPaddingBottomRight: L.point(pad.right, pad.bottom)
     };
   }
 
@@ -131,6 +129,7 @@
     layer.bindTooltip(tip, { sticky: true });
     layer.bindPopup(function () { return buildPopup(props.popup); }, popupOptions(340));
     var entry = { id: props.id, props: props, layer: layer, arrow: null, tip: tip, title: title };
+    layer.on("add", function () { makeFocusable(layer, props.name || title); });
     var arrow = addArrow(layer, props.color);
     if (arrow) {
       entry.arrow = arrow;
@@ -140,31 +139,185 @@
     legs.push(entry);
   }
 
+  /* A leg or a place is a keyboard stop with a name that says what it is;
+   * Enter or Space opens its popup, as a click does. */
+  function makeFocusable(layer, name) {
+    var node = layer.getElement ? layer.getElement() : layer._path;
+    if (!node || node.getAttribute("data-shipmap-focus")) return;
+    node.setAttribute("data-shipmap-focus", "1");
+    node.setAttribute("tabindex", "0");
+    node.setAttribute("role", "button");
+    node.setAttribute("aria-label", name);
+    node.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter" && e.key !== " ") return;
+      e.preventDefault();
+      e.stopPropagation();
+      layer.openPopup();
+    });
+  }
+
   function registerPlace(feature, layer) {
     var props = feature.properties || {};
-    var side = document.documentElement.dir === "rtl" ? "left" : "right";
     layer.bindPopup(function () { return buildPopup(props.popup); }, popupOptions(320));
     var tip = el("span", null, props.label || props.name || props.id);
-    var entry = { id: props.id, props: props, layer: layer, tip: tip };
-    if (props.label_zoom !== null && props.label_zoom !== undefined) {
-      layer.bindTooltip(tip, { permanent: true, direction: side, className: "shipmap-label", offset: [side === "left" ? -6 : 6, 0] });
-    } else {
-      layer.bindTooltip(tip, { direction: side });
-    }
+    var entry = { id: props.id, props: props, layer: layer, tip: tip, size: null, shown: false };
+    layer.bindTooltip(tip, { permanent: true, direction: labelSides()[0], className: "shipmap-label", offset: [0, 0] });
+    layer.on("add", function () { makeFocusable(layer, props.name_a11y || props.label || props.id); });
     places.push(entry);
   }
 
+  function labelSides() {
+    return document.documentElement.dir === "rtl" ? ["left", "right", "top", "bottom"] : ["right", "left", "top", "bottom"];
+  }
+
+  /* Where the panels and controls are, in the map's own pixels. */
+  function controlBoxes() {
+    var origin = map.getContainer().getBoundingClientRect();
+    var nodes = document.querySelectorAll(".shipmap-panel, .leaflet-control, .leaflet-popup");
+    var out = [];
+    Array.prototype.forEach.call(nodes, function (node) {
+      if (!node.getClientRects().length) return;
+      var r = node.getBoundingClientRect();
+      if (r.width <= 0 || r.height <= 0) return;
+      out.push([r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top]);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll(".shipmap-sheet[open] > .shipmap-sheet-body"), function (node) {
+      var r = node.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0 && getComputedStyle(node).position === "fixed") {
+        out.push([r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top]);
+      }
+    });
+    return out;
+  }
+
+  function hits(box, boxes) {
+    for (var i = 0; i < boxes.length; i++) {
+      var b = boxes[i];
+      if (box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3]) return true;
+    }
+    return false;
+  }
+
+  /* A leg shorter on screen than a marker is wide (a border crossing between
+   * two stations) would vanish under its markers: it is drawn above them. */
+  function raiseShortLegs() {
+    legs.forEach(function (leg) {
+      var b = leg.layer.getBounds();
+      var a = map.latLngToLayerPoint(b.getSouthWest()), c = map.latLngToLayerPoint(b.getNorthEast());
+      if (leg.layer._path && Math.max(Math.abs(c.x - a.x), Math.abs(c.y - a.y)) < 24) leg.layer.bringToFront();
+    });
+  }
+
+  /* Labels: each sits beside its own marker (the reading side first, then the
+   * other side, above, below) where it covers no other label, no marker and no
+   * panel or control, most important places first; a label that fits nowhere
+   * waits for a closer zoom. Sizes are the labels' own, measured once. */
+  var LABEL_LIMIT = 400;
   function updateLabels() {
+    if (!map) return;
+    var size = map.getSize();
     var z = map.getZoom();
-    places.forEach(function (p) {
+    var blocked = controlBoxes();
+    var markers = places.map(function (p) {
+      var pt = map.latLngToContainerPoint(p.layer.getLatLng());
+      var r = (p.layer.options.radius || 6) + 2;
+      return [pt.x - r, pt.y - r, pt.x + r, pt.y + r];
+    });
+    var order = places.map(function (p, i) { return i; }).sort(function (a, b) {
+      return (places[a].props.label_rank || 0) - (places[b].props.label_rank || 0);
+    });
+    var taken = [];
+    order.forEach(function (i) {
+      var p = places[i];
       var lz = p.props.label_zoom;
-      if (lz === null || lz === undefined) return;
+      var wanted = p.layer._map && (places.length <= LABEL_LIMIT || (lz !== null && lz !== undefined && z >= lz));
       var tooltip = p.layer.getTooltip();
       if (!tooltip) return;
-      var shown = z >= lz;
-      if (shown && !p.layer.isTooltipOpen()) p.layer.openTooltip();
-      if (!shown && p.layer.isTooltipOpen()) p.layer.closeTooltip();
+      if (!wanted) { if (p.layer.isTooltipOpen()) p.layer.closeTooltip(); p.shown = false; return; }
+      if (!p.size) {
+        if (!p.layer.isTooltipOpen()) p.layer.openTooltip();
+        var node = tooltip.getElement();
+        p.size = [node.offsetWidth, node.offsetHeight];
+      }
+      var pt = map.latLngToContainerPoint(p.layer.getLatLng());
+      var gap = (p.layer.options.radius || 6) + 3;
+      var w = p.size[0], h = p.size[1];
+      var others = markers.filter(function (m, j) { return j !== i; });
+      var chosen = null;
+      labelSides().some(function (side) {
+        var box;
+        if (side === "right") box = [pt.x + gap, pt.y - h / 2, pt.x + gap + w, pt.y + h / 2];
+        else if (side === "left") box = [pt.x - gap - w, pt.y - h / 2, pt.x - gap, pt.y + h / 2];
+        else if (side === "top") box = [pt.x - w / 2, pt.y - gap - h, pt.x + w / 2, pt.y - gap];
+        else box = [pt.x - w / 2, pt.y + gap, pt.x + w / 2, pt.y + gap + h];
+        if (box[0] < 0 || box[1] < 0 || box[2] > size.x || box[3] > size.y) return false;
+        if (hits(box, blocked) || hits(box, taken) || hits(box, others)) return false;
+        chosen = { side: side, box: box };
+        return true;
+      });
+      if (!chosen) { if (p.layer.isTooltipOpen()) p.layer.closeTooltip(); p.shown = false; return; }
+      taken.push(chosen.box);
+      var offset = chosen.side === "right" ? [gap, 0] : chosen.side === "left" ? [-gap, 0] : chosen.side === "top" ? [0, -gap] : [0, gap];
+      tooltip.options.direction = chosen.side;
+      tooltip.options.offset = offset;
+      if (!p.layer.isTooltipOpen()) p.layer.openTooltip();
+      else tooltip.update();
+      p.shown = true;
     });
+    placeNames(size, z, blocked.concat(taken, markers));
+  }
+
+  /* Country names of the offline basemap, in the map's language: shown only on
+   * that basemap, from their cartographic zoom, and only where they cover no
+   * label, marker or panel. */
+  var names = [];
+  function setupNames() {
+    if (!config.names || !config.names.length) return;
+    map.createPane("shipmap-names");
+    var pane = map.getPane("shipmap-names");
+    pane.style.zIndex = 390;
+    pane.style.pointerEvents = "none";
+    config.names.forEach(function (row) {
+      var node = el("span", "shipmap-name", row[2]);
+      var icon = L.divIcon({ className: "shipmap-name-icon", html: "", iconSize: null });
+      var marker = L.marker([row[1], row[0]], { icon: icon, pane: "shipmap-names", interactive: false, keyboard: false });
+      names.push({ marker: marker, node: node, minZoom: row[3], size: null });
+    });
+  }
+
+  function offlineShown() {
+    return document.documentElement.getAttribute("data-shipmap-basemap") === "offline";
+  }
+
+  function placeNames(size, z, blocked) {
+    var on = offlineShown();
+    var taken = [];
+    names.forEach(function (n) {
+      var show = on && z >= n.minZoom - 0.5;
+      var pt = show ? map.latLngToContainerPoint(n.marker.getLatLng()) : null;
+      if (show && !n.size) {
+        n.marker.addTo(map);
+        var host = n.marker.getElement();
+        host.appendChild(n.node);
+        n.size = [n.node.offsetWidth, n.node.offsetHeight];
+      }
+      var box = show ? [pt.x - n.size[0] / 2, pt.y - n.size[1] / 2, pt.x + n.size[0] / 2, pt.y + n.size[1] / 2] : null;
+      if (show && (box[0] < 0 || box[1] < 0 || box[2] > size.x || box[3] > size.y || hits(box, blocked) || hits(box, taken))) show = false;
+      if (show) {
+        taken.push(box);
+        if (!n.marker._map) { n.marker.addTo(map); n.marker.getElement().appendChild(n.node); }
+      } else if (n.marker._map) {
+        n.marker.remove();
+      }
+    });
+  }
+
+  /* A text by the CLDR plural category of a count: {one: ..., other: ...}. */
+  function plural(forms, count) {
+    if (typeof forms === "string") return forms;
+    var category = "other";
+    try { category = new Intl.PluralRules(config.lang).select(count); } catch (e) { category = "other"; }
+    return forms[category] || forms.other || "";
   }
 
   /* Time control: which movements had been reported by the chosen month. */
@@ -181,10 +334,12 @@
           p.event_months.forEach(function (pair) { if (pair[0] <= index) count += pair[1]; });
           visible = count > 0;
           movements += count;
-          leg.tip.textContent = leg.title + " — " + config.strings.movements
+          leg.tip.textContent = leg.title + " — " + plural(config.strings.movements, count)
             .replace("{n}", config.digits(count)).replace("{month}", months[index].label);
         } else if (p.start_month !== null && p.start_month !== undefined) {
           visible = p.start_month <= index;
+        } else {
+          visible = false;  /* no figure at all: nothing reported by any month */
         }
       }
       if (all || !(p.event_months && p.event_months.length)) leg.tip.textContent = leg.title;
@@ -236,11 +391,10 @@
   /* Leaflet drops a new view asked for while a zoom is animating, so a view
    * waits for the running zoom to end; the first view is set without animation. */
   function fitView(bounds, animate) {
-    var rtl = document.documentElement.dir === "rtl";
     var go = function () {
       map.fitBounds(bounds, {
-        paddingTopLeft: [rtl ? panelPadding.end : panelPadding.start, 20],
-        paddingBottomRight: [rtl ? panelPadding.start : panelPadding.end, 20],
+        paddingTopLeft: [pad.left, pad.top],
+        paddingBottomRight: [pad.right, pad.bottom],
         animate: animate !== false
       });
     };
@@ -269,14 +423,124 @@
     return span(all) > 4 * span(detail) ? detail : null;
   }
 
-  function setupViews() {
+  var views = { all: null, detail: null, current: "all" };
+
+  function showView(name, animate) {
+    var bounds = views[name] || views.all;
+    if (!bounds) return;
+    views.current = views[name] ? name : "all";
     var box = document.getElementById("shipmap-views");
-    var detail = detailBounds();
-    if (!box || !detail) return;
+    if (box) box.setAttribute("data-view", views.current);
+    fitView(bounds, animate);
+  }
+
+  /* The first view: every route, unless that would squeeze the places where
+   * most of the story happens into a knot smaller than a thumb (where clicks
+   * land on the wrong line); then those places, with the long legs leaving the
+   * frame towards their far ends, and a button to see every route. */
+  function firstView() {
+    if (!views.detail) return "all";
+    var size = map.getSize();
+    var room = L.point(Math.max(size.x - pad.left - pad.right, 50), Math.max(size.y - pad.top - pad.bottom, 50));
+    var z = map.getBoundsZoom(views.all, false, size.subtract(room));
+    var a = map.project(views.detail.getSouthWest(), z), b = map.project(views.detail.getNorthEast(), z);
+    return Math.abs(b.x - a.x) < 0.5 * room.x && Math.abs(a.y - b.y) < 0.5 * room.y ? "detail" : "all";
+  }
+
+  function setupViews() {
+    views.all = config.bounds ? L.latLngBounds(config.bounds) : null;
+    views.detail = views.all ? detailBounds() : null;
+    var box = document.getElementById("shipmap-views");
+    if (!box || !views.detail) return;
     box.hidden = false;
-    box.querySelector(".shipmap-view-detail").addEventListener("click", function () { fitView(detail); });
-    box.querySelector(".shipmap-view-all").addEventListener("click", function () {
-      fitView(L.latLngBounds(config.bounds));
+    box.querySelector(".shipmap-view-detail").addEventListener("click", function () { showView("detail"); });
+    box.querySelector(".shipmap-view-all").addEventListener("click", function () { showView("all"); });
+  }
+
+  /* The reader cannot pan or zoom out past the offline basemap's area, so its
+   * cut edge never shows. */
+  function limitToExtent() {
+    if (!config.extent) return;
+    var extent = L.latLngBounds(config.extent);
+    map.setMaxBounds(extent);
+    map.options.maxBoundsViscosity = 1.0;
+    map.setMinZoom(map.getBoundsZoom(extent, true));
+  }
+
+  /* Layout by the map's own size: compact below 800 x 460 px. */
+  var compact = null;
+  function sheets() { return Array.prototype.slice.call(document.querySelectorAll(".shipmap-panel > .shipmap-sheet")); }
+
+  function measure() {
+    var root = document.documentElement;
+    var box = map.getContainer().getBoundingClientRect();
+    var rtl = root.dir === "rtl";
+    var rect = function (sel) {
+      var node = document.querySelector(sel);
+      return node && node.getClientRects().length ? node.getBoundingClientRect() : null;
+    };
+    var title = rect(".shipmap-title"), legend = rect(".shipmap-legend"), time = rect(".shipmap-time");
+    var top = Math.max(title ? title.bottom : 0, legend && compact ? legend.bottom : 0) - box.top;
+    var bottom = time ? box.bottom - time.top : 0;
+    root.style.setProperty("--shipmap-top", Math.max(top, 0) + "px");
+    root.style.setProperty("--shipmap-bottom", Math.max(bottom, 0) + "px");
+    if (compact) {
+      pad = { top: top + 10, bottom: bottom + 22, left: 12, right: 12 };
+      var zoom = rect(".leaflet-control-zoom");
+      if (zoom) {
+        if (rtl) pad.right = box.right - zoom.left + 6;
+        else pad.left = zoom.right - box.left + 6;
+      }
+    } else {
+      var start = title ? (rtl ? box.right - title.left : title.right - box.left) + 10 : 20;
+      var endEdge = [legend, time].filter(Boolean).map(function (r) { return rtl ? r.right - box.left : box.right - r.left; });
+      var end = endEdge.length ? Math.max.apply(null, endEdge) + 10 : 20;
+      pad = { top: 20, bottom: 34, left: rtl ? end : start, right: rtl ? start : end };
+    }
+    legs.concat(places).forEach(function (entry) {
+      var popup = entry.layer.getPopup();
+      if (popup) L.setOptions(popup, popupOptions(popup.options.maxWidth));
+    });
+  }
+
+  function layout() {
+    var size = map.getContainer().getBoundingClientRect();
+    var now = size.width < 800 || size.height < 460;
+    var changed = now !== compact;
+    compact = now;
+    document.documentElement.classList.toggle("shipmap-compact", compact);
+    if (changed) {
+      /* Compact: the table opens inside the key figures' sheet, so that the
+       * title bar keeps room for the title. */
+      var table = document.getElementById("shipmap-table");
+      var summary = document.getElementById("shipmap-summary");
+      if (table && summary) {
+        if (compact) summary.querySelector(".shipmap-sheet-body").appendChild(table);
+        else summary.parentNode.insertBefore(table, summary.nextSibling);
+      }
+      sheets().forEach(function (d) {
+        d.open = !compact && (d.id === "shipmap-summary" || d.id === "shipmap-legend");
+      });
+    }
+    measure();
+    return changed;
+  }
+
+  function setupSheets() {
+    Array.prototype.forEach.call(document.querySelectorAll(".shipmap-sheet"), function (d) {
+      d.addEventListener("toggle", function () {
+        if (compact && d.open && sheets().indexOf(d) >= 0) {
+          sheets().forEach(function (o) { if (o !== d) o.open = false; });
+          map.closePopup();
+        }
+        updateLabels();
+      });
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key !== "Escape" || !compact) return;
+      sheets().forEach(function (d) {
+        if (d.open) { d.open = false; var s = d.querySelector("summary"); if (s) s.focus(); }
+      });
     });
   }
 
@@ -288,30 +552,45 @@
     config.digits = function (n) {
       return String(n).replace(/[0-9]/g, function (d) { return digits.charAt(Number(d)); });
     };
-    var rtl = document.documentElement.dir === "rtl";
-    var title = document.querySelector(".shipmap-title");
-    var legend = document.querySelector(".shipmap-legend");
-    if (title && window.innerWidth > 700) {
-      var t = title.getBoundingClientRect();
-      panelPadding.start = rtl ? window.innerWidth - t.left + 10 : t.right + 10;
-    }
-    if (legend && window.innerWidth > 1000) {
-      var l = legend.getBoundingClientRect();
-      panelPadding.end = rtl ? l.right + 10 : window.innerWidth - l.left + 10;
-    }
-    legs.concat(places).forEach(function (entry) {
-      var popup = entry.layer.getPopup();
-      if (popup) L.setOptions(popup, popupOptions(popup.options.maxWidth));
+    /* The panels come first in the page, so first in the keyboard's order. */
+    var ui = document.getElementById("shipmap-ui");
+    var container = map.getContainer();
+    if (ui && container.parentNode) container.parentNode.insertBefore(ui, container);
+    layout();
+    setupNames();
+    map.on("baselayerchange", function (e) {
+      document.documentElement.setAttribute("data-shipmap-basemap", e.layer instanceof L.TileLayer ? "tiles" : "offline");
+      updateLabels();
     });
-    if (config.bounds) fitView(config.bounds, false);
+    new MutationObserver(function () { updateLabels(); })
+      .observe(document.documentElement, { attributes: true, attributeFilter: ["data-shipmap-basemap"] });
+    var toggle = document.querySelector(".leaflet-control-layers-toggle");
+    if (toggle) { toggle.setAttribute("aria-label", config.strings.basemap); toggle.setAttribute("title", config.strings.basemap); }
+    var heading = document.getElementById("shipmap-h1");
+    if (heading) container.setAttribute("aria-label", heading.textContent);
     setupViews();
-    if (window.innerWidth <= 600) {
-      ["shipmap-summary", "shipmap-legend"].forEach(function (id) {
-        var d = document.getElementById(id);
-        if (d) d.open = false;
-      });
-    }
-    map.on("zoomend", updateLabels);
+    setupSheets();
+    showView(firstView(), false);
+    limitToExtent();
+    /* Thin lines over thick ones, so that a small flow beside a big one shows. */
+    legs.slice().sort(function (a, b) { return (b.props.weight || 0) - (a.props.weight || 0); })
+      .forEach(function (leg) { if (leg.layer._path) leg.layer.bringToFront(); });
+    places.forEach(function (p) { if (p.layer._path) p.layer.bringToFront(); });
+    map.on("zoomend", raiseShortLegs);
+    raiseShortLegs();
+    map.on("zoomend moveend", updateLabels);
+    map.on("popupopen popupclose", function () { setTimeout(updateLabels, 0); });
+    var pending = null;
+    window.addEventListener("resize", function () {
+      clearTimeout(pending);
+      pending = setTimeout(function () {
+        map.invalidateSize(false);
+        map.setMinZoom(0);
+        if (layout()) showView(firstView(), false);
+        limitToExtent();
+        updateLabels();
+      }, 100);
+    });
     updateLabels();
     setupTime();
     document.documentElement.setAttribute("data-shipmap-ready", "true");
@@ -323,6 +602,8 @@
     init: init,
     setMonth: function (i) { setMonth(i); },
     legs: legs,
-    places: places
+    places: places,
+    names: names,
+    update: function () { updateLabels(); }
   };
 })();
