@@ -71,7 +71,7 @@ def _route_sea(start: Point, end: Point) -> LineString:
 def _sea_version() -> str:
     from shipmap.routes.sea import ALGORITHM_VERSION
 
-    return ALGORITHM_VERSION
+    return str(ALGORITHM_VERSION)
 
 
 def build_legs(
