@@ -28,6 +28,7 @@ spelling is offered as "did you mean", never taken.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -319,17 +320,17 @@ def quote(name: str) -> str:
 
 
 def distance_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
-    """Geodesic distance in km on the WGS84 ellipsoid; numbers or numpy arrays."""
-    global _geod
-    if _geod is None:
-        from pyproj import Geod
-
-        _geod = Geod(ellps="WGS84")
-    _, _, metres = _geod.inv(lon1, lat1, lon2, lat2)
+    """Return the geodesic distance in km on the WGS84 ellipsoid; numbers or numpy arrays."""
+    _, _, metres = _geod().inv(lon1, lat1, lon2, lat2)
     return np.asarray(metres) / 1000.0 if isinstance(metres, np.ndarray) else metres / 1000.0
 
 
-_geod: Any = None
+@functools.cache
+def _geod() -> Any:
+    """Return the WGS84 ellipsoid, made on first use (pyproj is imported then)."""
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
 
 
 # --------------------------------------------------------------------------- internals

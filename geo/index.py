@@ -47,6 +47,8 @@ from typing import Any
 import numpy as np
 from shipmap.geo.normalize import FOLD_VERSION, fold, script_of
 
+from shipmap.cache import ensure_cache_dir
+
 __all__ = [
     "CODE",
     "COUNTRY",
@@ -443,7 +445,7 @@ def _write(cache_dir: Path, arrays: dict[str, np.ndarray], fingerprint: dict[str
     memory for this run only.
     """
     try:
-        cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ensure_cache_dir(cache_dir)
         tmp = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".world-index-"))
         try:
             for name in _REQUIRED:
