@@ -144,11 +144,14 @@ def read_ais(
         usable = _usable(reading)
         if usable == 0:
             raise DataError(_nothing_usable(reading))
-        stream = reading.con.sql(
+        ordered = reading.con.sql(
             "SELECT mmsi, t, lat, lon, "
             "CASE WHEN sog >= 0 AND sog < 102.2 THEN sog END AS sog, src, line "
             "FROM raw WHERE reason IS NULL ORDER BY mmsi, t, src, line"
-        ).fetch_record_batch(_BATCH)
+        )
+        # DuckDB 2 names it to_arrow_reader; 1.x fetch_record_batch.
+        batches = getattr(ordered, "to_arrow_reader", None) or ordered.fetch_record_batch
+        stream = batches(_BATCH)
         scan = scan_tracks(
             stream, thresholds, progress=lambda n: say("scanning tracks", n / usable)
         )

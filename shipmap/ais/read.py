@@ -308,7 +308,7 @@ def open_reading(
                 continue
             if kind == "csv":
                 rejected = con.execute(
-                    "SELECT line, error_type FROM rejects ORDER BY line"
+                    "SELECT line, min(error_type) FROM rejects GROUP BY line ORDER BY line"
                 ).fetchall()
                 skipped = [int(r[0]) for r in rejected] + _blank_lines(path)
                 line_fixups[src] = skipped
