@@ -98,6 +98,7 @@ def match_columns(
     folded = {fold_column(c): c for c in reversed(header)}
     found: dict[str, str | None] = {}
     problems: list[str] = []
+    used = {folded.get(fold_column(c), c) for c in given.values()}
     for field in FIELDS:
         if field in given:
             col = given[field]
@@ -109,7 +110,11 @@ def match_columns(
                 problems.append(f"no column {col!r} for {field} (columns: {', '.join(header)})")
                 found[field] = None
             continue
-        found[field] = next((folded[n] for n in KNOWN_NAMES[field] if n in folded), None)
+        found[field] = next(
+            (folded[n] for n in KNOWN_NAMES[field] if n in folded and folded[n] not in used), None
+        )
+        if found[field] is not None:
+            used.add(found[field])
     if mmsi_given:
         found["mmsi"] = None
     for field in _REQUIRED:
