@@ -110,11 +110,12 @@ def match_columns(
                 problems.append(f"no column {col!r} for {field} (columns: {', '.join(header)})")
                 found[field] = None
             continue
-        found[field] = next(
+        guess = next(
             (folded[n] for n in KNOWN_NAMES[field] if n in folded and folded[n] not in used), None
         )
-        if found[field] is not None:
-            used.add(found[field])
+        if guess is not None:
+            used.add(guess)
+        found[field] = guess
     if mmsi_given:
         found["mmsi"] = None
     for field in _REQUIRED:
