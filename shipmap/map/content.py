@@ -25,6 +25,8 @@ class MapContent:
     shipments: pd.DataFrame
     sources: pd.DataFrame
     config: MapConfig
+    #: Dark gaps from ``gaps.csv`` (see :func:`shipmap.map.gaps.read_gaps`), if any.
+    gaps: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from folium.utilities import JsCode
 from shipmap.contract import split_list
 from shipmap.map.basemap import add_basemap, basemap_extent
 from shipmap.map.content import MapContent, SharedWork
+from shipmap.map.gaps import add_gaps
 from shipmap.map.i18n import Language, language
 from shipmap.map.page import PagePanels, VerbatimGeoJson
 from shipmap.map.style import (
@@ -454,6 +455,8 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
             on_each_feature=JsCode("function (f, l) { window.shipmap.registerLeg(f, l); }"),
             smooth_factor=0.5,
         ).add_to(m)
+
+    add_gaps(m, content.gaps, lang=language_)
 
     # Places: one layer, markers styled by kind.
     leg_labels = {str(k): v for k, v in zip(legs["id"], legs["_label"], strict=True)}
