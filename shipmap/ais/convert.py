@@ -15,7 +15,7 @@ from shipmap.ais.ports import PORT_COLUMNS, port_layers, slug
 from shipmap.ais.read import Reading, open_reading
 from shipmap.ais.track import Scan, Thresholds, scan_tracks
 from shipmap.ais.write import AisSource, extend_dataset, iso_utc
-from shipmap.errors import DataError, Problem
+from shipmap.errors import DataError, Problem, ShipmapError
 
 __all__ = ["AisReport", "ais_to_dataset", "read_ais"]
 
@@ -261,6 +261,14 @@ def ais_to_dataset(
         memory_limit=memory_limit,
         progress=progress,
     )
+    if places is None and report.events.calls.empty:
+        stops = len(report.events.lone_stops)
+        raise ShipmapError(
+            f"{dataset}: nothing written: no port call in {report.scan.fixes:,} fixes of "
+            f"{report.scan.vessels:,} ships ({stops:,} stops near no known port); "
+            "a data set needs places: add the ports to DATASET/places.csv (kind port) "
+            "and run again, or widen --port-radius / shorten --min-stay"
+        )
     source = describe_source(
         report, thresholds, source_id=source_id, publisher=publisher, title=title, url=url
     )
