@@ -232,3 +232,25 @@ def test_unrecognised_columns_are_refused_with_the_columns_seen_and_the_fix(
     assert f"{path}:1: no mmsi column recognised (columns: ship, when, northing, easting)" in err
     assert "--lat-column" in err
     assert not (tmp_path / "ds").exists()
+
+
+def test_no_call_and_no_data_set_says_what_to_add(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixes = _fleet_frame()
+    path = tmp_path / "far.csv"
+    pd.DataFrame(
+        {
+            "MMSI": fixes["mmsi"],
+            "BaseDateTime": fixes["time"].dt.strftime("%Y-%m-%dT%H:%M:%S"),
+            "LAT": fixes["lat"] - 30,  # the same tracks, 30 degrees south: open ocean
+            "LON": fixes["lon"],
+            "SOG": fixes["sog"],
+        }
+    ).to_csv(path, index=False)
+    ds = tmp_path / "new"
+    assert main(["ais", str(path), "-o", str(ds), "--no-world-ports"]) == 1
+    err = capsys.readouterr().err
+    assert "nothing written: no port call in" in err and "stops near no known port" in err
+    assert "add the ports to DATASET/places.csv" in err
+    assert not ds.exists()
