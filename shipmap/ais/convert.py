@@ -156,6 +156,7 @@ def read_ais(
             stream, thresholds, progress=lambda n: say("scanning tracks", n / usable)
         )
         names = Names(reading.con.execute("SELECT mmsi, t, name FROM names").fetchall())
+        scan.examples = [(src, reading.line_of(src, line), why) for src, line, why in scan.examples]
         files = [f.path for f in reading.files]
         dropped, examples, rows = dict(reading.dropped), list(reading.examples), reading.rows
     say("finding calls, voyages and gaps", 1.0)

@@ -14,7 +14,6 @@ no lines: their rows are numbered from 1.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +56,22 @@ class Reading:
     examples: list[tuple[int, int, str]] = field(default_factory=list)
     rows: int = 0
     _tmp: tempfile.TemporaryDirectory[str] | None = None
+    _csv: dict[int, tuple[Path, list[int]]] = field(default_factory=dict)
+    _skips: dict[int, list[int]] = field(default_factory=dict)
+
+    def line_of(self, src: int, row_line: int) -> int:
+        """Return the line in its file of a CSV row numbered as if no line were skipped.
+
+        DuckDB skips blank lines and malformed rows; a row's line number in the
+        table counts only the rows read. Blank lines are looked for only when a
+        line is to be named.
+        """
+        if src not in self._csv:
+            return row_line
+        if src not in self._skips:
+            path, rejected = self._csv[src]
+            self._skips[src] = sorted(rejected + _blank_lines(path))
+        return _physical([row_line], self._skips[src])[row_line]
 
     def close(self) -> None:
         """Close the database and remove its temporary folder."""
@@ -172,9 +187,9 @@ def _blank_lines(path: Path) -> list[int]:
             data = tail + block
             cut = data.rfind(b"\n") + 1
             body, tail = data[:cut], data[cut:]
-            if re.search(rb"(^|\n)[ \t\r]*\n", body):
+            if b"\n\n" in body or b"\n\r\n" in body or body.startswith((b"\n", b"\r\n")):
                 for i, text in enumerate(body.split(b"\n")[:-1]):
-                    if not text.strip():
+                    if not text.strip(b"\r"):
                         blanks.append(line + i)
             line += body.count(b"\n")
     return blanks
@@ -236,7 +251,6 @@ def open_reading(
     con.execute("CREATE TABLE names (mmsi BIGINT, t DOUBLE, name VARCHAR, imo VARCHAR)")
     reading = Reading(con=con, files=[], _tmp=tmp)
     problems: list[Problem] = []
-    line_fixups: dict[int, list[int]] = {}
     try:
         for src, path in enumerate(paths):
             if not path.is_file():
@@ -310,8 +324,7 @@ def open_reading(
                 rejected = con.execute(
                     "SELECT line, min(error_type) FROM rejects GROUP BY line ORDER BY line"
                 ).fetchall()
-                skipped = [int(r[0]) for r in rejected] + _blank_lines(path)
-                line_fixups[src] = skipped
+                reading._csv[src] = (path, [int(r[0]) for r in rejected])
                 for line, error in rejected:
                     key = (src, f"malformed CSV row ({str(error).lower()})")
                     reading.dropped[key] = reading.dropped.get(key, 0) + 1
@@ -343,9 +356,7 @@ def open_reading(
             f"<= {EXAMPLES_PER_REASON}"
         ).fetchall()
         for src, line, reason in firsts:
-            fix = line_fixups.get(int(src))
-            number = _physical([int(line)], fix)[int(line)] if fix else int(line)
-            reading.examples.append((int(src), number, str(reason)))
+            reading.examples.append((int(src), reading.line_of(int(src), int(line)), str(reason)))
         reading.rows = int(con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
     except BaseException:
         reading.close()

@@ -155,6 +155,7 @@ def test_noise_is_dropped_and_counted_by_file_and_line(
     cells[1] = "yesterday"
     lines[79] = ",".join(cells)
     lines.insert(100, lines[100][:12])
+    lines.insert(3, "")  # a blank line: every line below moves down one
     ais.write_text("\n".join(lines) + "\n")
     ds = tmp_path / "ds"
     ds.mkdir()
@@ -162,11 +163,11 @@ def test_noise_is_dropped_and_counted_by_file_and_line(
     (ds / "legs.csv").write_text("id,origin,destination,mode\n", encoding="utf-8")
     assert main(["ais", str(ais), "-o", str(ds)]) == 0
     out = capsys.readouterr()
-    assert f"{ais}:11: duplicate (dropped)" in out.err
-    assert f"{ais}:40: impossible speed (dropped)" in out.err
-    assert f"{ais}:60: impossible coordinates (dropped)" in out.err
-    assert f"{ais}:80: time missing or not readable (dropped)" in out.err
-    assert f"{ais}:101: malformed CSV row" in out.err
+    assert f"{ais}:12: duplicate (dropped)" in out.err
+    assert f"{ais}:41: impossible speed (dropped)" in out.err
+    assert f"{ais}:61: impossible coordinates (dropped)" in out.err
+    assert f"{ais}:81: time missing or not readable (dropped)" in out.err
+    assert f"{ais}:102: malformed CSV row" in out.err
     assert f"{ais}: 5 dropped" in out.out
     # The valid fixes still give every call and gap.
     got = sorted((int(r["mmsi"]), r["port"], r["arrival"]) for r in _rows(ds / "calls.csv"))
