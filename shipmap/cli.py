@@ -113,6 +113,7 @@ def _cmd_embed(args: argparse.Namespace) -> int:
 
 def _cmd_ais(args: argparse.Namespace) -> int:
     from shipmap.ais import Thresholds, ais_to_dataset
+    from shipmap.ais.convert import NothingToWriteError
 
     thresholds = Thresholds(
         slow_kn=args.slow,
@@ -133,21 +134,31 @@ def _cmd_ais(args: argparse.Namespace) -> int:
             sys.stderr.write(f"\r\x1b[K  {stage} {min(done, 1.0):.0%}")
             sys.stderr.flush()
 
-    report = ais_to_dataset(
-        [Path(f) for f in args.files],
-        Path(args.output),
-        thresholds,
-        source_id=args.source_id,
-        publisher=args.publisher,
-        title=args.title,
-        url=args.url or "",
-        columns=columns,
-        mmsi=args.mmsi,
-        time_format=args.time_format,
-        world_ports=not args.no_world_ports,
-        memory_limit=args.memory_limit,
-        progress=progress,
-    )
+    try:
+        report = ais_to_dataset(
+            [Path(f) for f in args.files],
+            Path(args.output),
+            thresholds,
+            source_id=args.source_id,
+            publisher=args.publisher,
+            title=args.title,
+            url=args.url or "",
+            columns=columns,
+            mmsi=args.mmsi,
+            time_format=args.time_format,
+            world_ports=not args.no_world_ports,
+            memory_limit=args.memory_limit,
+            progress=progress,
+        )
+    except NothingToWriteError as err:
+        if shown:
+            sys.stderr.write("\r\x1b[K")
+        for line in err.report.dropped_lines():
+            print(line, file=sys.stderr)
+        if not args.quiet:
+            for line in err.report.summary():
+                print(line)
+        raise
     if shown:
         sys.stderr.write("\r\x1b[K")
     for line in report.dropped_lines():

@@ -17,7 +17,7 @@ from shipmap.ais.track import Scan, Thresholds, scan_tracks
 from shipmap.ais.write import AisSource, extend_dataset, iso_utc
 from shipmap.errors import DataError, Problem, ShipmapError
 
-__all__ = ["AisReport", "ais_to_dataset", "read_ais"]
+__all__ = ["AisReport", "NothingToWriteError", "ais_to_dataset", "describe_source", "read_ais"]
 
 _BATCH = 500_000
 
@@ -71,6 +71,17 @@ class AisReport:
         if len(e.lone_stops) > 10:
             out.append(f"... and {len(e.lone_stops) - 10} more stops near no known port")
         return out
+
+
+class NothingToWriteError(ShipmapError):
+    """No call was found and the data set has no places: there is nothing to write.
+
+    ``report`` holds what was read, so the command can still show it.
+    """
+
+    def __init__(self, report: AisReport, message: str) -> None:
+        self.report = report
+        super().__init__(message)
 
 
 def _merge_counts(
@@ -264,11 +275,12 @@ def ais_to_dataset(
     )
     if places is None and report.events.calls.empty:
         stops = len(report.events.lone_stops)
-        raise ShipmapError(
+        raise NothingToWriteError(
+            report,
             f"{dataset}: nothing written: no port call in {report.scan.fixes:,} fixes of "
             f"{report.scan.vessels:,} ships ({stops:,} stops near no known port); "
             "a data set needs places: add the ports to DATASET/places.csv (kind port) "
-            "and run again, or widen --port-radius / shorten --min-stay"
+            "and run again, or widen --port-radius / shorten --min-stay",
         )
     source = describe_source(
         report, thresholds, source_id=source_id, publisher=publisher, title=title, url=url

@@ -147,6 +147,7 @@ def _reason_sql(latest: float) -> str:
         "CASE WHEN mmsi IS NULL THEN 'MMSI missing or not a number' "
         "WHEN t IS NULL THEN 'time missing or not readable' "
         "WHEN lat IS NULL OR lon IS NULL THEN 'position missing or not a number' "
+        "WHEN lat = 91 OR lon = 181 THEN 'position not available (AIS 91/181)' "
         "WHEN lat NOT BETWEEN -90 AND 90 OR lon NOT BETWEEN -180 AND 180 "
         "THEN 'impossible coordinates' "
         f"WHEN t < {_EARLIEST} OR t > {latest} THEN 'time out of range' END"
@@ -332,15 +333,12 @@ def open_reading(
                         reading.examples.append((src, int(line), key[1]))
                 con.execute("DROP TABLE IF EXISTS rejects; DROP TABLE IF EXISTS rejects_scan")
             if cmap.name is not None:
+                # The first and last time each ship used each name, in one pass.
                 con.execute(
-                    f"INSERT INTO names SELECT mmsi, min(t), name, any_value(imo) FROM raw "
-                    f"WHERE src = {src} AND reason IS NULL AND name IS NOT NULL "
-                    "GROUP BY mmsi, name"
-                )
-                con.execute(
-                    f"INSERT INTO names SELECT mmsi, max(t), name, any_value(imo) FROM raw "
-                    f"WHERE src = {src} AND reason IS NULL AND name IS NOT NULL "
-                    "GROUP BY mmsi, name"
+                    "INSERT INTO names WITH g AS MATERIALIZED (SELECT mmsi, name, min(t) AS a, "
+                    f"max(t) AS b, any_value(imo) AS imo FROM raw WHERE src = {src} "
+                    "AND reason IS NULL AND name IS NOT NULL GROUP BY mmsi, name) "
+                    "SELECT mmsi, a, name, imo FROM g UNION ALL SELECT mmsi, b, name, imo FROM g"
                 )
             reading.files.append(AisFile(path, kind, cmap))
         if problems:

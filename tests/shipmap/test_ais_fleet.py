@@ -142,14 +142,14 @@ def test_noise_is_dropped_and_counted_by_file_and_line(
     ais = tmp_path / "noisy.csv"
     _write_fleet_csv(ais, fleet.fixes)
     lines = ais.read_text().splitlines()
-    # line 11: a repeated fix; line 40: a jump of 5 degrees; line 60: latitude 91
-    # (AIS 'not available'); line 80: no time; and a line cut short.
+    # line 11: a repeated fix; line 40: a jump of 5 degrees; line 60: latitude 123;
+    # line 80: no time; a line cut short; then a blank line near the top moves all down one.
     lines.insert(10, lines[9])
     cells = lines[39].split(",")
     cells[2] = str(float(cells[2]) + 5)
     lines[39] = ",".join(cells)
     cells = lines[59].split(",")
-    cells[2] = "91"
+    cells[2] = "123"
     lines[59] = ",".join(cells)
     cells = lines[79].split(",")
     cells[1] = "yesterday"

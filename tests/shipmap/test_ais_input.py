@@ -125,9 +125,9 @@ def test_a_malformed_nmea_file_names_each_bad_line_and_uses_the_rest(
     lines[20] = good[: len(good) // 2]  # truncated
     lines[30] = lines[30][:-2] + ("00" if not lines[30].endswith("00") else "11")  # checksum
     bad_position = encode_dict(
-        {"type": 1, "mmsi": 273000001, "lat": 91, "lon": 181, "speed": 0}, sentence_type="VDM"
+        {"type": 1, "mmsi": 273000001, "lat": 95, "lon": 20, "speed": 0}, sentence_type="VDM"
     )[0]
-    lines[40] = _tag(1709251200) + bad_position  # latitude 91: not available
+    lines[40] = _tag(1709251200) + bad_position  # latitude 95
     lines.insert(50, "garbage that is no sentence")
     nmea.write_text("\n".join(lines) + "\n")
     ds = _dataset(tmp_path)
