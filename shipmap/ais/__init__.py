@@ -17,7 +17,7 @@ from __future__ import annotations
 from shipmap.ais.convert import AisReport, ais_to_dataset, describe_source, read_ais
 from shipmap.ais.events import Events, Names, find_events
 from shipmap.ais.nmea import NmeaFile, read_nmea
-from shipmap.ais.ports import PortIndex, port_layers, world_ports
+from shipmap.ais.ports import PortIndex, port_layers
 from shipmap.ais.read import Reading, open_reading
 from shipmap.ais.track import Scan, Thresholds, scan_tracks
 from shipmap.ais.write import CALLS_FILE, GAPS_FILE, AisSource, extend_dataset
@@ -43,5 +43,4 @@ __all__ = [
     "read_ais",
     "read_nmea",
     "scan_tracks",
-    "world_ports",
 ]

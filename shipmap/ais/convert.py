@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from shipmap.ais.events import Events, Names, find_events
@@ -93,9 +94,12 @@ def _merge_counts(
     return out
 
 
-def _gazetteer_ports() -> pd.DataFrame:
-    from shipmap.geo import Gazetteer
+def _gazetteer_ports(world: bool) -> pd.DataFrame:
+    """Return the gazetteer's ports: curated ones, then its world index's UN/LOCODE ports."""
+    from shipmap.cache import cache_dir
+    from shipmap.geo import Gazetteer, default_gazetteer
 
+    gaz = default_gazetteer(cache_dir("gazetteer")) if world else Gazetteer.load(world=False)
     rows = [
         {
             "id": p.id or slug(p.name),
@@ -106,10 +110,29 @@ def _gazetteer_ports() -> pd.DataFrame:
             "origin": "gazetteer",
             "note": f"coordinates: {p.source}" if p.source else "",
         }
-        for p in Gazetteer.load(world=False).curated
+        for p in gaz.curated
         if p.kind == "port"
     ]
-    return pd.DataFrame(rows, columns=list(PORT_COLUMNS))
+    curated = pd.DataFrame(rows, columns=list(PORT_COLUMNS))
+    index = gaz.world if world else None
+    if index is None:
+        return curated
+    from shipmap.geo.index import KIND_NAMES
+
+    ports = np.flatnonzero(np.asarray(index.kind) == KIND_NAMES.index("port"))
+    names = [index.name(int(i)) for i in ports]
+    listed = pd.DataFrame(
+        {
+            "id": [slug(n) for n in names],
+            "name": names,
+            "lat": np.asarray(index.lat, dtype=float)[ports],
+            "lon": np.asarray(index.lon, dtype=float)[ports],
+            "country": [str(c) for c in np.asarray(index.country)[ports]],
+            "origin": "gazetteer",
+            "note": [f"port of the gazetteer (UN/LOCODE {index.code[int(i)]})" for i in ports],
+        }
+    )
+    return pd.concat([curated, listed], ignore_index=True)
 
 
 def _dataset_places(root: Path) -> pd.DataFrame | None:
@@ -171,7 +194,7 @@ def read_ais(
         files = [f.path for f in reading.files]
         dropped, examples, rows = dict(reading.dropped), list(reading.examples), reading.rows
     say("finding calls, voyages and gaps", 1.0)
-    ports = port_layers(places, gazetteer_ports=_gazetteer_ports(), world=world_ports)
+    ports = port_layers(places, gazetteer_ports=_gazetteer_ports(world_ports))
     events = find_events(scan, names, ports, thresholds)
     return AisReport(
         files=files,

@@ -4,9 +4,9 @@ Ports are looked up in layers, and a nearer layer wins within the radius even
 when a farther layer has a closer point:
 
 1. the data set's own places of kind ``port`` (an analyst's berth beats any list);
-2. the gazetteer's ports (its curated places of kind ``port``);
-3. the world port list that searoute ships (about 3,900 UN/LOCODE ports), so
-   that a first run on a new sea finds the big ports without any set-up.
+2. the gazetteer's ports: its curated places of kind ``port`` and the UN/LOCODE
+   ports of its world index (each checked against GeoNames by the gazetteer),
+   so that a first run on a new sea finds the ports without any set-up.
 
 A stop near none of them is not a call; it is reported with its position, so
 the analyst can add the port to ``places.csv`` and run again.
@@ -14,13 +14,10 @@ the analyst can add the port to ``places.csv`` and run again.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -28,7 +25,7 @@ from scipy.spatial import cKDTree
 
 from shipmap.ais.track import EARTH_KM
 
-__all__ = ["PORT_COLUMNS", "PortIndex", "port_layers", "slug", "world_ports"]
+__all__ = ["PORT_COLUMNS", "PortIndex", "port_layers", "slug"]
 
 #: Columns of a ports frame.
 PORT_COLUMNS = ("id", "name", "lat", "lon", "country", "origin", "note")
@@ -39,30 +36,6 @@ def slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     out = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return out or "port"
-
-
-@lru_cache(maxsize=1)
-def world_ports() -> pd.DataFrame:
-    """Return searoute's port list (UN/LOCODE code, name, country, point)."""
-    data = resources.files("searoute").joinpath("data/ports.geojson").read_text(encoding="utf-8")
-    rows = []
-    for feature in json.loads(data)["features"]:
-        props = feature.get("properties") or {}
-        lon, lat = feature["geometry"]["coordinates"][:2]
-        code = str(props.get("port") or "")
-        name = str(props.get("name") or code)
-        rows.append(
-            {
-                "id": slug(name),
-                "name": name,
-                "lat": float(lat),
-                "lon": float(lon),
-                "country": code[:2].upper() if len(code) >= 2 else "",
-                "origin": "world",
-                "note": f"port from searoute's list (UN/LOCODE {code})",
-            }
-        )
-    return pd.DataFrame(rows, columns=list(PORT_COLUMNS))
 
 
 def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -125,7 +98,6 @@ def port_layers(
     places: pd.DataFrame | None,
     *,
     gazetteer_ports: pd.DataFrame | None = None,
-    world: bool = True,
 ) -> PortIndex:
     """Assemble the port layers.
 
@@ -135,8 +107,6 @@ def port_layers(
         The data set's located places (``id, name, lat, lon, kind``...), or None.
     gazetteer_ports
         The gazetteer's ports, in the port columns.
-    world
-        Whether to add searoute's world port list last.
     """
     layers = []
     if places is not None and len(places):
@@ -161,6 +131,4 @@ def port_layers(
         )
     if gazetteer_ports is not None and len(gazetteer_ports):
         layers.append(gazetteer_ports.loc[:, list(PORT_COLUMNS)])
-    if world:
-        layers.append(world_ports())
     return PortIndex(layers)

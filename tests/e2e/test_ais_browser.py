@@ -32,7 +32,16 @@ def ais_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
         }
     ).to_csv(ais, index=False)
     data = write_dataset(base / "data")
-    args = ["ais", str(ais), "-o", str(data), "-q", "--publisher", "Test AIS feed"]
+    args = [
+        "ais",
+        "--no-world-ports",
+        str(ais),
+        "-o",
+        str(data),
+        "-q",
+        "--publisher",
+        "Test AIS feed",
+    ]
     assert main(args) == 0
     assert main(["build", str(data), "-o", str(base / "out"), "-q"]) == 0
     return base

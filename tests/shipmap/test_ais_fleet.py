@@ -42,7 +42,7 @@ def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, obj
     ds.mkdir()
     (ds / "places.csv").write_text(ports_csv(), encoding="utf-8")
     (ds / "legs.csv").write_text("id,origin,destination,mode\n", encoding="utf-8")
-    assert main(["ais", str(ais), "-o", str(ds), "-q"]) == 0
+    assert main(["ais", "--no-world-ports", str(ais), "-o", str(ds), "-q"]) == 0
     return ais, ds, fleet
 
 
@@ -107,7 +107,7 @@ def test_the_result_is_a_valid_data_set_whose_source_names_the_file(fleet_run) -
 def test_running_the_same_file_again_replaces_its_rows(fleet_run, tmp_path: Path) -> None:
     ais, ds, _ = fleet_run
     before = {name: (ds / name).read_text() for name in ("shipments.csv", "calls.csv", "gaps.csv")}
-    assert main(["ais", str(ais), "-o", str(ds), "-q"]) == 0
+    assert main(["ais", "--no-world-ports", str(ais), "-o", str(ds), "-q"]) == 0
     after = {name: (ds / name).read_text() for name in before}
     assert after == before
 
@@ -126,7 +126,10 @@ def test_an_existing_sea_leg_and_other_sources_are_kept(tmp_path: Path) -> None:
         "leg,start,quantity,unit,source\nsea_rv,2023-09,300,containers,rusi\n", encoding="utf-8"
     )
     (ds / "sources.csv").write_text("id,publisher\nrusi,RUSI\n", encoding="utf-8")
-    assert main(["ais", str(ais), "-o", str(ds), "-q", "--source-id", "ais-test"]) == 0
+    assert (
+        main(["ais", "--no-world-ports", str(ais), "-o", str(ds), "-q", "--source-id", "ais-test"])
+        == 0
+    )
     rows = _rows(ds / "shipments.csv")
     assert rows[0]["unit"] == "containers" and rows[0]["source"] == "rusi"
     ours = [r for r in rows if r["source"] == "ais-test"]
@@ -161,7 +164,7 @@ def test_noise_is_dropped_and_counted_by_file_and_line(
     ds.mkdir()
     (ds / "places.csv").write_text(ports_csv(), encoding="utf-8")
     (ds / "legs.csv").write_text("id,origin,destination,mode\n", encoding="utf-8")
-    assert main(["ais", str(ais), "-o", str(ds)]) == 0
+    assert main(["ais", "--no-world-ports", str(ais), "-o", str(ds)]) == 0
     out = capsys.readouterr()
     assert f"{ais}:12: duplicate (dropped)" in out.err
     assert f"{ais}:41: impossible speed (dropped)" in out.err

@@ -66,7 +66,7 @@ def test_nmea_with_tag_block_times_gives_the_same_calls_as_csv(tmp_path: Path) -
     nmea = tmp_path / "fleet.nmea"
     _fleet_nmea(nmea)
     ds = _dataset(tmp_path)
-    assert main(["ais", str(nmea), "-o", str(ds), "-q"]) == 0
+    assert main(["ais", "--no-world-ports", str(nmea), "-o", str(ds), "-q"]) == 0
     got = sorted(
         (int(r["mmsi"]), r["port"], r["arrival"], r["departure"], r["vessel"])
         for r in _rows(ds / "calls.csv")
@@ -131,7 +131,7 @@ def test_a_malformed_nmea_file_names_each_bad_line_and_uses_the_rest(
     lines.insert(50, "garbage that is no sentence")
     nmea.write_text("\n".join(lines) + "\n")
     ds = _dataset(tmp_path)
-    assert main(["ais", str(nmea), "-o", str(ds)]) == 0
+    assert main(["ais", "--no-world-ports", str(nmea), "-o", str(ds)]) == 0
     out = capsys.readouterr()
     assert f"{nmea}:21: truncated sentence (no *checksum at its end) (dropped)" in out.err
     assert f"{nmea}:31: bad checksum (dropped)" in out.err
@@ -147,7 +147,7 @@ def test_a_file_without_any_time_is_refused_with_the_reason(
     path = tmp_path / "bare.nmea"
     path.write_text("\n".join(_pyais_samples()) + "\n")
     ds = _dataset(tmp_path)
-    assert main(["ais", str(path), "-o", str(ds)]) == 1
+    assert main(["ais", "--no-world-ports", str(path), "-o", str(ds)]) == 1
     err = capsys.readouterr().err
     assert f"{path}: no usable position (" in err and "no time" in err
     assert "Traceback" not in err
@@ -175,7 +175,7 @@ def test_danish_maritime_authority_columns_and_day_first_dates(tmp_path: Path) -
         }
     ).to_csv(path, index=False)
     ds = _dataset(tmp_path)
-    assert main(["ais", str(path), "-o", str(ds), "-q"]) == 0
+    assert main(["ais", "--no-world-ports", str(path), "-o", str(ds), "-q"]) == 0
     assert len(_rows(ds / "calls.csv")) == len(make_fleet().calls)
     assert {r["vessel"] for r in _rows(ds / "calls.csv")} >= {"ANGARA", "LADY R"}
 
@@ -193,7 +193,7 @@ def test_parquet_with_other_column_names_mapped_by_options(tmp_path: Path) -> No
         }
     ).to_parquet(path)
     ds = _dataset(tmp_path)
-    args = ["ais", str(path), "-o", str(ds), "-q", "--mmsi-column", "ship"]
+    args = ["ais", "--no-world-ports", str(path), "-o", str(ds), "-q", "--mmsi-column", "ship"]
     args += ["--time-column", "when", "--lat-column", "northing", "--lon-column", "easting"]
     args += ["--sog-column", "knots"]
     assert main(args) == 0
@@ -218,7 +218,10 @@ def test_one_ships_track_without_an_mmsi_column(tmp_path: Path) -> None:
         }
     ).to_csv(path, index=False)
     ds = _dataset(tmp_path)
-    assert main(["ais", str(path), "-o", str(ds), "-q", "--mmsi", "273000003"]) == 0
+    assert (
+        main(["ais", "--no-world-ports", str(path), "-o", str(ds), "-q", "--mmsi", "273000003"])
+        == 0
+    )
     assert [r["port"] for r in _rows(ds / "calls.csv")] == ["petropavlovsk", "adak", "dutch-harbor"]
 
 
@@ -227,7 +230,7 @@ def test_unrecognised_columns_are_refused_with_the_columns_seen_and_the_fix(
 ) -> None:
     path = tmp_path / "odd.csv"
     path.write_text("ship,when,northing,easting\n1,2024-01-01T00:00:00,1,2\n")
-    assert main(["ais", str(path), "-o", str(tmp_path / "ds")]) == 1
+    assert main(["ais", "--no-world-ports", str(path), "-o", str(tmp_path / "ds")]) == 1
     err = capsys.readouterr().err
     assert f"{path}:1: no mmsi column recognised (columns: ship, when, northing, easting)" in err
     assert "--lat-column" in err
@@ -249,7 +252,7 @@ def test_no_call_and_no_data_set_says_what_to_add(
         }
     ).to_csv(path, index=False)
     ds = tmp_path / "new"
-    assert main(["ais", str(path), "-o", str(ds), "--no-world-ports"]) == 1
+    assert main(["ais", "--no-world-ports", str(path), "-o", str(ds)]) == 1
     err = capsys.readouterr().err
     assert "nothing written: no port call in" in err and "stops near no known port" in err
     assert "add the ports to DATASET/places.csv" in err
