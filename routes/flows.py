@@ -226,7 +226,8 @@ def _check_finite(headlines: pd.DataFrame, months: pd.DataFrame, shipments: pd.D
         return
     problems = []
     leg_col, unit_col = shipments["leg"].astype(str), shipments["unit"].astype(str)
-    for leg, unit, column in sorted(bad):
+    for leg, unit in sorted({(leg, unit) for leg, unit, _ in bad}):
+        columns = [c for c in ("quantity", "low", "high") if (leg, unit, c) in bad]
         rows = shipments[(leg_col == leg) & (unit_col == unit)]
         lines = sorted(int(n) for n in rows[LINE]) if LINE in rows else []
         shown = ", ".join(str(n) for n in lines[:_LINES_SHOWN])
@@ -235,9 +236,9 @@ def _check_finite(headlines: pd.DataFrame, months: pd.DataFrame, shipments: pd.D
             Problem(
                 "shipments.csv",
                 lines[0] if lines else None,
-                column,
+                columns[0],
                 f"the {unit} of leg {leg!r} add up to more than a number can hold "
-                f"(lines {shown}{more}): check these figures for a typo",
+                f"({', '.join(columns)} of lines {shown}{more}): check these figures for a typo",
             )
         )
     raise DataError(problems)

@@ -341,6 +341,14 @@ def _header_fits(data: bytes, spec: _Spec, problems: _Problems) -> bool:
     return True
 
 
+def _too_long(length: int | None) -> str:
+    size = f"{length:,}" if length is not None else f"more than {MAX_CELL_CHARS:,}"
+    return (
+        f"a cell has {size} characters; at most {MAX_CELL_CHARS:,} are allowed: "
+        "is a closing quote missing?"
+    )
+
+
 def _other_separator(names: list[str], spec: _Spec) -> str | None:
     """Name the separator of a header written with semicolons or tabs instead of commas.
 
@@ -388,15 +396,16 @@ def _read_exact(text: str, spec: _Spec, problems: _Problems) -> _Table:
         reason = str(e)
         if "new-line character" in reason:
             reason = "a line break inside a cell"
-        elif "field larger than field limit" in reason:
-            reason = f"a cell of more than {MAX_CELL_CHARS:,} characters"
-        problems.add(
-            spec.file,
-            previous + 1,
-            None,
-            f"cannot read this row as CSV ({reason}): put text with commas, quotes or line "
-            'breaks in double quotes, and write a quote inside it as two ("")',
-        )
+        if "field larger than field limit" in reason:
+            problems.add(spec.file, previous + 1, None, _too_long(None))
+        else:
+            problems.add(
+                spec.file,
+                previous + 1,
+                None,
+                f"cannot read this row as CSV ({reason}): put text with commas, quotes or line "
+                'breaks in double quotes, and write a quote inside it as two ("")',
+            )
     if header is None:
         return _Table(spec.file, _empty_frame(spec), complete=False)
     names = [name.strip() for name in header]
@@ -417,8 +426,7 @@ def _read_exact(text: str, spec: _Spec, problems: _Problems) -> _Table:
                 spec.file,
                 line,
                 names[i] if i < width and names[i] else None,
-                f"this cell has {len(record[i]):,} characters; a cell may have at most "
-                f"{MAX_CELL_CHARS:,}: is a closing quote missing?",
+                _too_long(len(record[i])),
                 kind="cell too long",
             )
     columns: dict[str, list[str]] = {}

@@ -71,9 +71,14 @@ def build(
     """
     import dataclasses
 
-    from shipmap.dataset import load_dataset
+    from shipmap.dataset import DATASET_FILES, load_dataset
     from shipmap.map.basemap import tile_provider
+    from shipmap.outputs.write import check_output_folder
 
+    # A folder the write would refuse is refused now, before the work.
+    check_output_folder(
+        output, force=force, protect=[dataset, *(dataset / n for n in DATASET_FILES)]
+    )
     progress = progress or Progress(enabled=False)
     ds = progress.step(f"Reading {dataset}", lambda: load_dataset(dataset))
     if basemap is not None:

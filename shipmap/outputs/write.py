@@ -33,6 +33,7 @@ __all__ = [
     "MARKER_NAME",
     "MapPage",
     "add_outputs",
+    "check_output_folder",
     "embed_snippet",
     "exchange_folders",
     "geojson_document",
@@ -421,6 +422,24 @@ def remove_stale(folder: Path, *, protect: Sequence[Path] = ()) -> list[str]:
     return removed
 
 
+def _output_path(folder: Path) -> Path:
+    folder = Path(os.path.abspath(folder))
+    return folder.resolve() if folder.is_symlink() else folder
+
+
+def check_output_folder(folder: Path, *, force: bool = False, protect: Sequence[Path] = ()) -> None:
+    """Refuse, before any work is done, an output folder that a build would refuse at the end.
+
+    The same checks as :func:`write_outputs`: the data set is not inside it, and
+    (unless ``force``) it holds nothing shipmap did not write.
+    """
+    folder = _output_path(folder)
+    _check_apart(folder, protect)
+    survey = _survey(folder)
+    if (survey.foreign or survey.changed) and not force:
+        raise ShipmapError(_refusal(folder, survey))
+
+
 def write_outputs(
     folder: Path,
     files: Mapping[str, str | bytes],
@@ -445,9 +464,7 @@ def write_outputs(
     first (:func:`remove_stale`); a folder among ``protect`` (the data set
     being read) is never written into or replaced.
     """
-    folder = Path(os.path.abspath(folder))
-    if folder.is_symlink():
-        folder = folder.resolve()
+    folder = _output_path(folder)
     _check_apart(folder, protect)
     remove_stale(folder, protect=protect)
     survey = _survey(folder)
@@ -465,9 +482,7 @@ def add_outputs(folder: Path, files: Mapping[str, str | bytes]) -> None:
     Each file is replaced in one step; the other files are left as they are.
     A file of the same name that shipmap did not write is refused, never replaced.
     """
-    folder = Path(os.path.abspath(folder))
-    if folder.is_symlink():
-        folder = folder.resolve()
+    folder = _output_path(folder)
     remove_stale(folder)
     survey = _survey(folder)
     if not survey.exists or (_read_marker(folder) is None and not survey.owned):

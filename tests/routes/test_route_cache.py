@@ -111,7 +111,8 @@ def test_an_entry_that_breaks_its_schema_is_routed_again(places, router, tmp_pat
     write_entry(tmp_path, entry_name(), text.encode())
     line = drawn(places, tmp_path)
     assert len(router) == 1
-    assert list(line.coords)[0] == RAJIN and list(line.coords)[-1] == VOSTOCHNY
+    coords = list(line.coords)
+    assert coords[0] == RAJIN and coords[-1] == VOSTOCHNY
 
 
 @pytest.mark.parametrize("payload", [b"", b"{", b"[1, 2]", b'{"coordinates": null}', b"\xff\xfe"])

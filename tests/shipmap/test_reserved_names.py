@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -239,7 +240,7 @@ FUZZ_PLACES = TINY["places.csv"].replace("kursk,Kursk,کورسک,,,", "kursk,Kur
 
 
 @settings(
-    max_examples=60,
+    max_examples=int(os.environ.get("SHIPMAP_FUZZ_EXAMPLES", "25")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
