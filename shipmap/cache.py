@@ -14,6 +14,9 @@ an entry only when it is a regular file of this user's, within its reader's size
 limit, and sealed with the folder's own key (so a file planted or changed by
 anything but shipmap is not read back). What passes is still only bytes: each
 reader parses it and checks it against its schema before use.
+
+The gazetteer's index (not yet one of these entries) is written whole or not at
+all by :func:`write_cache_file`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import hmac
 import os
 import secrets
 import stat
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -34,6 +38,7 @@ __all__ = [
     "cache_root",
     "ensure_cache_dir",
     "read_entry",
+    "write_cache_file",
     "write_entry",
 ]
 
@@ -63,6 +68,28 @@ def ensure_cache_dir(folder: Path) -> Path:
     """Create ``folder`` (and missing parents) readable by the user alone; return it."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
+
+
+def write_cache_file(path: Path, data: bytes) -> bool:
+    """Write one cache file whole or not at all; return whether it was written.
+
+    The data goes to a temporary file in the same folder (created private when
+    missing) and is renamed into place, so a reader never sees half a file.
+    Caching is an optimisation: a folder that cannot be written only costs time.
+    """
+    try:
+        ensure_cache_dir(path.parent)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------

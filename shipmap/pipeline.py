@@ -72,7 +72,7 @@ def build(
     import dataclasses
 
     from shipmap.dataset import DATASET_FILES, load_dataset
-    from shipmap.map.basemap import tile_provider
+    from shipmap.map.tiles import tile_provider
     from shipmap.outputs.write import check_output_folder
 
     # A folder the write would refuse is refused now, before the work.

@@ -34,10 +34,9 @@ from folium.map import CustomPane
 
 from shipmap.cache import cache_dir, read_entry, write_entry
 from shipmap.errors import ShipmapError
+from shipmap.map.tiles import OFFLINE, tile_provider
 
 if TYPE_CHECKING:
-    import xyzservices
-
     from shipmap.map.i18n import Language
 
 __all__ = [
@@ -52,7 +51,6 @@ __all__ = [
 ]
 
 #: The basemap name that means "no tile server at all".
-OFFLINE = "offline"
 
 #: Credit for the offline land, shown in the map's attribution.
 LAND_ATTRIBUTION = "Land and borders: Natural Earth"
@@ -71,8 +69,6 @@ _LAND_STYLE = {
     "opacity": 1.0,
 }
 _SEA_COLOR = "#dde8ef"
-_GROUP_DEFAULTS = {"openstreetmap": "OpenStreetMap.Mapnik"}
-_NAMES = {"en": "Offline basemap", "fa": "نقشهٔ پایهٔ آفلاین"}
 
 
 def land_source() -> Path:
@@ -306,33 +302,6 @@ def _land_geojson(extent: Extent, tolerance: float | None) -> dict[str, Any]:
     }
 
 
-def tile_provider(name: str) -> xyzservices.TileProvider | None:
-    """Look up the tile provider called ``name`` (xyzservices names); None for ``offline``.
-
-    Raises
-    ------
-    ShipmapError
-        When the name is unknown or the provider needs an API key.
-    """
-    if name.lower() == OFFLINE:
-        return None
-    import xyzservices.providers as providers
-
-    try:
-        provider = providers.query_name(_GROUP_DEFAULTS.get(name.lower(), name))
-    except ValueError:
-        raise ShipmapError(
-            f"unknown basemap {name!r}: give a tile provider name such as 'OpenStreetMap' "
-            f"or 'OpenTopoMap', or '{OFFLINE}'"
-        ) from None
-    if provider.requires_token():
-        raise ShipmapError(
-            f"basemap {name!r} needs an API key, which a published map would give away; "
-            f"choose a provider without one, e.g. 'OpenStreetMap', or '{OFFLINE}'"
-        )
-    return provider
-
-
 class _TileFallback(MacroElement):
     """Switch to the offline basemap when the tile server fails before any tile loads."""
 
@@ -409,7 +378,7 @@ def add_basemap(m: folium.Map, *, name: str, extent: Extent, lang: Language) -> 
         tiles = folium.TileLayer(provider, name=label, overlay=False, control=True, show=True)
         tiles.add_to(m)
     offline = folium.FeatureGroup(
-        name=_NAMES.get(lang.code, _NAMES["en"]),
+        name=lang.t("offline_basemap"),
         overlay=False,
         control=True,
         show=provider is None,
