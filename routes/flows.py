@@ -227,7 +227,7 @@ def _check_finite(headlines: pd.DataFrame, months: pd.DataFrame, shipments: pd.D
     problems = []
     leg_col, unit_col = shipments["leg"].astype(str), shipments["unit"].astype(str)
     for leg, unit in sorted({(leg, unit) for leg, unit, _ in bad}):
-        columns = [c for c in ("quantity", "low", "high") if (leg, unit, c) in bad]
+        overflowing = [c for c in ("quantity", "low", "high") if (leg, unit, c) in bad]
         rows = shipments[(leg_col == leg) & (unit_col == unit)]
         lines = sorted(int(n) for n in rows[LINE]) if LINE in rows else []
         shown = ", ".join(str(n) for n in lines[:_LINES_SHOWN])
@@ -236,9 +236,9 @@ def _check_finite(headlines: pd.DataFrame, months: pd.DataFrame, shipments: pd.D
             Problem(
                 "shipments.csv",
                 lines[0] if lines else None,
-                columns[0],
+                overflowing[0],
                 f"the {unit} of leg {leg!r} add up to more than a number can hold "
-                f"({', '.join(columns)} of lines {shown}{more}): check these figures for a typo",
+                f"({', '.join(overflowing)} of lines {shown}{more}): check these figures for a typo",
             )
         )
     raise DataError(problems)
