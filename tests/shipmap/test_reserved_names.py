@@ -153,6 +153,15 @@ def test_two_columns_that_differ_only_in_case_are_refused(tmp_path):
     ]
 
 
+def test_a_problem_with_a_column_name_that_holds_a_line_break_is_one_line(tmp_path):
+    header, _, rest = TINY["places.csv"].partition("\n")
+    places = f'{header},"a\nb","a\nb"\n' + rest  # one column twice, its name over two lines
+    root = write_dataset(tmp_path / "data", **{"places.csv": places})
+    (problem,) = problems_of(root)
+    assert "\n" not in problem
+    assert problem.startswith("places.csv:1: 'a\\nb': this column appears twice")
+
+
 def test_extra_columns_that_are_free_reach_the_outputs(tmp_path):
     root = with_extra_column(tmp_path, "legs.csv", "operator")
     ds = load_dataset(root)
@@ -270,7 +279,7 @@ def test_any_column_or_unit_name_is_refused_in_one_line_or_kept_apart_in_every_o
             ds = load_dataset(root)
         except DataError as err:
             for problem in err.problems:
-                assert "\n" not in str(problem) or "\n" in (problem.column or "")
+                assert "\n" not in str(problem) and "\r" not in str(problem)  # one line
                 assert problem.file in ("places.csv", "legs.csv", "shipments.csv")
             return
     places = locate_places(ds.places)
