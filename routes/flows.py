@@ -238,7 +238,8 @@ def _check_finite(headlines: pd.DataFrame, months: pd.DataFrame, shipments: pd.D
                 lines[0] if lines else None,
                 overflowing[0],
                 f"the {unit} of leg {leg!r} add up to more than a number can hold "
-                f"({', '.join(overflowing)} of lines {shown}{more}): check these figures for a typo",
+                f"({', '.join(overflowing)} of lines {shown}{more}): "
+                "check these figures for a typo",
             )
         )
     raise DataError(problems)
