@@ -249,15 +249,22 @@
     _drawPlaces: function (ctx, u, vx0, vy0, vx1, vy1) {
       var s = u.s, ox = u.o.x, oy = u.o.y, places = this.data.places, PX = this.PX, PY = this.PY;
       var kinds = this.kinds, kind = places.kind, labelZoom = places.label_zoom;
-      ctx.strokeStyle = "#222222";
-      ctx.lineWidth = 2;
-      var labelled = [];
-      for (var i = 0; i < this.placeCount; i++) {
+      var labelled = [], inView = [], i;
+      for (i = 0; i < this.placeCount; i++) {
         if (PX[i] < vx0 || PX[i] > vx1 || PY[i] < vy0 || PY[i] > vy1) continue;
+        inView.push(i);
+      }
+      /* Hundreds of places in view: smaller markers, so the routes between them show. */
+      var shrink = inView.length > 600 ? 0.4 : inView.length > 200 ? 0.7 : 1;
+      this.markerScale = shrink;
+      ctx.strokeStyle = "#222222";
+      ctx.lineWidth = shrink < 1 ? 1 : 2;
+      for (var n = 0; n < inView.length; n++) {
+        i = inView[n];
         var k = kinds[kind[i]], x = PX[i] * s - ox, y = PY[i] * s - oy;
         ctx.fillStyle = k.fill;
         ctx.beginPath();
-        ctx.arc(x, y, k.radius, 0, 2 * Math.PI);
+        ctx.arc(x, y, Math.max(2, k.radius * shrink), 0, 2 * Math.PI);
         ctx.fill();
         ctx.stroke();
         var lz = labelZoom[i];
@@ -275,7 +282,7 @@
       ctx.strokeStyle = "rgba(255,255,255,0.9)";
       ctx.fillStyle = "#1a1a1a";
       for (var j = 0; j < labelled.length; j++) {
-        var p = labelled[j], r = kinds[kind[p]].radius;
+        var p = labelled[j], r = Math.max(2, kinds[kind[p]].radius * shrink);
         var lx = PX[p] * s - ox + (rtl ? -(r + 5) : r + 5), ly = PY[p] * s - oy;
         var text = this.strings[places.label[p]];
         ctx.strokeText(text, lx, ly);
@@ -290,9 +297,9 @@
       var ux = (layer.x + u.o.x) / s, uy = (layer.y + u.o.y) / s;
       var best = null, bestD = Infinity, i;
       for (i = 0; i < this.placeCount; i++) {
-        var k = this.kinds[this.data.places.kind[i]];
+        var k = this.kinds[this.data.places.kind[i]], radius = Math.max(2, k.radius * (this.markerScale || 1));
         var dp = Math.sqrt((this.PX[i] - ux) * (this.PX[i] - ux) + (this.PY[i] - uy) * (this.PY[i] - uy)) * s;
-        if (dp <= k.radius + 3 && dp < bestD) { best = { place: i }; bestD = dp; }
+        if (dp <= radius + 3 && dp < bestD) { best = { place: i }; bestD = dp; }
       }
       if (best) return best;
       var tree = this._tree();
