@@ -454,7 +454,7 @@
       var count = near(here).length;
       if (count > bestCount) { best = here; bestCount = count; }
     });
-    if (!best || bestCount < 3 || bestCount === places.length || !config.bounds) return null;
+    if (!best || bestCount < 3 || bestCount * 2 < places.length || bestCount === places.length || !config.bounds) return null;
     var detail = L.latLngBounds(near(best)).pad(0.25);
     var all = L.latLngBounds(config.bounds);
     var span = function (b) { return map.distance(b.getSouthWest(), b.getNorthEast()); };
@@ -500,9 +500,15 @@
   function limitToExtent() {
     if (!config.extent) return;
     var extent = L.latLngBounds(config.extent);
+    var zoom = map.getBoundsZoom(extent, true);
+    if (views.all) {
+      /* never so tight that every route cannot be seen at once */
+      extent.extend(views.all);
+      zoom = Math.min(zoom, map.getBoundsZoom(views.all, false, L.point(pad.left + pad.right, pad.top + pad.bottom)));
+    }
     map.setMaxBounds(extent);
     map.options.maxBoundsViscosity = 1.0;
-    map.setMinZoom(map.getBoundsZoom(extent, true));
+    map.setMinZoom(zoom);
   }
 
   /* Layout by the map's own size: compact below 800 x 460 px. */
