@@ -22,7 +22,6 @@ class MapContent:
 
     places: gpd.GeoDataFrame
     flows: Flows
-    shipments: pd.DataFrame
     sources: pd.DataFrame
     config: MapConfig
 

@@ -530,7 +530,7 @@ def test_the_page_links_only_http_urls_even_past_validation(tmp_path, open_page)
     places = locate_places(ds.places)
     flows = join_flows(build_legs(ds.legs, places, cache_dir=None), ds.shipments)
     content = MapContent(
-        places=places, flows=flows, shipments=ds.shipments, sources=sources, config=ds.config
+        places=places, flows=flows, sources=sources, config=ds.config
     )
     page_file = tmp_path / "map.html"
     page_file.write_text(
