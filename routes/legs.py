@@ -14,8 +14,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -25,6 +23,7 @@ import pandas as pd
 from shapely.geometry import LineString
 from shipmap.routes.geodesic import geodesic_line, length_km
 
+from shipmap.cache import write_cache_file
 from shipmap.contract import MODES, split_list
 from shipmap.errors import DataError, Problem, ShipmapError
 
@@ -58,15 +57,8 @@ def _read_cached(cache_dir: Path | None, key: str) -> LineString | None:
 def _write_cached(cache_dir: Path | None, key: str, line: LineString) -> None:
     if cache_dir is None:
         return
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps({"coordinates": [list(c) for c in line.coords]})
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(payload)
-        os.replace(tmp, cache_dir / f"{key}.json")
-    except OSError:
-        pass  # caching is an optimisation: a read-only cache folder must not fail a build
+    payload = json.dumps({"coordinates": [list(c) for c in line.coords]})
+    write_cache_file(cache_dir / f"{key}.json", payload.encode("utf-8"))
 
 
 def _route_sea(start: Point, end: Point) -> LineString:
@@ -79,7 +71,7 @@ def _route_sea(start: Point, end: Point) -> LineString:
 def _sea_version() -> str:
     from shipmap.routes.sea import ALGORITHM_VERSION
 
-    return ALGORITHM_VERSION
+    return str(ALGORITHM_VERSION)
 
 
 def build_legs(

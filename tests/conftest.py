@@ -63,7 +63,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if _USER_CACHE in config.stash and _state(_user_cache()) != config.stash[_USER_CACHE]:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        print(f"\nFAILED: the test suite wrote into the user's cache {_user_cache()}")
+        print(
+            f"\nFAILED: {_user_cache()} changed while the suite ran: a test wrote into "
+            "the user's cache (or another program did at the same time)"
+        )
     if _TEST_CACHE in config.stash:
         shutil.rmtree(config.stash[_TEST_CACHE], ignore_errors=True)
 

@@ -31,7 +31,7 @@ FRAGMENTS = [
     '" onmouseover="alert(1)',
     "'><svg onload=alert(1)>",
     "`${alert(1)}`",
-    "{{ 7*7 }}",
+    "{{ 7*191919 }}",  # a template engine would print 1343433
     "{% if %}",
     "{#",
     "javascript:alert(1)",
@@ -260,7 +260,7 @@ def test_a_build_writes_every_file_or_reports_problems(files):
                 html = (out / name).read_text("utf-8")
                 assert "<img" not in html and "<svg onload" not in html
                 assert html.count("<script") == html.count("</script>")
-                assert "{{ 7*7 }}" not in html or "49" not in html.split("<title>")[1][:80]
+                assert "1343433" not in html  # no text from the data ran as a template
         else:
             assert status == 1, stderr
             assert not out.exists()
