@@ -365,6 +365,7 @@ def reduce_part(
     events = ~is_total
     event_counts = np.bincount(leg.codes[events], minlength=len(leg.values))
     latest = _latest(
+        daily[daily["basis"] == "event"],
         leg,
         events,
         start,
@@ -480,6 +481,7 @@ def _firsts(name: str, leg: _Coded, cells: _Coded, rows: np.ndarray) -> pd.DataF
 
 
 def _latest(
+    daily_events: pd.DataFrame,
     leg: _Coded,
     events: np.ndarray,
     day: np.ndarray,
@@ -493,23 +495,19 @@ def _latest(
     Keeps every row whose start is on or after the day from which its leg has
     :data:`LATEST_EVENTS` rows, so ties are kept and a later fold can choose.
     """
-    where = np.flatnonzero(events)
-    if not len(where):
+    if not daily_events.size:
         return _pick_latest(pd.DataFrame(columns=["leg", "day", "row"]))
-    legs = leg.codes[where]
-    days = day[where]
-    first_day = int(days.min())
-    span = int(days.max()) - first_day + 1
-    counts = np.bincount(
-        legs.astype(np.int64) * span + (days - first_day), minlength=len(leg.values) * span
-    ).reshape(len(leg.values), span)
-    at_or_after = np.cumsum(counts[:, ::-1], axis=1)[:, ::-1]
-    enough = at_or_after >= LATEST_EVENTS
-    # The latest day from which a leg has enough rows (its first day if it never has).
-    threshold = (
-        np.where(enough.any(axis=1), span - 1 - np.argmax(enough[:, ::-1], axis=1), 0) + first_day
-    )
-    chosen = where[days >= threshold[legs]]
+    # Event rows per (leg, day), from the daily sums: the latest day from which a
+    # leg has enough rows (its first day if it never has).
+    threshold = np.full(len(leg.values), np.iinfo(np.int32).min, dtype=np.int64)
+    per_day = daily_events.groupby(["leg", "day"], sort=True)["rows"].sum()
+    at_or_after = per_day.iloc[::-1].groupby(level="leg", sort=False).cumsum()
+    enough = at_or_after[at_or_after >= LATEST_EVENTS].reset_index()
+    if len(enough):
+        latest = enough.groupby("leg")["day"].max()
+        index = {v: i for i, v in enumerate(leg.values)}
+        threshold[[index[k] for k in latest.index]] = latest.to_numpy()
+    chosen = np.flatnonzero(events & (day >= threshold[leg.codes]))
     frame = pd.DataFrame(
         {
             "leg": np.asarray(leg.values, dtype=object)[leg.codes[chosen]],
@@ -635,7 +633,9 @@ class Reduction:
             self.daily = part.daily
         elif not part.daily.empty:
             self.daily = _fold_daily(pd.concat([self.daily, part.daily], ignore_index=True))
-        if not part.firsts.empty:
+        if self.firsts.empty:
+            self.firsts = part.firsts  # one row per (column, leg, cell) already
+        elif not part.firsts.empty:
             both = pd.concat([self.firsts, part.firsts], ignore_index=True)
             self.firsts = both.groupby(["column", "leg", "cell"], as_index=False, sort=False)[
                 "row"
@@ -824,7 +824,7 @@ def read_csv_fast(data: bytes) -> tuple[list[str], pa.Table] | None:
     if table is None or physical_lines != table.num_rows + 1:
         return None
     lines = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
-    return names, table.append_column(LINE, lines)
+    return names, table.combine_chunks().append_column(LINE, lines)
 
 
 def blank_rows(table: pa.Table, data: bytes) -> np.ndarray:
