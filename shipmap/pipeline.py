@@ -50,11 +50,11 @@ class Progress:
         return result
 
     def rows(self, done: int) -> None:
-        """Show how many rows the running stage has done, and how fast (at most 5 a second)."""
+        """Show how many rows the running stage has done, and how fast (5 times a second)."""
         if not self.enabled:
             return
         now = time.perf_counter()
-        if now - self._shown < 0.2:
+        if now - self._shown < 0.2 and self._shown != self._t0:  # the first report shows
             return
         self._shown = now
         rate = done / max(now - self._t0, 1e-9)
