@@ -29,7 +29,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shipmap.config import MapConfig, read_config
-from shipmap.contract import BASES, ID_PATTERN, KINDS, LANGUAGE, LINE, MODES, UNIT, split_list
+from shipmap.contract import (
+    BASES,
+    ID_PATTERN,
+    KINDS,
+    LANGUAGE,
+    LINE,
+    MODES,
+    UNIT,
+    split_list,
+)
+from shipmap.contract import LEGS as _LEGS
+from shipmap.contract import PLACES as _PLACES
+from shipmap.contract import SHIPMENTS as _SHIPMENTS
+from shipmap.contract import SOURCES as _SOURCES
+from shipmap.contract import Columns as _Spec
 from shipmap.errors import DataError, Problem
 from shipmap.shipments import (
     ROW,
@@ -53,40 +67,6 @@ MAX_PROBLEMS = 20
 
 # Two-letter codes that look like countries but are not ISO 3166-1 ones, with the fix.
 _NOT_COUNTRIES = {"UK": "GB", "EL": "GR"}
-
-
-@dataclass(frozen=True)
-class _Spec:
-    """The columns of one CSV file of the contract."""
-
-    file: str
-    required: tuple[str, ...]
-    optional: tuple[str, ...]
-    prefixes: tuple[str, ...] = ()  # language-tagged columns, e.g. ``name:`` -> ``name:fa``
-
-    @property
-    def known(self) -> tuple[str, ...]:
-        return self.required + self.optional
-
-
-_PLACES = _Spec(
-    "places.csv",
-    ("id", "name"),
-    ("lat", "lon", "country", "kind", "aliases", "source", "note"),
-    ("name",),
-)
-_LEGS = _Spec(
-    "legs.csv",
-    ("id", "origin", "destination", "mode"),
-    ("via", "label", "source", "note"),
-    ("label",),
-)
-_SHIPMENTS = _Spec(
-    "shipments.csv",
-    ("leg", "start", "quantity", "unit"),
-    ("end", "low", "high", "basis", "cargo", "vessel", "source", "id", "note"),
-)
-_SOURCES = _Spec("sources.csv", ("id", "publisher"), ("title", "date", "url", "note"))
 
 
 @dataclass(frozen=True)

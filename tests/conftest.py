@@ -18,6 +18,17 @@ _USER_CACHE = pytest.StashKey[list[tuple[str, int]]]()
 _TEST_CACHE = pytest.StashKey[Path]()
 
 
+@pytest.fixture(scope="session")
+def tiny_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The outputs of the tiny data set, built once per session: read them, do not change them."""
+    from shipmap.cli import main
+
+    base = tmp_path_factory.mktemp("tiny-built")
+    data = write_dataset(base / "data")
+    assert main(["build", str(data), "-o", str(base / "out"), "-q"]) == 0
+    return base / "out"
+
+
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
     """A small valid data set in a temporary folder."""
