@@ -42,6 +42,8 @@ def test_the_geopackage_has_places_legs_and_months_in_wgs84(built):
 def test_events_parquet_holds_every_row_typed_when_asked_for(built, tmp_path):
     import pyarrow.parquet as pq
 
+    from shipmap.cli import main
+
     data = built.parent / "data"
     assert main(["build", str(data), "-o", str(tmp_path / "out"), "-q", "--events"]) == 0
     events = pq.read_table(tmp_path / "out" / "events.parquet").to_pandas()
