@@ -18,7 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, TypeVar
 
 from shipmap.cache import cache_dir
-from shipmap.errors import DataError, PlaceNotFoundError, ShipmapError
+from shipmap.errors import DataError, PlaceNotFoundError, Problem, ShipmapError
 from shipmap.pipeline import Progress, build
 
 if TYPE_CHECKING:
@@ -90,15 +90,28 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_geocode(args: argparse.Namespace) -> int:
-    from shipmap.geo.geocode import default_gazetteer, geocode, match_to_json
+    from shipmap.geo.geocode import (
+        default_gazetteer,
+        format_candidates,
+        geocode,
+        geocode_code,
+        match_to_json,
+    )
 
+    if args.file:
+        return _geocode_file(args)
+    if not args.name:
+        raise ShipmapError("geocode: give a NAME, --code CODE or --file NAMES.csv")
+    gazetteer = default_gazetteer(cache_dir("gazetteer"))
     try:
-        gazetteer = default_gazetteer(cache_dir("gazetteer"))
-        match = geocode(args.name, country=args.country, gazetteer=gazetteer)
+        if args.code:
+            match = geocode_code(args.name, gazetteer=gazetteer)
+        else:
+            match = geocode(args.name, country=args.country, kind=args.kind, gazetteer=gazetteer)
     except PlaceNotFoundError as err:
         print(f"shipmap geocode: {err}", file=sys.stderr)
-        for candidate in err.candidates:
-            print(f"  candidate: {candidate}", file=sys.stderr)
+        for line in format_candidates(err):
+            print(f"  {line}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps(match_to_json(match), ensure_ascii=False))
@@ -106,6 +119,95 @@ def _cmd_geocode(args: argparse.Namespace) -> int:
         country = f", {match.country}" if match.country else ""
         print(f"{match.name}{country}: {match.lat:.4f}, {match.lon:.4f} ({match.source})")
     return 0
+
+
+def _geocode_file(args: argparse.Namespace) -> int:
+    """Geocode every row of a CSV of names; write one row per input row."""
+    import time
+
+    from shipmap.geo.geocode import BATCH_COLUMNS, default_gazetteer, geocode_rows
+
+    rows = _read_names(Path(args.file))
+    gazetteer = default_gazetteer(cache_dir("gazetteer"))
+    show = sys.stderr.isatty() and len(rows) >= 1000
+    results: list[dict[str, str]] = []
+    last = time.monotonic()
+    for result in geocode_rows(rows, gazetteer=gazetteer):
+        results.append(result)
+        if show and time.monotonic() - last > 0.5:
+            print(f"\rgeocoded {len(results):,} of {len(rows):,}", end="", file=sys.stderr)
+            last = time.monotonic()
+    if show:
+        print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+    buffer = _csv_text(results, BATCH_COLUMNS)
+    if args.output:
+        _write_atomic(Path(args.output), buffer)
+    else:
+        sys.stdout.write(buffer)
+    counts = {s: sum(r["status"] == s for r in results) for s in ("placed", "ambiguous", "unknown")}
+    summary = ", ".join(f"{n:,} {s}" for s, n in counts.items())
+    where = f" → {args.output}" if args.output else ""
+    print(f"{args.file}: {len(results):,} names: {summary}{where}", file=sys.stderr)
+    return 0
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write a file whole or not at all: a partial file never takes its name."""
+    import os
+    import tempfile
+
+    if path.is_dir():
+        raise ShipmapError(f"{path}: is a folder; give a file name for -o")
+    if not path.parent.is_dir():
+        raise ShipmapError(f"{path.parent}: no such folder")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_names(path: Path) -> list[dict[str, str]]:
+    """Read NAMES.csv: a ``name`` column, optional ``country`` and ``kind``; check each row."""
+    import csv
+    import re
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as e:
+        raise ShipmapError(f"{path}: no such file") from e
+    except UnicodeDecodeError as e:
+        raise ShipmapError(f"{path}: not UTF-8 text (byte {e.start}) — save it as UTF-8") from e
+    reader = csv.DictReader(text.splitlines())
+    columns = [c.strip() for c in reader.fieldnames or ()]
+    if "name" not in columns:
+        raise ShipmapError(f"{path}:1: no 'name' column (found: {', '.join(columns) or 'nothing'})")
+    problems: list[Problem] = []
+    rows: list[dict[str, str]] = []
+    for line, raw in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if isinstance(v, str)}
+        country = row.get("country", "")
+        if country and not re.fullmatch(r"[A-Za-z]{2}", country):
+            message = f"{country!r} is not an ISO 3166-1 alpha-2 code (e.g. RU, KP, IR)"
+            problems.append(Problem(str(path), line, "country", message))
+        rows.append({"name": row.get("name", ""), "country": country, "kind": row.get("kind", "")})
+    if problems:
+        raise DataError(problems)
+    return rows
+
+
+def _csv_text(rows: list[dict[str, str]], columns: Sequence[str]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def _cmd_embed(args: argparse.Namespace) -> int:
@@ -225,11 +327,29 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "geocode",
         help="print where a place name is",
-        description="Print where a name is. Only an exact name or alias places it; "
-        "near spellings are suggested, never taken.",
+        description="Print where a name is, or refuse and list the candidates. Only an "
+        "exact name or alias places it, and only when the evidence singles out one place; "
+        "near spellings are suggested, never taken. With --file, geocode a CSV of names.",
     )
-    p.add_argument("name", metavar="NAME", help="place name, in any script")
+    p.add_argument("name", metavar="NAME", nargs="?", help="place name, in any script")
     p.add_argument("--country", metavar="CC", help="limit to an ISO 3166-1 alpha-2 country code")
+    p.add_argument("--kind", metavar="KIND", help="the kind of place meant; 'port' looks for ports")
+    p.add_argument(
+        "--code",
+        action="store_true",
+        help="NAME is an IATA, ICAO or UN/LOCODE code (codes match only when asked for)",
+    )
+    p.add_argument(
+        "--file",
+        metavar="NAMES.csv",
+        help="geocode every row of a CSV with a 'name' column (optional 'country', 'kind')",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.csv",
+        help="with --file: write the results here (default: standard output)",
+    )
     p.add_argument(
         "--json",
         action="store_true",

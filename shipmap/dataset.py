@@ -508,6 +508,13 @@ def _check_choice(
     )
 
 
+def _is_passage(name: str) -> bool:
+    """Return True if ``name`` names a navigable passage a sea leg may take (``via``)."""
+    from shipmap.routes.passages import find_passage
+
+    return find_passage(name) is not None
+
+
 def _check_refs(
     table: _Table,
     column: str,
@@ -516,8 +523,11 @@ def _check_refs(
     *,
     what: str,
     many: bool,
+    also: Callable[[str], bool] | None = None,
 ) -> None:
     """Flag ids in ``column`` (one, or a ``;`` list) that ``target`` does not hold.
+
+    ``also`` may accept further values (the names of navigable passages in ``via``).
 
     Skipped when ``target`` could not be read completely (or is a required file
     that is missing or has no rows), so one broken file does not bury its real
@@ -529,7 +539,10 @@ def _check_refs(
     values = table.col(column)
     if many:
         cells = values[values != ""].unique()
-        bad_cells = {c: [i for i in split_list(c) if i not in known] for c in cells}
+        bad_cells = {
+            c: [i for i in split_list(c) if i not in known and not (also and also(i))]
+            for c in cells
+        }
         bad_cells = {c: ids for c, ids in bad_cells.items() if ids}
         bad = values.isin(list(bad_cells))
     else:
@@ -723,7 +736,7 @@ def _check_legs(table: _Table, places: _Table, problems: _Problems) -> None:
     _check_choice(table, "mode", MODES, problems, what="mode")
     for column in ("origin", "destination"):
         _check_refs(table, column, places, problems, what="place", many=False)
-    _check_refs(table, "via", places, problems, what="place", many=True)
+    _check_refs(table, "via", places, problems, what="place", many=True, also=_is_passage)
     loop = (origin != "") & (origin == destination) & (table.col("via") == "")
     problems.flag(
         table,
