@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+
+from shipmap.contract import LINE
+from shipmap.errors import DataError, Problem
 
 if TYPE_CHECKING:
     from shipmap.shipments import Figures
@@ -185,7 +189,11 @@ def join_flows(legs: gpd.GeoDataFrame, shipments: pd.DataFrame | Figures) -> Flo
     """
     from shipmap.shipments import Figures, figures_of
 
-    figures = shipments if isinstance(shipments, Figures) else figures_of(shipments)
+    if isinstance(shipments, Figures):
+        figures = shipments  # checked when the data set was read
+    else:
+        figures = figures_of(shipments)
+        _check_finite(figures.headlines, figures.months, shipments)
     headlines = figures.headlines
     units = figures.units
     wide = headlines.pivot(index="leg", columns="unit", values=["quantity", "low", "high"])
@@ -209,3 +217,44 @@ def join_flows(legs: gpd.GeoDataFrame, shipments: pd.DataFrame | Figures) -> Flo
         units=units,
         details=figures.details,
     )
+
+
+#: Lines listed in a problem about a sum.
+_LINES_SHOWN = 10
+
+
+def _check_finite(headlines: pd.DataFrame, months: pd.DataFrame, shipments: pd.DataFrame) -> None:
+    """Refuse figures whose sum is more than a float can hold, naming their rows.
+
+    Each row's figures are finite (the data set's checks see to that), but a
+    leg's rows may add up past 1.8e308, which would show as "∞" on the map.
+    """
+    bad: set[tuple[str, str, str]] = set()
+    for frame, columns in ((headlines, ("quantity", "low", "high")), (months, ("quantity",))):
+        for column in columns:
+            values = frame[column].to_numpy(dtype=float)
+            overflow = np.isinf(values)
+            if overflow.any():
+                for leg, unit in zip(frame["leg"][overflow], frame["unit"][overflow], strict=True):
+                    bad.add((str(leg), str(unit), column))
+    if not bad:
+        return
+    problems = []
+    leg_col, unit_col = shipments["leg"].astype(str), shipments["unit"].astype(str)
+    for leg, unit in sorted({(leg, unit) for leg, unit, _ in bad}):
+        overflowing = [c for c in ("quantity", "low", "high") if (leg, unit, c) in bad]
+        rows = shipments[(leg_col == leg) & (unit_col == unit)]
+        lines = sorted(int(n) for n in rows[LINE]) if LINE in rows else []
+        shown = ", ".join(str(n) for n in lines[:_LINES_SHOWN])
+        more = f" and {len(lines) - _LINES_SHOWN} more" if len(lines) > _LINES_SHOWN else ""
+        problems.append(
+            Problem(
+                "shipments.csv",
+                lines[0] if lines else None,
+                overflowing[0],
+                f"the {unit} of leg {leg!r} add up to more than a number can hold "
+                f"({', '.join(overflowing)} of lines {shown}{more}): "
+                "check these figures for a typo",
+            )
+        )
+    raise DataError(problems)

@@ -44,7 +44,12 @@ class Progress:
         sys.stderr.flush()
         t0 = time.perf_counter()
         self._text, self._t0, self._shown = text, t0, t0
-        result = action()
+        try:
+            result = action()
+        except BaseException:
+            sys.stderr.write("\n")  # what follows (an error) starts on a line of its own
+            sys.stderr.flush()
+            raise
         sys.stderr.write(f"\r\x1b[K  {text} ({time.perf_counter() - t0:.1f} s)\n")
         sys.stderr.flush()
         return result
@@ -71,20 +76,27 @@ def build(
     pictures: bool = False,
     events: bool = False,
     scheduler: str | None = None,
+    force: bool = False,
 ) -> list[str]:
     """Run the whole pipeline on a data set and write its outputs.
 
     ``basemap`` overrides map.toml's (a tile provider name or ``"offline"``);
     ``pictures`` adds a PNG of each map, drawn by headless Chromium; ``events``
     adds every shipment row as ``events.parquet``; ``scheduler`` (a Dask
-    scheduler's address) checks and reduces Parquet shipments on that cluster.
-    Returns the names of the files written into ``output``.
+    scheduler's address) checks and reduces Parquet shipments on that cluster;
+    ``force`` writes into an output folder that also holds files shipmap did not
+    write (they are kept). Returns the names of the files written into ``output``.
     """
     import dataclasses
 
-    from shipmap.dataset import load_dataset
+    from shipmap.dataset import DATASET_FILES, load_dataset
     from shipmap.map.tiles import tile_provider
+    from shipmap.outputs.write import check_output_folder
 
+    # A folder the write would refuse is refused now, before the work.
+    check_output_folder(
+        output, force=force, protect=[dataset, *(dataset / n for n in DATASET_FILES)]
+    )
     progress = progress or Progress(enabled=False)
     ds = progress.step(
         f"Reading {dataset}",
@@ -111,7 +123,16 @@ def build(
 
     flows = progress.step("Joining figures", lambda: join_flows(legs, ds.figures))
 
-    return _finish(ds, places, flows, output, progress=progress, pictures=pictures, events=events)
+    return _finish(
+        ds,
+        places,
+        flows,
+        output,
+        progress=progress,
+        pictures=pictures,
+        events=events,
+        force=force,
+    )
 
 
 def _finish(
@@ -122,9 +143,11 @@ def _finish(
     *,
     progress: Progress,
     pictures: bool,
-    events: bool,
+    events: bool = False,
+    force: bool = False,
 ) -> list[str]:
     """Render the maps, index and exports of a joined data set and write them."""
+    from shipmap.dataset import DATASET_FILES
     from shipmap.map.content import MapContent
     from shipmap.map.i18n import language
     from shipmap.map.page import map_html
@@ -186,7 +209,11 @@ def _finish(
         )
     if pictures:
         files.update(progress.step("Drawing pictures", lambda: _pictures(files)))
-    progress.step(f"Writing {output}", lambda: write_outputs(output, files))
+    protect = [ds.root, *(ds.root / name for name in DATASET_FILES)]
+    progress.step(
+        f"Writing {output}",
+        lambda: write_outputs(output, files, force=force, protect=protect),
+    )
     return sorted(files)
 
 

@@ -250,6 +250,7 @@ class Part:
     latest: pd.DataFrame  # candidate events: leg, day, row + the popup's columns
     events: dict[str, int]  # event rows per leg
     units: dict[str, int]  # rows per unit
+    unit_first: dict[str, int]  # each unit's first row (its position among all rows)
     flagged: pa.Table | None  # rows that break a rule (as read), with "_row"
     n_flagged: int
     id_hashes: np.ndarray | None = None  # uint64, when ids are checked across parts
@@ -381,6 +382,8 @@ def reduce_part(
         vessel,
     )
     unit_counts = np.bincount(unit.codes, minlength=len(unit.values))
+    unit_first = np.full(len(unit.values), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(unit_first, unit.codes, position + first_row)
     return Part(
         rows=n,
         daily=daily,
@@ -388,6 +391,7 @@ def reduce_part(
         latest=latest,
         events={leg.values[i]: int(c) for i, c in enumerate(event_counts) if c},
         units={unit.values[i]: int(c) for i, c in enumerate(unit_counts) if c},
+        unit_first={unit.values[i]: int(r) for i, r in enumerate(unit_first) if unit_counts[i]},
         flagged=flagged,
         n_flagged=len(flagged_positions),
         id_hashes=id_hashes,
@@ -632,6 +636,7 @@ class Reduction:
     latest: pd.DataFrame = field(default_factory=pd.DataFrame)
     events: dict[str, int] = field(default_factory=dict)
     units: dict[str, int] = field(default_factory=dict)
+    unit_first: dict[str, int] = field(default_factory=dict)
     flagged: list[pa.Table] = field(default_factory=list)
     n_flagged: int = 0
     id_hashes: list[np.ndarray] = field(default_factory=list)
@@ -657,6 +662,8 @@ class Reduction:
             self.events[k] = self.events.get(k, 0) + v
         for k, v in part.units.items():
             self.units[k] = self.units.get(k, 0) + v
+        for k, v in part.unit_first.items():
+            self.unit_first[k] = min(self.unit_first.get(k, v), v)
         if part.flagged is not None and self.n_flagged < MAX_FLAGGED:
             self.flagged.append(part.flagged.slice(0, MAX_FLAGGED - self.n_flagged))
         self.n_flagged += part.n_flagged
