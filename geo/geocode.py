@@ -600,6 +600,8 @@ def _near_factors(found: list[Candidate], near: Sequence[tuple[float, float]]) -
 
 def _clusters(found: Sequence[Candidate], weights: np.ndarray) -> list[list[int]]:
     """Group candidates closer than SAME_PLACE_KM, heaviest group first (greedy, by weight)."""
+    if len(found) == 1:
+        return [[0]]
     lat = np.array([c.place.lat for c in found])
     lon = np.array([c.place.lon for c in found])
     order = np.argsort(-weights, kind="stable")

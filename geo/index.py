@@ -192,14 +192,15 @@ class _Keys(Sequence[bytes]):
 
     def __init__(self, blob: bytes, offsets: np.ndarray) -> None:
         self._blob = blob
-        self._off = offsets
+        # A memoryview indexes to plain ints, without copying the (mapped) column.
+        self._off = memoryview(np.ascontiguousarray(offsets, dtype="i4")).cast("B").cast("i")
         self._n = len(offsets) - 1
 
     def __len__(self) -> int:
         return self._n
 
     def __getitem__(self, i: Any) -> Any:
-        return self._blob[int(self._off[i]) : int(self._off[i + 1])]
+        return self._blob[self._off[i] : self._off[i + 1]]
 
     def find(self, key: bytes) -> int:
         """Return the row of ``key``, or -1."""
