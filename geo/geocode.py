@@ -89,13 +89,13 @@ EVIDENCE_FACTOR = {
     LATIN_OTHER: 0.3,
     NATIVE: 1.0,
     FOREIGN: 0.5,
-    ROMAN: 0.02,
+    ROMAN: 0.1,
 }
 #: A place matched only by another Latin name is taken by name alone above this population...
 OTHER_NAME_POPULATION = 100_000
 #: ...by a foreign-script name, above this one...
 FOREIGN_NAME_POPULATION = 1_000_000
-#: ...and by a foreign-script name or a romanization within a given country, above this one.
+#: ...and by a romanization within a given country, above this one.
 FOREIGN_NAME_POPULATION_IN_COUNTRY = 20_000
 #: Context: (distance to the nearest place of the data set in km, factor).
 NEAR_FACTORS = ((500.0, 100.0), (2000.0, 10.0))
@@ -566,8 +566,8 @@ def _strong(c: Candidate, with_country: bool) -> bool:
     population = c.place.population or 0
     if c.evidence == LATIN_OTHER:
         return population >= OTHER_NAME_POPULATION
-    if with_country:
-        return population >= FOREIGN_NAME_POPULATION_IN_COUNTRY
+    if with_country:  # a foreign-script name GeoNames gives the place, in the country given
+        return c.evidence == FOREIGN or population >= FOREIGN_NAME_POPULATION_IN_COUNTRY
     return c.evidence == FOREIGN and population >= FOREIGN_NAME_POPULATION
 
 
