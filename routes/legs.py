@@ -22,7 +22,7 @@ import pandas as pd
 from shapely.geometry import LineString
 from shipmap.routes.geodesic import geodesic_line, length_km
 
-from shipmap.cache import write_cache_file
+from shipmap.cache import read_entry, write_entry
 from shipmap.contract import MODES, split_list
 from shipmap.errors import DataError, Problem, ShipmapError
 
@@ -42,22 +42,56 @@ def _cache_key(mode: str, points: Sequence[Point], version: str) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
 
 
-def _read_cached(cache_dir: Path | None, key: str) -> LineString | None:
-    if cache_dir is None:
+#: Largest route cache entry read, in bytes, and most points in one cached line.
+_ENTRY_MAX_BYTES = 16 * 1024 * 1024
+_ENTRY_MAX_POINTS = 200_000
+#: How far a cached line's ends may lie from the places asked for, in degrees.
+_END_TOLERANCE = 1e-4
+
+
+def _read_cached(cache_dir: Path | None, key: str, start: Point, end: Point) -> LineString | None:
+    """Return the cached line from ``start`` to ``end``, or None to route it afresh.
+
+    An entry is used only when it keeps to its schema: ``{"coordinates": [[lon,
+    lat], ...]}`` with 2 to :data:`_ENTRY_MAX_POINTS` finite points, latitudes
+    within ±90, and its first and last points at ``start`` and ``end``.
+    Anything else (damaged, truncated, planted, a FIFO) is routed again and the
+    entry replaced.
+    """
+    data = read_entry(cache_dir, f"{key}.json", max_bytes=_ENTRY_MAX_BYTES)
+    if data is None:
         return None
     try:
-        data = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
-        line = LineString(data["coordinates"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # a missing or damaged entry is simply routed again
-    return line if len(line.coords) >= 2 else None
+        doc = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    coords = doc.get("coordinates") if isinstance(doc, dict) else None
+    if not isinstance(coords, list) or not 2 <= len(coords) <= _ENTRY_MAX_POINTS:
+        return None
+    try:
+        array = np.array(coords, dtype=float)
+    except (ValueError, TypeError):
+        return None
+    if array.ndim != 2 or array.shape[1] != 2 or not np.isfinite(array).all():
+        return None
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for pt in coords for v in pt):
+        return None
+    if (np.abs(array[:, 1]) > 90).any() or (np.abs(array[:, 0]) > 720).any():
+        return None
+    if not (_same_point(array[0], start) and _same_point(array[-1], end)):
+        return None
+    return LineString(array)
+
+
+def _same_point(found: np.ndarray, wanted: Point) -> bool:
+    """Whether two points are one (longitudes compared modulo 360: lines are unwrapped)."""
+    dx = (float(found[0]) - wanted[0] + 180.0) % 360.0 - 180.0
+    return abs(dx) <= _END_TOLERANCE and abs(float(found[1]) - wanted[1]) <= _END_TOLERANCE
 
 
 def _write_cached(cache_dir: Path | None, key: str, line: LineString) -> None:
-    if cache_dir is None:
-        return
     payload = json.dumps({"coordinates": [list(c) for c in line.coords]})
-    write_cache_file(cache_dir / f"{key}.json", payload.encode("utf-8"))
+    write_entry(cache_dir, f"{key}.json", payload.encode("utf-8"))
 
 
 def _route_sea(start: Point, end: Point, *, through: Sequence[str] = ()) -> LineString:
@@ -241,7 +275,7 @@ def _cached_sea(
 ) -> LineString:
     version = _sea_version() + "".join(f"|{name}" for name in through)
     key = _cache_key("sea", [start, end], version)
-    line = _read_cached(cache, key)
+    line = _read_cached(cache, key, start, end)
     if line is None:
         line = route(start, end, through=through) if through else route(start, end)
         _write_cached(cache, key, line)

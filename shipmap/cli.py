@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import signal
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from shipmap.cache import cache_dir
 from shipmap.errors import DataError, PlaceNotFoundError, Problem, ShipmapError
@@ -33,7 +35,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
     dataset, output = Path(args.dataset), Path(args.output)
 
     def run() -> None:
-        written = build(dataset, output, progress=progress, basemap=args.basemap, pictures=args.png)
+        written = build(
+            dataset,
+            output,
+            progress=progress,
+            basemap=args.basemap,
+            pictures=args.png,
+            force=args.force,
+        )
         if not args.quiet:
             print(f"{args.output}: wrote {', '.join(written)}", flush=True)
 
@@ -51,6 +60,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     from shipmap.outputs.snapshot import snapshot_maps
+    from shipmap.outputs.write import add_outputs
 
     folder = Path(args.output)
     maps = sorted(folder.glob("map-*.html"))
@@ -59,10 +69,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     pictures = snapshot_maps(
         maps, width=args.width, height=args.height, scale=args.scale, offline=args.offline
     )
-    for name, data in sorted(pictures.items()):
-        partial = folder / f".{name}.tmp"
-        partial.write_bytes(data)
-        partial.replace(folder / name)
+    add_outputs(folder, pictures)
     print(f"{folder}: wrote {', '.join(sorted(pictures))}")
     return 0
 
@@ -209,13 +216,38 @@ def _cmd_embed(args: argparse.Namespace) -> int:
         raise ShipmapError(f"{path}: no such map; run `shipmap build` first")
     title = args.title or _page_title(path) or path.stem
     url = args.url or path.name
+    if not _embeddable(url):
+        raise ShipmapError(
+            f"--url {url!r}: give an http:// or https:// address, or a path relative "
+            "to the page that embeds the map (e.g. maps/map-en.html)"
+        )
     print(embed_snippet(url, title=title))
     return 0
 
 
+def _embeddable(url: str) -> bool:
+    r"""Whether a URL may go into an iframe's ``src``: http(s), or relative.
+
+    Anything with another scheme (``javascript:``, ``data:``, ``file:``) is
+    refused, and so is any whitespace or control character, which browsers
+    drop from a scheme (``java\tscript:``).
+    """
+    from urllib.parse import urlsplit
+
+    if not url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if parts.scheme:
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    head = re.split(r"[/?#]", url, maxsplit=1)[0]
+    return ":" not in head
+
+
 def _page_title(path: Path) -> str | None:
     import html
-    import re
 
     head = path.read_text("utf-8", errors="replace")[:4000]
     found = re.search(r"<title>(.*?)</title>", head, re.S)
@@ -264,6 +296,12 @@ def _parser() -> argparse.ArgumentParser:
         "--watch",
         action="store_true",
         help="rebuild whenever a file of the data set changes (Ctrl-C stops)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write into an output folder that also holds files shipmap did not write "
+        "(a git checkout, a CNAME): keep them and replace only shipmap's own files",
     )
     p.add_argument(
         "--png",
@@ -349,6 +387,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_error(err: OSError) -> str:
+    """One line for a file that cannot be read or written: which file, and why."""
+    where = f"{err.filename}: " if err.filename else ""
+    return f"{where}{err.strerror or err}"
+
+
+def _one_line_warnings(
+    shown: Callable[..., None],
+) -> Callable[..., None]:
+    """Show shipmap's own warnings as one line, like its errors; others as before."""
+    from shipmap.cache import CacheWarning
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, CacheWarning):
+            print(f"shipmap: warning: {message}", file=file or sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    return show
+
+
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -357,6 +423,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``shipmap`` command line; return its exit status."""
     args = _parser().parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    shown = warnings.showwarning
+    warnings.showwarning = _one_line_warnings(shown)
     try:
         status: int = args.func(args)
         return status
@@ -367,11 +435,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ShipmapError as err:
         print(f"shipmap: {err}", file=sys.stderr)
         return 1
+    except OSError as err:
+        print(f"shipmap: {_os_error(err)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("shipmap: interrupted; the output folder is as it was", file=sys.stderr)
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        warnings.showwarning = shown
 
 
 if __name__ == "__main__":  # pragma: no cover
