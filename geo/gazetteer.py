@@ -172,7 +172,7 @@ class Gazetteer:
         self._world_index = world
         self._load_world = load_world
         self._places: dict[int, Place] = {}
-        self._by_country: dict[str, dict[str, list[int]]] = {}
+        self._by_country: dict[str, tuple[dict[str, list[int]], dict[int, list[str]]]] = {}
 
     @classmethod
     def load(cls, *, cache_dir: Path | str | None = None, world: bool = True) -> Gazetteer:
@@ -269,26 +269,34 @@ class Gazetteer:
             return exact
         from rapidfuzz import fuzz, process
 
-        names = self._country_keys(cc)
-        best = process.extract(key, list(names), scorer=fuzz.ratio, limit=2)
+        names, by_length = self._country_keys(cc)
+        spread = max(1, len(key) // 4)
+        pool = [
+            k for n in range(len(key) - spread, len(key) + spread + 1) for k in by_length.get(n, ())
+        ]
+        cutoff = _TRANSLIT_SIMILARITY - _TRANSLIT_MARGIN
+        best = process.extract(key, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=2)
         if not best or best[0][1] < _TRANSLIT_SIMILARITY:
             return []
         if len(best) > 1 and best[1][1] > best[0][1] - _TRANSLIT_MARGIN:
             return []
         return [Candidate(self.world_place(i), ROMAN) for i in names[best[0][0]]]
 
-    def _country_keys(self, cc: str) -> dict[str, list[int]]:
+    def _country_keys(self, cc: str) -> tuple[dict[str, list[int]], dict[int, list[str]]]:
         """Return the folded main names of a country's places (for near romanizations)."""
-        found = self._by_country.get(cc)
-        if found is None:
+        if cc not in self._by_country:
             world = self._world
             assert world is not None
-            found = {}
-            for i in np.flatnonzero(world.country == cc).tolist():
-                if world.kind[i] <= 1:  # towns and ports
-                    found.setdefault(fold(world.name(i)), []).append(i)
-            self._by_country[cc] = found
-        return found
+            found: dict[str, list[int]] = {}
+            places = np.flatnonzero((world.country == cc) & (world.kind <= 1))  # towns, ports
+            for i, key in zip(places.tolist(), world.main_key(places), strict=True):
+                if key:
+                    found.setdefault(key, []).append(i)
+            by_length: dict[int, list[str]] = {}
+            for key in found:
+                by_length.setdefault(len(key), []).append(key)
+            self._by_country[cc] = (found, by_length)
+        return self._by_country[cc]
 
     def by_code(self, code: str) -> list[Candidate]:
         """Return the places carrying an IATA, ICAO or UN/LOCODE code (case and spaces ignored)."""

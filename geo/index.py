@@ -249,6 +249,7 @@ class WorldIndex:
         self._names = _Keys(a["names_blob"].tobytes(), a["names_off"])
         self._fuzzy: dict[int, list[str]] | None = None
         self._word_pool: dict[int, list[str]] | None = None
+        self._main_key_of: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.lat)
@@ -282,6 +283,18 @@ class WorldIndex:
             return []
         lo, hi = int(self._words_post_off[i]), int(self._words_post_off[i + 1])
         return self._words_place[lo:hi].tolist()  # type: ignore[no-any-return]
+
+    def main_key(self, places: np.ndarray) -> list[str]:
+        """Return the folded main name of each of ``places`` (numbers of places)."""
+        if self._main_key_of is None:
+            counts = np.diff(np.asarray(self._post_off))
+            key_of_posting = np.repeat(np.arange(len(counts), dtype="i4"), counts)
+            main = np.asarray(self._post_type) == MAIN
+            key_of = np.full(len(self.lat), -1, dtype="i4")
+            key_of[np.asarray(self._post_place)[main]] = key_of_posting[main]
+            self._main_key_of = key_of
+        keys = self._main_key_of[places]
+        return [self._keys[int(k)].decode() if k >= 0 else "" for k in keys]
 
     def word_keys(self, length: int) -> list[str]:
         """Return the folded words of ``length`` characters that names hold (for suggestions)."""
