@@ -118,6 +118,7 @@ def _finish(
     """Render the maps, index and exports of a joined data set and write them."""
     from shipmap.dataset import DATASET_FILES
     from shipmap.map.content import MapContent
+    from shipmap.map.gaps import read_gaps
     from shipmap.map.i18n import language
     from shipmap.map.page import map_html
     from shipmap.map.render import render_map, share_work
@@ -132,7 +133,12 @@ def _finish(
     )
 
     content = MapContent(
-        places=places, flows=flows, shipments=ds.shipments, sources=ds.sources, config=ds.config
+        places=places,
+        flows=flows,
+        shipments=ds.shipments,
+        sources=ds.sources,
+        config=ds.config,
+        gaps=read_gaps(ds.root),
     )
     shared = share_work(content)  # what every language's map shares, worked out once
     files: dict[str, str | bytes] = {}
