@@ -102,9 +102,11 @@ def _route_sea(start: Point, end: Point, *, through: Sequence[str] = ()) -> Line
 
 
 def _sea_version() -> str:
+    from shipmap.routes.passages import passages_digest
     from shipmap.routes.sea import ALGORITHM_VERSION
 
-    return str(ALGORITHM_VERSION)
+    # the passages are data the routing depends on: a changed list re-routes
+    return f"{ALGORITHM_VERSION}-{passages_digest()}"
 
 
 def build_legs(

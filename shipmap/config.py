@@ -24,7 +24,8 @@ from shipmap.map.tiles import DEFAULT_BASEMAP, basemap_problem
 __all__ = ["MapConfig", "read_config"]
 
 _FILE = "map.toml"
-_KNOWN = ("languages", "title", "subtitle", "width_by", "basemap")
+_KNOWN = ("languages", "title", "subtitle", "width_by", "basemap", "renderer")
+_RENDERERS = ("auto", "svg", "canvas")
 
 
 def _frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -48,6 +49,9 @@ class MapConfig:
     basemap
         A tile provider name (default ``"OpenStreetMap"``), or ``"offline"`` for a
         map that needs no tile server.
+    renderer
+        How legs and places are drawn: ``"auto"`` (the default: SVG for a few
+        hundred legs, one canvas beyond), ``"svg"`` or ``"canvas"``.
     extra
         Keys this version does not know, kept as read.
     """
@@ -57,6 +61,7 @@ class MapConfig:
     subtitle: Mapping[str, str] = field(default_factory=_frozen)
     width_by: str | None = None
     basemap: str = DEFAULT_BASEMAP
+    renderer: str = "auto"
     extra: Mapping[str, Any] = field(default_factory=_frozen)
 
     def text(self, name: str, lang: str) -> str:
@@ -264,6 +269,18 @@ def _build(raw: Mapping[str, Any], default_title: str) -> MapConfig:
         else:
             basemap = value
 
+    renderer = "auto"
+    if "renderer" in raw:
+        value = raw["renderer"]
+        if value not in _RENDERERS:
+            bad(
+                "renderer",
+                f'{value!r} is not a renderer: use "auto" (the default: SVG for a few '
+                'hundred legs, a canvas beyond), "svg" or "canvas"',
+            )
+        else:
+            renderer = value
+
     if problems:
         raise DataError(problems)
     return MapConfig(
@@ -272,5 +289,6 @@ def _build(raw: Mapping[str, Any], default_title: str) -> MapConfig:
         subtitle=texts["subtitle"],
         width_by=width_by,
         basemap=basemap,
+        renderer=renderer,
         extra=_frozen({k: v for k, v in raw.items() if k not in _KNOWN}),
     )

@@ -640,5 +640,15 @@ def _replace(
 
 
 def geojson_text(document: Mapping[str, Any]) -> str:
-    """Serialise a GeoJSON document deterministically."""
-    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    """Serialise a GeoJSON document deterministically, one feature a line.
+
+    Without indentation the file is a fraction of the size and written several
+    times faster; one feature a line keeps it readable and diff-friendly.
+    """
+    head = {k: v for k, v in document.items() if k != "features"}
+    features = document.get("features", [])
+    lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features]
+    opening = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]
+    body = ",\n".join(lines)
+    sep = "," if head else ""
+    return f'{opening}{sep}"features":[\n{body}\n]}}\n'.replace("[\n\n]", "[]")
