@@ -47,6 +47,12 @@ class Progress:
         sys.stderr.flush()
         return result
 
+    def note(self, text: str) -> None:
+        """Say what a long stage is doing now (e.g. preparing a network, the first time)."""
+        if self.enabled:
+            sys.stderr.write(f"\r\x1b[K  {text}…")
+            sys.stderr.flush()
+
 
 def build(
     dataset: Path,
@@ -83,7 +89,8 @@ def build(
     from shipmap.routes.legs import build_legs
 
     legs = progress.step(
-        "Drawing legs", lambda: build_legs(ds.legs, places, cache_dir=cache_dir("routes"))
+        "Drawing legs",
+        lambda: build_legs(ds.legs, places, cache_dir=cache_dir("routes"), progress=progress.note),
     )
 
     from shipmap.routes.flows import join_flows
