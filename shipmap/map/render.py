@@ -25,6 +25,7 @@ from shipmap.map.basemap import add_basemap, basemap_extent
 from shipmap.map.content import MapContent, SharedWork
 from shipmap.map.i18n import Language, language
 from shipmap.map.page import PagePanels, VerbatimGeoJson
+from shipmap.map.schematic import add_schematic_layer, network_attribution, route_rows
 from shipmap.map.style import (
     KIND_STYLE,
     MODE_COLORS,
@@ -260,6 +261,7 @@ def _leg_popup(
     length = leg.get("length_km")
     if isinstance(length, float) and math.isfinite(length):
         blocks.append({"row": [lang.t("length"), lang.t("km", n=lang.number(round(length)))]})
+    blocks.extend(route_rows(leg, places=places, lang=lang))
     if details.get("vessels"):
         blocks.append({"list": list(details["vessels"]), "title": lang.t("vessels")})
     if "events" in details:
@@ -401,6 +403,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
     add_basemap(m, name=config.basemap, extent=basemap_extent(places, legs), lang=language_)
 
     # Legs: one GeoJSON layer per mode.
+    leg_weights: dict[str, float] = {}
     for mode in [md for md in MODE_COLORS if md in set(legs["mode"])]:
         features: list[dict[str, Any]] = []
         for leg in legs[legs["mode"] == mode].sort_values("id").to_dict("records"):
@@ -439,6 +442,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
                 }
             )
         weights = {str(f["id"]): f["properties"]["weight"] for f in features}
+        leg_weights.update(weights)
         dash = MODE_DASH[mode]
         VerbatimGeoJson(
             {"type": "FeatureCollection", "features": features},
@@ -453,7 +457,9 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
             highlight_function=lambda f: {"opacity": 1.0},
             on_each_feature=JsCode("function (f, l) { window.shipmap.registerLeg(f, l); }"),
             smooth_factor=0.5,
+            attribution=network_attribution(legs[legs["mode"] == mode]),
         ).add_to(m)
+    add_schematic_layer(m, legs, weights=leg_weights)
 
     # Places: one layer, markers styled by kind.
     leg_labels = {str(k): v for k, v in zip(legs["id"], legs["_label"], strict=True)}
