@@ -91,3 +91,9 @@ def test_route_says_which_stretch_is_schematic_and_why(tmp_path, capsys):
     [stretch] = feature["properties"]["schematic"]
     assert (stretch["from"], stretch["to"]) == ("pyongyang", "rajin")
     assert "within North Korea" in stretch["reason"]
+    # Drawn straight, inside North Korea: not through China.
+    from shapely.geometry import shape
+    from shipmap.geo.countries import countries
+
+    crossed = countries().crossed(shape(feature["geometry"]))
+    assert set(crossed) == {"KP"}
