@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import statistics
 import sys
 import tempfile
@@ -77,15 +78,19 @@ def main() -> None:
         warm = time.perf_counter() - t0
         size = (folder / "rail.npz").stat().st_size
     nodes, edges = net.size
-    print(f"rail network: {nodes:,} nodes, {edges:,} edges ({int(net.joined.sum()):,} joins), "
-          f"cache {size / 1e6:.1f} MB")
-    print(f"prepare (cold, from the package): {cold:.2f} s; load (warm, from the cache): {warm:.2f} s")
+    print(
+        f"rail network: {nodes:,} nodes, {edges:,} edges ({int(net.joined.sum()):,} joins), "
+        f"cache {size / 1e6:.1f} MB"
+    )
+    print(
+        f"prepare (cold, from the package): {cold:.2f} s; load (warm, from the cache): {warm:.2f} s"
+    )
 
     pairs = city_pairs(args.legs, args.seed)
     for a, _, _ in pairs:  # the restricted graphs of each country, built once (warm)
         net.restricted(frozenset({a["countrycode"]}))
     t0 = time.perf_counter()
-    for a, b, km in pairs:
+    for a, _b, km in pairs:
         _, ok, _ = net.restricted(frozenset({a["countrycode"]}))
         ia, _ = net.nearest((a["longitude"], a["latitude"]), ok)
         dijkstra(net.restricted(frozenset({a["countrycode"]}))[0], indices=ia, limit=2 * km + 10)
@@ -107,15 +112,20 @@ def main() -> None:
             ratios.append(r.length_km / km)
     routed = time.perf_counter() - t0
     traced = methods.count("network")
-    print(f"{len(pairs)} rail legs (warm, with their lines): {routed:.2f} s; "
-          f"floor (bare Dijkstra): {floor:.2f} s; ratio {routed / floor:.1f}x")
-    print(f"  traced {traced}/{len(pairs)}, schematic {len(pairs) - traced}; "
-          f"traced length / straight line: median {statistics.median(ratios):.2f}")
+    print(
+        f"{len(pairs)} rail legs (warm, with their lines): {routed:.2f} s; "
+        f"floor (bare Dijkstra): {floor:.2f} s; ratio {routed / floor:.1f}x"
+    )
+    print(
+        f"  traced {traced}/{len(pairs)}, schematic {len(pairs) - traced}; "
+        f"traced length / straight line: median {statistics.median(ratios):.2f}"
+    )
 
-    rows = list(csv.DictReader(open(HERE / "data" / "transsib_kmposts.csv", encoding="utf-8")))
+    with open(HERE / "data" / "transsib_kmposts.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     print("Trans-Siberian, stated km vs shipmap (network km):")
     errors = []
-    for a, b in zip(rows, rows[1:], strict=False):
+    for a, b in itertools.pairwise(rows):
         stated = int(b["km"]) - int(a["km"])
         r = network.route_stops(
             net,
@@ -126,16 +136,22 @@ def main() -> None:
         )
         err = (r.length_km - stated) / stated
         errors.append(abs(err))
-        print(f"  {a['station']:>13} → {b['station']:<13} {stated:5d} km  {r.length_km:7.0f} km  "
-              f"{100 * err:+5.1f} %  {r.method}")
+        print(
+            f"  {a['station']:>13} → {b['station']:<13} {stated:5d} km  {r.length_km:7.0f} km  "
+            f"{100 * err:+5.1f} %  {r.method}"
+        )
     stops = [(float(r["lon"]), float(r["lat"])) for r in rows]
     whole = network.route_stops(net, stops, [r["station"] for r in rows], countries_allowed={"RU"})
     stated = int(rows[-1]["km"])
-    print(f"  median |error| per stretch: {100 * statistics.median(errors):.1f} %; "
-          f"within 5 %: {sum(e <= 0.05 for e in errors)}/{len(errors)}")
-    print(f"  Moscow → Vladivostok through all {len(rows) - 2} stations: {whole.length_km:,.0f} km "
-          f"vs {stated:,} km stated ({100 * (whole.length_km - stated) / stated:+.1f} %), "
-          f"{whole.method}, {len(whole.schematic)} schematic stretches")
+    print(
+        f"  median |error| per stretch: {100 * statistics.median(errors):.1f} %; "
+        f"within 5 %: {sum(e <= 0.05 for e in errors)}/{len(errors)}"
+    )
+    print(
+        f"  Moscow → Vladivostok through all {len(rows) - 2} stations: {whole.length_km:,.0f} km "
+        f"vs {stated:,} km stated ({100 * (whole.length_km - stated) / stated:+.1f} %), "
+        f"{whole.method}, {len(whole.schematic)} schematic stretches"
+    )
 
 
 if __name__ == "__main__":

@@ -356,9 +356,7 @@ def _join(
     degree = np.bincount(edges.ravel(), minlength=n)
     ends = np.flatnonzero(degree <= 1)
     tree = cKDTree(_unit(lon, lat))
-    _, idx = tree.query(
-        _unit(lon[ends], lat[ends]), k=16, distance_upper_bound=JOIN_KM / _EARTH_KM
-    )
+    _, idx = tree.query(_unit(lon[ends], lat[ends]), k=16, distance_upper_bound=JOIN_KM / _EARTH_KM)
     other = (idx < n) & (labels[np.minimum(idx, n - 1)] != labels[ends][:, None])
     has = other.any(axis=1)
     pick = idx[has, np.argmax(other[has], axis=1)]

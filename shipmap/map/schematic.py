@@ -32,11 +32,10 @@ __all__ = [
     "route_rows",
 ]
 
-#: The credit OpenStreetMap's licence (ODbL) asks for, on maps drawing its network.
-NETWORK_ATTRIBUTION = (
-    'Rail and road network: © <a href="https://www.openstreetmap.org/copyright">'
-    "OpenStreetMap</a> contributors (ODbL)"
-)
+#: The credit OpenStreetMap's licence (ODbL) asks for, on maps drawing its network,
+#: in the short form its attribution guidelines allow where room is tight: on a
+#: phone the credits share the bottom edge with the scale.
+NETWORK_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 #: Style of a schematic stretch: a dotted dark line on a white casing.
 SCHEMATIC_COLOR = "#222222"
 SCHEMATIC_DASH = "1 7"

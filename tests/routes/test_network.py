@@ -164,9 +164,7 @@ def test_a_road_leg_follows_the_road_network():
 def default_legs() -> dict[str, dict]:
     doc = json.loads((ROOT / "output" / "shipmap.geojson").read_text(encoding="utf-8"))
     return {
-        f["properties"]["id"]: f
-        for f in doc["features"]
-        if f["properties"].get("layer") == "leg"
+        f["properties"]["id"]: f for f in doc["features"] if f["properties"].get("layer") == "leg"
     }
 
 
