@@ -27,9 +27,7 @@ import gc
 import io
 import json
 import logging
-import os
 import pickle
-import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from shipmap.geo.normalize import FOLD_VERSION, fold
+
+from shipmap.cache import write_cache_file
 
 __all__ = ["Gazetteer", "Place"]
 
@@ -354,21 +354,13 @@ def _no_gc() -> Iterator[None]:
 
 def _write_cache(path: Path, world: _World) -> None:
     """Write the index atomically; a folder that cannot be written is skipped quietly."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".world-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(world, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        for stale in path.parent.glob("world-*.pickle"):  # indexes of older versions
-            if stale != path:
+    if not write_cache_file(path, pickle.dumps(world, protocol=pickle.HIGHEST_PROTOCOL)):
+        _log.debug("cannot cache the gazetteer in %s", path.parent)
+        return
+    for stale in path.parent.glob("world-*.pickle"):  # indexes of older versions
+        if stale != path:
+            with contextlib.suppress(OSError):
                 stale.unlink(missing_ok=True)
-    except OSError as e:
-        _log.debug("cannot cache the gazetteer in %s: %s", path.parent, e)
 
 
 def build_world() -> _World:

@@ -11,6 +11,7 @@ candidates are listed, so that the user can add a country or coordinates.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -246,16 +247,16 @@ def _population(place: Place) -> int:
     return place.population or 0
 
 
-_geod: Any = None
+@functools.cache
+def _geod() -> Any:
+    """Return the WGS84 ellipsoid, made on first use (pyproj is imported then)."""
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
 
 
 def _km(a: Place | Match, b: Place | Match) -> float:
-    global _geod
-    if _geod is None:
-        from pyproj import Geod
-
-        _geod = Geod(ellps="WGS84")
-    _, _, metres = _geod.inv(a.lon, a.lat, b.lon, b.lat)
+    _, _, metres = _geod().inv(a.lon, a.lat, b.lon, b.lat)
     return float(metres) / 1000.0
 
 

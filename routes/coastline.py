@@ -114,10 +114,34 @@ class LandMask:
         self._secondary: Any = None
         self._raw = _Tiles(self._build_raw)
         self._near: dict[float, _Tiles] = {}
+        self._carved_keys: np.ndarray | None = None
 
     def _query(self, px: np.ndarray, py: np.ndarray) -> np.ndarray:
         x, y = _pixel_centres(px, py)
-        return np.asarray(self._primary.contains_many(x, y), dtype=bool)
+        land = np.asarray(self._primary.contains_many(x, y), dtype=bool)
+        carved = self._carved()
+        if carved.size and land.any():
+            keys = px.astype(np.int64) * _ROWS + py.astype(np.int64)
+            pos = np.minimum(np.searchsorted(carved, keys), carved.size - 1)
+            land &= carved[pos] != keys
+        return land
+
+    def _carved(self) -> np.ndarray:
+        if self._carved_keys is None:
+            from shipmap.routes.passages import carved_pixels
+
+            self._carved_keys = carved_pixels()
+        return self._carved_keys
+
+    def is_carved(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> np.ndarray:
+        """Return True where a navigable passage crosses the mask's cell (see passages)."""
+        carved = self._carved()
+        px, py = _pixels(lons, lats)
+        if not carved.size:
+            return np.zeros(px.shape, dtype=bool)
+        keys = px * _ROWS + py
+        pos = np.minimum(np.searchsorted(carved, keys), carved.size - 1)
+        return np.asarray(carved[pos] == keys)
 
     def _build_raw(self, tx: int, ty: int) -> np.ndarray:
         return self._build_near(tx, ty, 0.0)
@@ -141,9 +165,18 @@ class LandMask:
             land = ndimage.binary_dilation(land, structure=disk)
         return np.asarray(land[pad_y : pad_y + _TILE_PX, pad_x : pad_x + _TILE_PX])
 
-    def is_land(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> np.ndarray:
-        """Return a boolean array: True where the primary (OSM) mask has land."""
+    def is_land(
+        self, lons: npt.ArrayLike, lats: npt.ArrayLike, *, carve: bool = True
+    ) -> np.ndarray:
+        """Return a boolean array: True where the primary (OSM) mask has land.
+
+        The cells that navigable passages cross count as water unless ``carve``
+        is False (then the bare coastline is asked).
+        """
         px, py = _pixels(lons, lats)
+        if not carve:
+            x, y = _pixel_centres(px, py)
+            return np.asarray(self._primary.contains_many(x, y), dtype=bool)
         return np.asarray(self._raw.lookup(px, py))
 
     def is_near_land(

@@ -14,10 +14,7 @@ unchanged legs does no routing, and neither the coastline nor a network is loade
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -28,6 +25,7 @@ import pandas as pd
 from shapely.geometry import LineString
 from shipmap.routes.geodesic import geodesic_line, length_km
 
+from shipmap.cache import write_cache_file
 from shipmap.contract import MODES, split_list
 from shipmap.errors import DataError, Problem, ShipmapError
 
@@ -75,28 +73,20 @@ def _write_cached(cache_dir: Path | None, key: str, line: LineString) -> None:
 def _write_json(cache_dir: Path | None, key: str, data: dict[str, Any]) -> None:
     if cache_dir is None:
         return
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        payload = json.dumps(data)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(payload)
-        os.replace(tmp, cache_dir / f"{key}.json")
-    except OSError:
-        pass  # caching is an optimisation: a read-only cache folder must not fail a build
+    write_cache_file(cache_dir / f"{key}.json", json.dumps(data).encode("utf-8"))
 
 
-def _route_sea(start: Point, end: Point) -> LineString:
+def _route_sea(start: Point, end: Point, *, through: Sequence[str] = ()) -> LineString:
     """Route a sea leg (imported lazily: the router pulls in the coastline)."""
     from shipmap.routes.sea import sea_route
 
-    return sea_route(start, end)
+    return sea_route(start, end, through=through)
 
 
 def _sea_version() -> str:
     from shipmap.routes.sea import ALGORITHM_VERSION
 
-    return ALGORITHM_VERSION
+    return str(ALGORITHM_VERSION)
 
 
 def build_legs(
@@ -171,10 +161,14 @@ def route_legs(
     column, as ``legs.csv:LINE: column: message``) instead of raising them.
     """
     points: dict[str, Point] = {}
-    for pid, geom in zip(places["id"], places.geometry, strict=True):
+    place_lines: dict[str, int] = {}
+    line_col = places["_line"] if "_line" in places.columns else [None] * len(places)
+    for pid, geom, pline in zip(places["id"], places.geometry, line_col, strict=True):
         if geom is not None and not geom.is_empty:
             points[str(pid)] = (float(geom.x), float(geom.y))
-    names = _column(places, "name")
+        if pline is not None and not pd.isna(pline):
+            place_lines[str(pid)] = int(pline)
+    place_names = _column(places, "name")
     declared = _column(places, "country")
     cache = Path(cache_dir) if cache_dir is not None else None
     networks = _Networks(network_cache, progress)
@@ -185,12 +179,18 @@ def route_legs(
     for pos, rec in enumerate(legs.to_dict("records")):
         line_no = int(rec.get("_line") or 0) or None
         mode = str(rec.get("mode", "")).strip()
-        stops = [
+        names = [
             ("origin", str(rec.get("origin", "")).strip()),
             *(("via", v) for v in split_list(str(rec.get("via", "")))),
             ("destination", str(rec.get("destination", "")).strip()),
         ]
-        missing = [(col, pid) for col, pid in stops if pid not in points]
+        # on a sea leg, a via that is no place may name a passage ("suez")
+        passages = {
+            pid
+            for col, pid in names
+            if mode == "sea" and col == "via" and pid not in points and _is_passage(pid)
+        }
+        missing = [(col, pid) for col, pid in names if pid not in points and pid not in passages]
         for col, pid in missing:
             problems.append(
                 Problem(
@@ -203,18 +203,21 @@ def route_legs(
             )
         if missing or mode not in MODES:
             continue
-        ids = [pid for _, pid in stops]
-        coords = [points[pid] for pid in ids]
+        stops = [(col, pid, points.get(pid)) for col, pid in names]
         try:
             if mode in _NETWORK_MODES:
-                stop_names = [names.get(pid) or pid for pid in ids]
+                ids = [pid for _, pid in names]
+                coords = [points[pid] for pid in ids]
+                stop_names = [place_names.get(pid) or pid for pid in ids]
                 countries = {declared[pid] for pid in ids if declared.get(pid)}
                 route = _cached_network(mode, coords, stop_names, countries, cache, networks)
                 drawn.append(_from_route(route, ids, stop_names))
             else:
-                line = _draw(mode, coords, cache)
-                method = "great_circle" if mode == "air" else "network"
-                drawn.append(_plain(line, method))
+                line = _draw(mode, stops, cache)
+                drawn.append(_plain(line, "great_circle" if mode == "air" else "network"))
+        except _StopError as err:
+            problems.append(Problem(file, line_no, err.column, err.describe(place_lines)))
+            continue
         except ShipmapError as err:
             problems.append(Problem(file, line_no, "mode", f"cannot draw the {mode} leg: {err}"))
             continue
@@ -322,13 +325,46 @@ def _cached_network(
     return route
 
 
-def _draw(mode: str, coords: list[Point], cache: Path | None) -> LineString:
+class _StopError(ShipmapError):
+    """A sea stretch refused because of one of its places (a column of legs.csv)."""
+
+    def __init__(self, column: str, pid: str, point: Point, reason: str) -> None:
+        super().__init__(reason)
+        self.column, self.pid, self.point, self.reason = column, pid, point, reason
+
+    def describe(self, place_lines: dict[str, int]) -> str:
+        where = f"places.csv:{place_lines[self.pid]}, " if self.pid in place_lines else ""
+        lat, lon = self.point[1], (self.point[0] + 180.0) % 360.0 - 180.0
+        return (
+            f"cannot draw the sea leg: place {self.pid!r} ({where}lat, lon {lat:.4f}, "
+            f"{lon:.4f}) {self.reason}"
+        )
+
+
+def _is_passage(name: str) -> bool:
+    from shipmap.routes.passages import find_passage
+
+    return find_passage(name) is not None
+
+
+Stop = tuple[str, str, "Point | None"]
+
+
+def _draw(mode: str, stops: list[Stop], cache: Path | None) -> LineString:
     if mode != "sea":
+        coords = [p for _, _, p in stops if p is not None]
         return geodesic_line(coords) if len(coords) > 1 else geodesic_line([coords[0], coords[0]])
-    # A sea leg with via places is routed stretch by stretch and joined.
+    # A sea leg with via places is routed stretch by stretch and joined; named
+    # passages in via go to the stretch they fall in.
     parts: list[LineString] = []
-    for start, end in itertools.pairwise(coords):
-        parts.append(_cached_sea(start, end, cache, _route_sea))
+    start = stops[0]
+    through: list[str] = []
+    for stop in stops[1:]:
+        if stop[2] is None:
+            through.append(stop[1])
+            continue
+        parts.append(_sea_stretch(start, stop, through, cache))
+        start, through = stop, []
     if len(parts) == 1:
         return parts[0]
     joined: list[Point] = list(parts[0].coords)
@@ -339,12 +375,34 @@ def _draw(mode: str, coords: list[Point], cache: Path | None) -> LineString:
     return LineString(joined)
 
 
+def _sea_stretch(start: Stop, end: Stop, through: list[str], cache: Path | None) -> LineString:
+    """Route one stretch, saying which place is at fault if one is."""
+    from shipmap.routes.sea import SeaRouteError
+
+    a, b = start[2], end[2]
+    assert a is not None and b is not None
+    try:
+        return _cached_sea(a, b, cache, _route_sea, through=through)
+    except SeaRouteError as err:
+        if err.end is None:
+            raise
+        col, pid, point = start if err.end == "origin" else end
+        assert point is not None
+        raise _StopError(col, pid, point, err.reason) from err
+
+
 def _cached_sea(
-    start: Point, end: Point, cache: Path | None, route: Callable[[Point, Point], LineString]
+    start: Point,
+    end: Point,
+    cache: Path | None,
+    route: Callable[..., LineString],
+    *,
+    through: Sequence[str] = (),
 ) -> LineString:
-    key = _cache_key("sea", [start, end], _sea_version())
+    version = _sea_version() + "".join(f"|{name}" for name in through)
+    key = _cache_key("sea", [start, end], version)
     line = _read_cached(cache, key)
     if line is None:
-        line = route(start, end)
+        line = route(start, end, through=through) if through else route(start, end)
         _write_cached(cache, key, line)
     return line

@@ -20,23 +20,40 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from shapely.geometry import LineString
 from shipmap.routes.coastline import LandMask, land_mask, wrap_lons
 from shipmap.routes.geodesic import GEOD, densify_line, unwrap_lons
+from shipmap.routes.passages import (
+    PassageNetwork,
+    basin_of,
+    find_passage,
+    load_passages,
+    passage_network,
+)
 
 from shipmap.errors import ShipmapError
 
-__all__ = ["ALGORITHM_VERSION", "PORT_REACH_KM", "sea_route"]
+__all__ = ["ALGORITHM_VERSION", "PORT_REACH_KM", "SeaRouteError", "sea_route"]
 
 #: Changes whenever the routing would draw a different line; part of the cache key.
-ALGORITHM_VERSION = "sea-4"
+ALGORITHM_VERSION = "sea-5"
 
 #: A port farther than this from water on the primary coastline may look further
 #: (estuaries, barrages), up to :data:`_FAR_REACH_KM`.
 PORT_REACH_KM = 5.0
 _FAR_REACH_KM = 25.0
+#: A place this close to a navigable passage may reach the sea along it, in km.
+_ACCESS_KM = 5.0
+#: A network route passing both ends of a through passage this closely takes it, in km.
+_SPLICE_KM = 30.0
+#: Two points of a line this close together, but far apart along it, mark a spur (km).
+_SPUR_GAP_KM = 0.3
+_SPUR_MIN_KM = 2.0
+#: Plans whose estimated length is within this factor of the best one are all routed.
+_CLOSE_PLANS = 1.25
 #: Around such a port, water on either coastline counts as water.
 _LOOSE_RADIUS_KM = 40.0
 #: Spacing of the finest land checks along a line, in km (the mask has ~460 m cells).
@@ -58,6 +75,8 @@ _KNOT_KM = 10.0
 #: Spacing of the first, coarse land checks along a line when a clearance is kept, in km.
 _COARSE_KM = 0.7
 _MAX_ROUNDS = 6
+#: Furthest a line is pulled taut in one step, along the line, in km.
+_TAUT_REACH_KM = 600.0
 
 Point = tuple[float, float]
 LandFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -174,6 +193,7 @@ class _Water:
         free = np.zeros(len(lons), dtype=bool)
         for lon0, lat0 in self.ends:
             free |= _approx_km(lons, lats, lon0, lat0) <= _FREE_RADIUS_KM
+        free |= self.mask.is_carved(lons, lats)
         if self._relaxed.size:
             ix = np.floor(wrap_lons(lons) * _RELAX_PER_DEG).astype(np.int64)
             iy = np.floor(lats * _RELAX_PER_DEG).astype(np.int64)
@@ -483,18 +503,26 @@ def _subdivide(points: list[Point]) -> list[Point]:
 def _pull_taut(points: list[Point], water: _Water) -> list[Point]:
     """Join each point to the furthest one ahead it can see across water.
 
-    Gallops ahead (1, 2, 4, ... points and the last one, all checked at once),
-    then narrows down between the last point seen and the first one hidden,
-    several candidates per batch.
+    Gallops ahead (1, 2, 4, ... points and the furthest one within
+    :data:`_TAUT_REACH_KM` along the line, all checked at once), then narrows
+    down between the last point seen and the first one hidden, several
+    candidates per batch. The reach keeps the checks near the line: a
+    straight line between points thousands of kilometres apart would cross
+    land anyway, and testing it costs more than all the rest.
     """
+    pts = np.asarray(points, dtype=float)
+    steps = np.asarray(GEOD.inv(pts[:-1, 0], pts[:-1, 1], pts[1:, 0], pts[1:, 1])[2]) / 1000.0
+    along = np.r_[0.0, np.cumsum(steps)]
     out = [points[0]]
     i, n = 0, len(points)
     while i < n - 1:
-        ahead = [j for j in (i + 2**k for k in range(n.bit_length())) if j < n - 1] + [n - 1]
+        last = max(int(np.searchsorted(along, along[i] + _TAUT_REACH_KM, side="right")) - 1, i + 1)
+        ahead = [j for j in (i + 2**k for k in range(n.bit_length())) if j < last] + [last]
         ok = _clear_many([points[i]] * len(ahead), [points[j] for j in ahead], water)
         if ok[-1]:
-            out.append(points[-1])
-            break
+            out.append(points[last])
+            i = last
+            continue
         bad = int(np.argmin(ok))
         lo, hi = (ahead[bad - 1] if bad else i + 1), ahead[bad]
         while hi - lo > 1:
@@ -544,55 +572,275 @@ def _unwrap_from(anchor: Point, pts: list[Point]) -> list[Point]:
     return [(p[0] + shift, p[1]) for p in pts]
 
 
-def sea_route(start: tuple[float, float], end: tuple[float, float]) -> LineString:
+class SeaRouteError(ShipmapError):
+    """A sea leg that cannot be drawn.
+
+    ``end`` names the end at fault (``"origin"`` or ``"destination"``) when the
+    fault is one end's place, else None; ``point`` is that place (lon, lat).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        end: str | None = None,
+        point: Point | None = None,
+        reason: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.end = end
+        self.point = point
+        self.reason = reason or message
+
+
+def _latlon(p: Point) -> str:
+    """Write a point as ``shipmap geocode`` does: latitude first."""
+    lon = (p[0] + 180.0) % 360.0 - 180.0
+    return f"{p[1]:.4f}, {lon:.4f}"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One way for an end of a leg to reach the sea.
+
+    ``path`` runs from the end's first point off the place (its nearest water,
+    or its nearest passage point) to ``sea``, the point where the sea stretch
+    begins; ``cost_km`` estimates the length from the place to ``sea``.
+    """
+
+    sea: Point
+    path: tuple[Point, ...]
+    cost_km: float
+    loose: bool = False
+    passages: tuple[str, ...] = ()
+    link: tuple[Point, ...] = ()
+
+
+def _entries(place: Point, name: str, mask: LandMask, net: PassageNetwork) -> list[_Entry]:
+    """Return the ways a place reaches the sea: its nearest water, and along passages."""
+    out: list[_Entry] = []
+    idx, dist = net.nearest(place) if len(net.points) else (-1, math.inf)
+    on_river = dist <= _ACCESS_KM and net.passages[net.owner[idx]].sea_ends != "both"
+    if not on_river:
+        # a port up a river reaches the sea along it: the water nearest to it
+        # may be a pocket of the river that the coastline data cuts off
+        w = _nearest_water(place, _Water(mask, []).land, PORT_REACH_KM)
+        if w is not None:
+            out.append(_Entry(w, (w,), _gc_km(place, w)))
+    if dist <= _ACCESS_KM:
+        for acc in net.accesses(idx):
+            out.append(_Entry(acc.gate, acc.path, dist + acc.km, passages=acc.passages))
+    if not out:
+        w = _nearest_water(place, _Water(mask, [place]).land, _FAR_REACH_KM)
+        if w is not None:
+            out.append(_Entry(w, (w,), _gc_km(place, w), loose=True))
+    if not out:
+        reason = (
+            f"is more than {_FAR_REACH_KM:g} km from the sea and from every waterway "
+            "shipmap knows (canals, ship channels, river approaches); check its "
+            "coordinates, or draw the leg by rail or road"
+        )
+        raise SeaRouteError(
+            f"the {name} (lat, lon {_latlon(place)}) {reason}",
+            end=name if name in ("origin", "destination") else None,
+            point=place,
+            reason=reason,
+        )
+    return out
+
+
+def _gc_km(a: Point, b: Point) -> float:
+    return float(GEOD.inv(a[0], a[1], b[0], b[1])[2]) / 1000.0
+
+
+def sea_route(
+    start: tuple[float, float], end: tuple[float, float], *, through: Sequence[str] = ()
+) -> LineString:
     """Return a line from ``start`` to ``end`` (lon, lat) that stays on water.
 
     Apart from the stretches joining each port to the nearest water (at most
-    :data:`PORT_REACH_KM` on the primary coastline), no point of the line lies on
-    land. The line is densified for Web Mercator and continuous across the
-    antimeridian (unwrapped longitudes).
+    :data:`PORT_REACH_KM` on the primary coastline) or to the nearest navigable
+    passage (at most :data:`_ACCESS_KM`), no point of the line lies on land: a
+    port up a river or on a canal is reached along the passage (see
+    :mod:`shipmap.routes.passages`). ``through`` names passages the leg must
+    take, in order (``"suez"``, ``"cape-of-good-hope"``, ...). The line is
+    densified for Web Mercator and continuous across the antimeridian
+    (unwrapped longitudes).
 
     Raises
     ------
-    ShipmapError
-        If a port is far from any water, or no water connects the two ports.
+    SeaRouteError
+        If a place is far from any water and waterway, if a passage named in
+        ``through`` is unknown, or if no water connects the two places.
     """
+    a0 = (float(start[0]), float(start[1]))
+    b0 = (float(end[0]), float(end[1]))
+    if through:
+        return densify_line(_unwrap(_through(a0, b0, through)))
+    return densify_line(_unwrap(_leg(a0, b0)))
+
+
+def _through(a: Point, b: Point, names: Sequence[str]) -> list[Point]:
+    """Route a→b through the named passages in order.
+
+    A canal, strait or channel is entered at the end nearer the way in and
+    followed to its other end; a named sea route (``kind: route``) is a chain
+    of waypoints in open water, each reached by sea.
+    """
+    stops: list[Point] = [a]
+    plan: list[tuple[Point, ...]] = []
+    for k, name in enumerate(names):
+        passage = find_passage(name)
+        if passage is None:
+            known = ", ".join(p.id for p in load_passages())
+            raise SeaRouteError(f"unknown passage {name!r} in via; known passages: {known}")
+        line = passage.line
+        after = find_passage(names[k + 1]) if k + 1 < len(names) else None
+        nxt = after.line[0] if after is not None else b
+        forward = _gc_km(stops[-1], line[0]) + _gc_km(line[-1], nxt)
+        if _gc_km(stops[-1], line[-1]) + _gc_km(line[0], nxt) < forward:
+            line = tuple(reversed(line))
+        if passage.is_route:
+            plan.extend((p,) for p in line)
+        else:
+            plan.append(line)
+        stops.append(line[-1])
+    points: list[Point] = []
+    here = a
+    for k, lane in enumerate(plan):
+        hop = _leg(here, lane[0], ends=("origin" if k == 0 else None, None))
+        points += _unwrap_from(points[-1], hop[1:]) if points else hop
+        if len(lane) > 1:
+            points += _unwrap_from(points[-1], list(lane[1:]))
+        here = lane[-1]
+    hop = _leg(here, b, ends=(None, "destination"))
+    points += _unwrap_from(points[-1], hop[1:])
+    return _drop_spurs(points)
+
+
+def _leg(
+    a: Point, b: Point, *, ends: tuple[str | None, str | None] = ("origin", "destination")
+) -> list[Point]:
+    """Route place a to place b: into the sea (or a passage), across, and out again."""
     mask = land_mask()
-    strict = _Water(mask, [])
-    ends: list[Point] = []
-    loose: list[Point] = []
-    for name, p in (("start", start), ("end", end)):
-        q = (float(p[0]), float(p[1]))
-        w = _nearest_water(q, strict.land, PORT_REACH_KM)
-        if w is None:
-            w = _nearest_water(q, _Water(mask, [q]).land, _FAR_REACH_KM)
-            if w is None:
-                raise ShipmapError(
-                    f"the {name} point ({q[0]:.4f}, {q[1]:.4f}) is more than "
-                    f"{_FAR_REACH_KM:g} km from the sea; check its coordinates"
-                )
-            loose.append(q)
-        ends.append(w)
-    a, b = ends
-    path = None
+    net = passage_network()
+    ea = _entries(a, ends[0] or "waypoint", mask, net)
+    eb = _entries(b, ends[1] or "waypoint", mask, net)
+    plans: list[tuple[float, list[Point] | None, _Entry | None, _Entry | None]] = []
+    ia, da = net.nearest(a) if len(net.points) else (-1, math.inf)
+    ib, db = net.nearest(b) if len(net.points) else (-1, math.inf)
+    if da <= _ACCESS_KM and db <= _ACCESS_KM:
+        inland = net.inland(ia, ib)
+        if inland is not None:
+            plans.append((da + inland[1] + db, list(inland[0]), None, None))
+    for x in ea:
+        for y in eb:
+            if basin_of(x.sea) != basin_of(y.sea):
+                continue
+            plans.append((x.cost_km + _gc_km(x.sea, y.sea) + y.cost_km, None, x, y))
+    if not plans:
+        plans = _linked_plans(ea, eb, net)
+    if not plans:
+        basins = {basin_of(x.sea) for x in ea}, {basin_of(y.sea) for y in eb}
+        raise SeaRouteError(
+            f"no water joins the origin (lat, lon {_latlon(a)}, {_waters(basins[0])}) "
+            f"to the destination (lat, lon {_latlon(b)}, {_waters(basins[1])}), and no "
+            "passage shipmap knows links them; check the coordinates, or split the leg "
+            "and draw the stretch over land by rail or road"
+        )
+    plans.sort(key=lambda plan: plan[0])
+    # estimates see no detours: of the plans close to the best, the shortest wins
+    close = [plan for plan in plans[:4] if plan[0] <= _CLOSE_PLANS * plans[0][0]]
+    routed = [r for r in (_carry_out(a, b, plan) for plan in close[:2]) if r is not None]
+    if not routed:
+        routed = [r for r in (_carry_out(a, b, plan) for plan in plans[len(close[:2]) : 4]) if r]
+    if routed:
+        return min(routed, key=_path_km)
+    raise SeaRouteError(
+        f"no sea route found from the origin (lat, lon {_latlon(a)}) to the destination "
+        f"(lat, lon {_latlon(b)}): the coastline data closes every way between them "
+        "(a strait or channel narrower than its cells?); add a 'via' place in open water "
+        "on the way, or name the passage in 'via'"
+    )
+
+
+def _path_km(points: list[Point]) -> float:
+    pts = np.asarray(points, dtype=float)
+    return float(np.sum(GEOD.inv(pts[:-1, 0], pts[:-1, 1], pts[1:, 0], pts[1:, 1])[2]))
+
+
+def _carry_out(
+    a: Point, b: Point, plan: tuple[float, list[Point] | None, _Entry | None, _Entry | None]
+) -> list[Point] | None:
+    """Route one plan of :func:`_leg`; None if its sea stretch cannot be routed."""
+    _cost, inland_path, x, y = plan
+    if inland_path is not None:
+        return _drop_spurs([a, *inland_path, b])
+    assert x is not None and y is not None
+    if x.link:
+        # sea to a gate, along passages to another gate, sea again
+        first = _sea_hop(x, _Entry(x.link[0], (x.link[0],), 0.0))
+        second = _sea_hop(_Entry(x.link[-1], (x.link[-1],), 0.0), y)
+        if first is None or second is None:
+            return None
+        hop = [*first, *x.link[1:-1], *second]
+    else:
+        found = _sea_hop(x, y)
+        if found is None:
+            return None
+        hop = found
+    path = [*x.path[:-1], *hop, *reversed(y.path[:-1])]
+    return _drop_spurs(_unwrap([a, *path, b]))
+
+
+def _linked_plans(
+    ea: list[_Entry], eb: list[_Entry], net: PassageNetwork
+) -> list[tuple[float, list[Point] | None, _Entry | None, _Entry | None]]:
+    """Return plans that cross from one sea to another along passages (Caspian–Azov).
+
+    Each plan's first entry carries ``link``: the way along passages from a gate
+    on the first sea to a gate on the second.
+    """
+    plans: list[tuple[float, list[Point] | None, _Entry | None, _Entry | None]] = []
+    gates = [tuple(map(float, net.points[g])) for g in net.gates.tolist()]
+    for x in ea:
+        for g1 in [g for g in gates if basin_of(g) == basin_of(x.sea)]:
+            i1, _ = net.nearest(g1)
+            for y in eb:
+                for g2 in [g for g in gates if basin_of(g) == basin_of(y.sea) != basin_of(g1)]:
+                    i2, _ = net.nearest(g2)
+                    link = net.inland(i1, i2)
+                    if link is None:
+                        continue
+                    cost = x.cost_km + _gc_km(x.sea, g1) + link[1] + _gc_km(g2, y.sea) + y.cost_km
+                    linked = _Entry(x.sea, x.path, x.cost_km, x.loose, x.passages, link[0])
+                    plans.append((cost, None, linked, y))
+    return plans
+
+
+def _waters(basins: set[str]) -> str:
+    return " or ".join(sorted("the Caspian Sea" if x == "caspian" else "the ocean" for x in basins))
+
+
+def _sea_hop(x: _Entry, y: _Entry) -> list[Point] | None:
+    """Route between the sea points of two entries, keeping off the coast where it can."""
+    mask = land_mask()
+    loose = [e.path[0] for e in (x, y) if e.loose]
+    a, b = x.sea, y.sea
     for clearance in (_CLEARANCE_KM, 0.0):
         water = _Water(mask, loose, ends=[a, b], clearance_km=clearance)
         path = _route_between(a, b, water)
         if path is not None:
-            break
-    if path is None:
-        raise ShipmapError(
-            f"no sea route found from ({start[0]:.4f}, {start[1]:.4f}) to "
-            f"({end[0]:.4f}, {end[1]:.4f}): no water connects them"
-        )
-    full = [(float(start[0]), float(start[1])), *path, (float(end[0]), float(end[1]))]
-    return densify_line(_unwrap(full))
+            return path
+    return None
 
 
 def _route_between(a: Point, b: Point, water: _Water) -> list[Point] | None:
     """Route between two water points: the network's route repaired, else a grid search.
 
-    The grid search over the whole leg is only for legs the network has no route for.
+    The network's route goes through the canals it knows by a rough line: the
+    passage's own line is put in its place (:func:`_splice`). The grid search
+    over the whole leg is only for legs the network has no route for.
     """
     if GEOD.inv(a[0], a[1], b[0], b[1])[2] < 1.0 or _clear(a, b, water):
         return [a, b]
@@ -600,9 +848,90 @@ def _route_between(a: Point, b: Point, water: _Water) -> list[Point] | None:
     if len(network) >= 2:
         # the network knows the way: if its route cannot be repaired with this
         # water, a search over the whole leg would not do better, only slower
-        return _route_along(network, water)
+        return _route_along(_splice(network), water)
     direct = _search(a, _unwrap_from(a, [b])[0], water, [a])
     return _route_along(direct, water) if direct is not None else None
+
+
+def _splice(points: list[Point]) -> list[Point]:
+    """Put the through passages' own lines where ``points`` passes both their ends."""
+    pts = np.asarray(points, dtype=float)
+    for passage in load_passages():
+        if passage.is_route or passage.sea_ends != "both":
+            continue
+        first, last = passage.line[0], passage.line[-1]
+        i, di = _closest_vertex(pts, first)
+        j, dj = _closest_vertex(pts, last)
+        if di > _SPLICE_KM or dj > _SPLICE_KM or i == j:
+            continue
+        line = list(passage.line)
+        if i > j:
+            i, j = j, i
+            line.reverse()
+        inner = _unwrap_from(tuple(pts[i]), line)
+        pts = np.asarray([*map(tuple, pts[: i + 1]), *inner, *map(tuple, pts[j:])], dtype=float)
+    return [(float(x), float(y)) for x, y in pts]
+
+
+def _closest_vertex(pts: np.ndarray, p: Point) -> tuple[int, float]:
+    d = _approx_km(pts[:, 0], pts[:, 1], p[0], p[1])
+    k = int(np.argmin(d))
+    return k, float(d[k])
+
+
+def _drop_spurs(points: list[Point]) -> list[Point]:
+    """Cut out every stretch that goes out and comes back to where it left.
+
+    A spur shows as two points of the line, far apart along it, that lie
+    within :data:`_SPUR_GAP_KM` of each other: the stretch between them is
+    replaced by the straight step joining them.
+    """
+    if len(points) < 3:
+        return points
+    from scipy.spatial import cKDTree
+
+    pts = np.asarray(points, dtype=float)
+    lons, lats, seg = _sample_segments(pts[:-1], pts[1:], 0.25)
+    xyz = _xyz(lons, lats)
+    steps = np.r_[0.0, np.linalg.norm(np.diff(xyz, axis=0), axis=1)]
+    along = np.cumsum(steps)
+    pairs = cKDTree(xyz).query_pairs(_SPUR_GAP_KM, output_type="ndarray")
+    if not len(pairs):
+        return points
+    i, j = pairs.min(axis=1), pairs.max(axis=1)
+    spur = along[j] - along[i] > _SPUR_MIN_KM
+    if not spur.any():
+        return points
+    # the widest spurs first; each is replaced by the step between its two samples
+    cuts: list[tuple[int, int, int, int]] = []
+    width = (along[j] - along[i])[spur]
+    for k in np.argsort(-width).tolist():
+        ki, kj = int(i[spur][k]), int(j[spur][k])
+        lo, hi = int(seg[ki]) + 1, int(seg[kj])  # vertices inside the spur
+        if any(not (hi < c[0] or lo > c[1]) for c in cuts) or any(
+            c[2] <= ki <= c[3] or c[2] <= kj <= c[3] for c in cuts
+        ):
+            continue
+        cuts.append((lo, hi, ki, kj))
+    out: list[Point] = []
+    cuts.sort()
+    v = 0
+    for lo, hi, ki, kj in cuts:
+        out.extend(points[v:lo])
+        out.append((float(lons[ki]), float(lats[ki])))
+        out.append((float(lons[kj]), float(lats[kj])))
+        v = hi + 1
+    out.extend(points[v:])
+    return out
+
+
+def _xyz(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """Return points on a sphere of the Earth's radius, in km (chords ~ distances)."""
+    lon, lat = np.radians(lons), np.radians(lats)
+    r = 6371.0
+    return np.column_stack(
+        [r * np.cos(lat) * np.cos(lon), r * np.cos(lat) * np.sin(lon), r * np.sin(lat)]
+    )
 
 
 def _route_along(points: list[Point], water: _Water) -> list[Point] | None:

@@ -8,17 +8,24 @@ folder of its own under one root:
 - else ``$XDG_CACHE_HOME/shipmap``, else ``~/.cache/shipmap``.
 
 Caches hold plain data only and are checked before use by the modules that read
-them. This module only decides paths; it touches the disk only in
-:func:`ensure_cache_dir`, which creates a folder with the user's private
-permissions.
+them. This module decides paths, creates cache folders with the user's
+private permissions (:func:`ensure_cache_dir`) and writes a cache file whole or
+not at all (:func:`write_cache_file`); reading and checking is each cache's own.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
-__all__ = ["CACHE_VARIABLE", "cache_dir", "cache_root", "ensure_cache_dir"]
+__all__ = [
+    "CACHE_VARIABLE",
+    "cache_dir",
+    "cache_root",
+    "ensure_cache_dir",
+    "write_cache_file",
+]
 
 #: The environment variable that moves (or, when empty, turns off) every cache.
 CACHE_VARIABLE = "SHIPMAP_CACHE"
@@ -46,3 +53,25 @@ def ensure_cache_dir(folder: Path) -> Path:
     """Create ``folder`` (and missing parents) readable by the user alone; return it."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
+
+
+def write_cache_file(path: Path, data: bytes) -> bool:
+    """Write one cache file whole or not at all; return whether it was written.
+
+    The data goes to a temporary file in the same folder (created private when
+    missing) and is renamed into place, so a reader never sees half a file.
+    Caching is an optimisation: a folder that cannot be written only costs time.
+    """
+    try:
+        ensure_cache_dir(path.parent)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return False
+    return True

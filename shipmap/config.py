@@ -8,7 +8,6 @@ names the key and says what to write instead.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -19,13 +18,12 @@ from typing import Any
 
 from shipmap.contract import LANGUAGE, UNIT
 from shipmap.errors import DataError, Problem
+from shipmap.map.tiles import DEFAULT_BASEMAP, basemap_problem
 
 __all__ = ["MapConfig", "read_config"]
 
 _FILE = "map.toml"
 _KNOWN = ("languages", "title", "subtitle", "width_by", "basemap")
-_OFFLINE = "offline"
-_DEFAULT_BASEMAP = "OpenStreetMap"
 
 
 def _frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -57,7 +55,7 @@ class MapConfig:
     title: Mapping[str, str] = field(default_factory=_frozen)
     subtitle: Mapping[str, str] = field(default_factory=_frozen)
     width_by: str | None = None
-    basemap: str = _DEFAULT_BASEMAP
+    basemap: str = DEFAULT_BASEMAP
     extra: Mapping[str, Any] = field(default_factory=_frozen)
 
     def text(self, name: str, lang: str) -> str:
@@ -203,10 +201,10 @@ def _build(raw: Mapping[str, Any], default_title: str) -> MapConfig:
         else:
             width_by = value
 
-    basemap = _DEFAULT_BASEMAP
+    basemap = DEFAULT_BASEMAP
     if "basemap" in raw:
         value = raw["basemap"]
-        message = _basemap_problem(value)
+        message = basemap_problem(value)
         if message:
             bad("basemap", message)
         else:
@@ -222,28 +220,3 @@ def _build(raw: Mapping[str, Any], default_title: str) -> MapConfig:
         basemap=basemap,
         extra=_frozen({k: v for k, v in raw.items() if k not in _KNOWN}),
     )
-
-
-def _basemap_problem(value: object) -> str | None:
-    """Say what is wrong with a basemap name, or return ``None`` when it is known."""
-    if not isinstance(value, str) or not value.strip():
-        return f'must be a tile provider name (e.g. "{_DEFAULT_BASEMAP}") or "{_OFFLINE}"'
-    if value.lower() in (_OFFLINE, _DEFAULT_BASEMAP.lower()):
-        return None
-    import xyzservices.providers as tiles
-
-    try:
-        provider = tiles.query_name(value)
-    except ValueError:
-        names = [_OFFLINE, _DEFAULT_BASEMAP, *tiles.flatten()]
-        close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
-        hint = (
-            f"did you mean {close[0]!r}?" if close else f'use "{_DEFAULT_BASEMAP}" or "{_OFFLINE}"'
-        )
-        return f"unknown basemap {value!r} ({hint})"
-    if provider.requires_token():
-        return (
-            f"basemap {value!r} needs an API key, which a published map would give away; "
-            f'choose a provider without one, e.g. "{_DEFAULT_BASEMAP}", or "{_OFFLINE}"'
-        )
-    return None

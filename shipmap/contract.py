@@ -8,15 +8,21 @@ ids, units and language codes, and how a list cell is split.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 __all__ = [
     "BASES",
     "ID_PATTERN",
     "KINDS",
     "LANGUAGE",
+    "LEGS",
     "LINE",
     "MODES",
+    "PLACES",
+    "SHIPMENTS",
+    "SOURCES",
     "UNIT",
+    "Columns",
     "split_list",
 ]
 
@@ -42,3 +48,38 @@ def split_list(cell: object) -> list[str]:
     Items are stripped and empty items dropped, so ``"a; b;;"`` is ``["a", "b"]``.
     """
     return [item.strip() for item in str(cell).split(";") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns of one CSV file of the contract."""
+
+    file: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    prefixes: tuple[str, ...] = ()  # language-tagged columns, e.g. ``name:`` -> ``name:fa``
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        """Every column the contract names, required first."""
+        return self.required + self.optional
+
+
+PLACES = Columns(
+    "places.csv",
+    ("id", "name"),
+    ("lat", "lon", "country", "kind", "aliases", "source", "note"),
+    ("name",),
+)
+LEGS = Columns(
+    "legs.csv",
+    ("id", "origin", "destination", "mode"),
+    ("via", "label", "source", "note"),
+    ("label",),
+)
+SHIPMENTS = Columns(
+    "shipments.csv",
+    ("leg", "start", "quantity", "unit"),
+    ("end", "low", "high", "basis", "cargo", "vessel", "source", "id", "note"),
+)
+SOURCES = Columns("sources.csv", ("id", "publisher"), ("title", "date", "url", "note"))

@@ -28,7 +28,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shipmap.config import MapConfig, read_config
-from shipmap.contract import BASES, ID_PATTERN, KINDS, LANGUAGE, LINE, MODES, UNIT, split_list
+from shipmap.contract import (
+    BASES,
+    ID_PATTERN,
+    KINDS,
+    LANGUAGE,
+    LINE,
+    MODES,
+    UNIT,
+    split_list,
+)
+from shipmap.contract import LEGS as _LEGS
+from shipmap.contract import PLACES as _PLACES
+from shipmap.contract import SHIPMENTS as _SHIPMENTS
+from shipmap.contract import SOURCES as _SOURCES
+from shipmap.contract import Columns as _Spec
 from shipmap.errors import DataError, Problem
 
 __all__ = ["Dataset", "load_dataset", "split_list"]
@@ -38,40 +52,6 @@ MAX_PROBLEMS = 20
 
 # Two-letter codes that look like countries but are not ISO 3166-1 ones, with the fix.
 _NOT_COUNTRIES = {"UK": "GB", "EL": "GR"}
-
-
-@dataclass(frozen=True)
-class _Spec:
-    """The columns of one CSV file of the contract."""
-
-    file: str
-    required: tuple[str, ...]
-    optional: tuple[str, ...]
-    prefixes: tuple[str, ...] = ()  # language-tagged columns, e.g. ``name:`` -> ``name:fa``
-
-    @property
-    def known(self) -> tuple[str, ...]:
-        return self.required + self.optional
-
-
-_PLACES = _Spec(
-    "places.csv",
-    ("id", "name"),
-    ("lat", "lon", "country", "kind", "aliases", "source", "note"),
-    ("name",),
-)
-_LEGS = _Spec(
-    "legs.csv",
-    ("id", "origin", "destination", "mode"),
-    ("via", "label", "source", "note"),
-    ("label",),
-)
-_SHIPMENTS = _Spec(
-    "shipments.csv",
-    ("leg", "start", "quantity", "unit"),
-    ("end", "low", "high", "basis", "cargo", "vessel", "source", "id", "note"),
-)
-_SOURCES = _Spec("sources.csv", ("id", "publisher"), ("title", "date", "url", "note"))
 
 
 @dataclass(frozen=True)
@@ -502,6 +482,13 @@ def _check_choice(
     )
 
 
+def _is_passage(name: str) -> bool:
+    """Return True if ``name`` names a navigable passage a sea leg may take (``via``)."""
+    from shipmap.routes.passages import find_passage
+
+    return find_passage(name) is not None
+
+
 def _check_refs(
     table: _Table,
     column: str,
@@ -510,8 +497,11 @@ def _check_refs(
     *,
     what: str,
     many: bool,
+    also: Callable[[str], bool] | None = None,
 ) -> None:
     """Flag ids in ``column`` (one, or a ``;`` list) that ``target`` does not hold.
+
+    ``also`` may accept further values (the names of navigable passages in ``via``).
 
     Skipped when ``target`` could not be read completely (or is a required file
     that is missing or has no rows), so one broken file does not bury its real
@@ -523,7 +513,10 @@ def _check_refs(
     values = table.col(column)
     if many:
         cells = values[values != ""].unique()
-        bad_cells = {c: [i for i in split_list(c) if i not in known] for c in cells}
+        bad_cells = {
+            c: [i for i in split_list(c) if i not in known and not (also and also(i))]
+            for c in cells
+        }
         bad_cells = {c: ids for c, ids in bad_cells.items() if ids}
         bad = values.isin(list(bad_cells))
     else:
@@ -717,7 +710,7 @@ def _check_legs(table: _Table, places: _Table, problems: _Problems) -> None:
     _check_choice(table, "mode", MODES, problems, what="mode")
     for column in ("origin", "destination"):
         _check_refs(table, column, places, problems, what="place", many=False)
-    _check_refs(table, "via", places, problems, what="place", many=True)
+    _check_refs(table, "via", places, problems, what="place", many=True, also=_is_passage)
     loop = (origin != "") & (origin == destination) & (table.col("via") == "")
     problems.flag(
         table,

@@ -71,7 +71,7 @@ def build(
     import dataclasses
 
     from shipmap.dataset import load_dataset
-    from shipmap.map.basemap import tile_provider
+    from shipmap.map.tiles import tile_provider
 
     progress = progress or Progress(enabled=False)
     ds = progress.step(f"Reading {dataset}", lambda: load_dataset(dataset))

@@ -18,6 +18,17 @@ _USER_CACHE = pytest.StashKey[list[tuple[str, int]]]()
 _TEST_CACHE = pytest.StashKey[Path]()
 
 
+@pytest.fixture(scope="session")
+def tiny_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The outputs of the tiny data set, built once per session: read them, do not change them."""
+    from shipmap.cli import main
+
+    base = tmp_path_factory.mktemp("tiny-built")
+    data = write_dataset(base / "data")
+    assert main(["build", str(data), "-o", str(base / "out"), "-q"]) == 0
+    return base / "out"
+
+
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
     """A small valid data set in a temporary folder."""
@@ -63,7 +74,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     if _USER_CACHE in config.stash and _state(_user_cache()) != config.stash[_USER_CACHE]:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        print(f"\nFAILED: the test suite wrote into the user's cache {_user_cache()}")
+        print(
+            f"\nFAILED: {_user_cache()} changed while the suite ran: a test wrote into "
+            "the user's cache (or another program did at the same time)"
+        )
     if _TEST_CACHE in config.stash:
         shutil.rmtree(config.stash[_TEST_CACHE], ignore_errors=True)
 

@@ -19,8 +19,6 @@ import hashlib
 import importlib.util
 import json
 import math
-import os
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,12 +32,11 @@ import shapely
 from branca.element import Figure, MacroElement
 from folium.map import CustomPane
 
-from shipmap.cache import cache_dir
+from shipmap.cache import cache_dir, write_cache_file
 from shipmap.errors import ShipmapError
+from shipmap.map.tiles import OFFLINE, tile_provider
 
 if TYPE_CHECKING:
-    import xyzservices
-
     from shipmap.map.i18n import Language
 
 __all__ = [
@@ -54,7 +51,6 @@ __all__ = [
 ]
 
 #: The basemap name that means "no tile server at all".
-OFFLINE = "offline"
 
 #: Credit for the offline land and borders, shown in the map's attribution (kept short:
 #: on a phone it shares the bottom edge with the scale and the OpenStreetMap credit).
@@ -74,8 +70,6 @@ _LAND_STYLE = {
     "opacity": 1.0,
 }
 _SEA_COLOR = "#dde8ef"
-_GROUP_DEFAULTS = {"openstreetmap": "OpenStreetMap.Mapnik"}
-_NAMES = {"en": "Offline basemap", "fa": "نقشهٔ پایهٔ آفلاین"}
 
 
 def land_source() -> Path:
@@ -203,14 +197,7 @@ def _land_text(extent: Extent, tolerance: float | None) -> str:
             pass
     text = json.dumps(_land_geojson(extent, tolerance), separators=(",", ":"))
     if folder is not None:
-        try:  # caching is an optimisation: a read-only cache folder must not fail a build
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, folder / f"{key}.json")
-        except OSError:
-            pass
+        write_cache_file(folder / f"{key}.json", text.encode("utf-8"))
     return text
 
 
@@ -243,33 +230,6 @@ def _land_geojson(extent: Extent, tolerance: float | None) -> dict[str, Any]:
         "type": "FeatureCollection",
         "features": [{"type": "Feature", "id": "land", "properties": {}, "geometry": geometry}],
     }
-
-
-def tile_provider(name: str) -> xyzservices.TileProvider | None:
-    """Look up the tile provider called ``name`` (xyzservices names); None for ``offline``.
-
-    Raises
-    ------
-    ShipmapError
-        When the name is unknown or the provider needs an API key.
-    """
-    if name.lower() == OFFLINE:
-        return None
-    import xyzservices.providers as providers
-
-    try:
-        provider = providers.query_name(_GROUP_DEFAULTS.get(name.lower(), name))
-    except ValueError:
-        raise ShipmapError(
-            f"unknown basemap {name!r}: give a tile provider name such as 'OpenStreetMap' "
-            f"or 'OpenTopoMap', or '{OFFLINE}'"
-        ) from None
-    if provider.requires_token():
-        raise ShipmapError(
-            f"basemap {name!r} needs an API key, which a published map would give away; "
-            f"choose a provider without one, e.g. 'OpenStreetMap', or '{OFFLINE}'"
-        )
-    return provider
 
 
 class _TileFallback(MacroElement):
@@ -348,7 +308,7 @@ def add_basemap(m: folium.Map, *, name: str, extent: Extent, lang: Language) -> 
         tiles = folium.TileLayer(provider, name=label, overlay=False, control=True, show=True)
         tiles.add_to(m)
     offline = folium.FeatureGroup(
-        name=_NAMES.get(lang.code, _NAMES["en"]),
+        name=lang.t("offline_basemap"),
         overlay=False,
         control=True,
         show=provider is None,

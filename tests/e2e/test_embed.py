@@ -1,11 +1,10 @@
 """A map embedded in someone else's page, on a phone and on a desktop, offline."""
 
+import shutil
 from pathlib import Path
 
 import pytest
-from builders import write_dataset
 
-from shipmap.cli import main
 from shipmap.outputs.write import embed_snippet
 
 pytestmark = pytest.mark.browser
@@ -25,13 +24,10 @@ HOST = """<!DOCTYPE html>
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def site(tmp_path_factory: pytest.TempPathFactory, tiny_built: Path) -> Path:
     """A web site folder: an article that embeds the built maps."""
     base = tmp_path_factory.mktemp("site")
-    data = write_dataset(base / "data")
-    with pytest.MonkeyPatch.context() as mp:  # the session's route cache, not the user's
-        mp.setenv("SHIPMAP_CACHE", str(tmp_path_factory.getbasetemp() / "route-cache"))
-        assert main(["build", str(data), "-o", str(base / "maps"), "-q"]) == 0
+    shutil.copytree(tiny_built, base / "maps")
     for lang in ("en", "fa"):
         snippet = embed_snippet(f"maps/map-{lang}.html", title="Test map")
         (base / f"article-{lang}.html").write_text(HOST.format(snippet=snippet), "utf-8")

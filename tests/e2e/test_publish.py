@@ -32,11 +32,7 @@ def files_of(folder: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("fresh") / "output"
-    # The session's own route cache (module fixtures run before conftest's
-    # function-scoped one), never the user's, whose entries may be stale.
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SHIPMAP_CACHE", str(tmp_path_factory.getbasetemp() / "route-cache"))
-        assert main(["build", str(ROOT / "data"), "-o", str(out), "-q"]) == 0
+    assert main(["build", str(ROOT / "data"), "-o", str(out), "-q"]) == 0
     return out
 
 

@@ -12,7 +12,8 @@ from builders import write_dataset
 
 from shipmap.cli import main
 from shipmap.errors import ShipmapError
-from shipmap.map.basemap import basemap_extent, land_geojson, land_source, tile_provider
+from shipmap.map.basemap import basemap_extent, land_geojson, land_source
+from shipmap.map.tiles import tile_provider
 
 
 def png(width: int, height: int) -> bytes:

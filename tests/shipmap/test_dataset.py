@@ -651,3 +651,13 @@ def test_a_clean_shipments_file_takes_the_fast_path() -> None:
     quoted_line_break = BASE[S].replace("Angara", '"Ang\nara"').encode()
     assert _read_fast(quoted_line_break, _SHIPMENTS) is None  # lines would shift: exact parser
     assert _read_fast(BASE[S].replace("\n", "\n\n", 2).encode(), _SHIPMENTS) is None
+
+
+def test_a_sea_leg_may_name_a_passage_in_via(tmp_path: Path) -> None:
+    files: dict[str, str | bytes | None] = dict(BASE)
+    edit(L, "rajin,vostochny,sea,,", "rajin,vostochny,sea,Suez Canal;cape-of-good-hope,")(files)
+    data = load_dataset(write(tmp_path, files))
+    assert data.legs.loc[0, "via"] == "Suez Canal;cape-of-good-hope"
+    edit(L, "Suez Canal;", "Atlantis Canal;")(files)
+    with pytest.raises(DataError, match=r"legs\.csv:2: via: unknown place id 'Atlantis Canal'"):
+        load_dataset(write(tmp_path, files))

@@ -7,20 +7,12 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from shipmap.cli import main
 from shipmap.outputs.exports import FLOWS_CSV_COLUMNS
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from conftest import write_dataset
-
-    base = tmp_path_factory.mktemp("exports")
-    data = write_dataset(base / "data")
-    with pytest.MonkeyPatch.context() as mp:  # the session's route cache, not the user's
-        mp.setenv("SHIPMAP_CACHE", str(tmp_path_factory.getbasetemp() / "route-cache"))
-        assert main(["build", str(data), "-o", str(base / "out"), "-q"]) == 0
-    return base / "out"
+def built(tiny_built: Path) -> Path:
+    return tiny_built
 
 
 def test_the_geopackage_has_places_legs_and_events_in_wgs84(built):

@@ -19,49 +19,14 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shipmap.contract import LEGS, PLACES, SHIPMENTS, SOURCES
 from shipmap.dataset import Dataset, load_dataset
 from shipmap.errors import DataError
 
+# Every column of the contract, plus a language-tagged one for each file that has them.
 COLUMNS = {
-    "places.csv": [
-        "id",
-        "name",
-        "name:fa",
-        "lat",
-        "lon",
-        "country",
-        "kind",
-        "aliases",
-        "source",
-        "note",
-    ],
-    "legs.csv": [
-        "id",
-        "origin",
-        "destination",
-        "mode",
-        "via",
-        "label",
-        "label:ru",
-        "source",
-        "note",
-    ],
-    "shipments.csv": [
-        "leg",
-        "start",
-        "end",
-        "quantity",
-        "low",
-        "high",
-        "unit",
-        "basis",
-        "cargo",
-        "vessel",
-        "source",
-        "id",
-        "note",
-    ],
-    "sources.csv": ["id", "publisher", "title", "date", "url", "note"],
+    spec.file: [*spec.known, *(f"{prefix}:fa" for prefix in spec.prefixes)]
+    for spec in (PLACES, LEGS, SHIPMENTS, SOURCES)
 }
 REQUIRED = {
     "places.csv": ["id", "name"],

@@ -1,0 +1,246 @@
+"""Route real port pairs by sea and check every line against independent coastlines.
+
+The pairs (``bench/sea_pairs/``, drawn by a fixed rule from the World Port Index
+and UN/LOCODE, see its README) are routed one leg at a time, cold (a fresh
+process, an empty route cache: the coastline is loaded on the way), then all
+again from the cache. Each line is checked:
+
+- *routed*, or the refusal's message;
+- km on land beyond 5 km of either end in the OSM land mask the router steers
+  by, with the navigable passages carved (a canal is water) — the contract;
+- km on land beyond 5 km of the ends in Natural Earth 10m (an independent,
+  coarser coastline), outside the passages' channels (which Natural Earth
+  draws as land) and, apart, inside them;
+- the widest spur: the longest stretch that leaves a point and comes back
+  within 200 m of it;
+- length against the great circle and against searoute's own line.
+
+Run from the project root::
+
+    python bench/bench_sea_pairs.py [--pairs bench/sea_pairs/pairs_heldout.csv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Geod
+from scipy.spatial import cKDTree
+from shapely.geometry import LineString, Point
+
+ROOT = Path(__file__).resolve().parents[1]
+GEOD = Geod(ellps="WGS84")
+END_KM = 5.0
+STEP_KM = 0.25
+
+
+def read_pairs(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def frames(pairs: list[dict[str, str]]) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    ids: dict[tuple[float, float], str] = {}
+    rows = []
+    for i, pair in enumerate(pairs):
+        ends = []
+        for side in ("origin", "destination"):
+            pt = (float(pair[f"{side}_lon"]), float(pair[f"{side}_lat"]))
+            ids.setdefault(pt, f"p{len(ids)}")
+            ends.append(ids[pt])
+        rows.append(
+            {
+                "id": f"leg{i}",
+                "origin": ends[0],
+                "destination": ends[1],
+                "mode": "sea",
+                "via": "",
+                "label": "",
+                "source": "",
+                "note": "",
+                "_line": i + 2,
+            }
+        )
+    places = gpd.GeoDataFrame(
+        {"id": list(ids.values()), "_line": range(2, len(ids) + 2)},
+        geometry=[Point(p) for p in ids],
+        crs="EPSG:4326",
+    )
+    return pd.DataFrame(rows), places
+
+
+def route_all(pairs_path: Path, cache: Path, out: Path) -> None:
+    """Route every pair (in this process), writing one GeoJSON line or refusal per leg."""
+    from shipmap.routes.legs import build_legs
+
+    from shipmap.errors import DataError
+
+    legs, places = frames(read_pairs(pairs_path))
+    records = []
+    t_all = time.perf_counter()
+    for k in range(len(legs)):
+        one = legs.iloc[[k]]
+        t0 = time.perf_counter()
+        try:
+            line = build_legs(one, places, cache_dir=cache).geometry.iloc[0]
+            error = ""
+        except DataError as err:
+            line, error = None, "; ".join(p.message for p in err.problems)
+        records.append(
+            {
+                "leg": k,
+                "seconds": time.perf_counter() - t0,
+                "error": error,
+                "wkt": line.wkt if line is not None else "",
+            }
+        )
+    pd.DataFrame(records).to_csv(out, index=False)
+    print(f"{time.perf_counter() - t_all:.2f}")
+
+
+def run_pass(pairs_path: Path, cache: Path, out: Path) -> float:
+    """Route all pairs in a fresh process; return its wall time (imports included)."""
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, __file__, "--route-only", str(pairs_path), str(cache), str(out)],
+        check=True,
+        cwd=ROOT,
+    )
+    return time.perf_counter() - t0
+
+
+def ends_mask(coords: np.ndarray, a: tuple[float, float], b: tuple[float, float]) -> np.ndarray:
+    n = len(coords)
+    d0 = GEOD.inv(np.full(n, a[0]), np.full(n, a[1]), coords[:, 0], coords[:, 1])[2]
+    d1 = GEOD.inv(np.full(n, b[0]), np.full(n, b[1]), coords[:, 0], coords[:, 1])[2]
+    return (d0 > END_KM * 1000) & (d1 > END_KM * 1000)
+
+
+def widest_spur_km(coords: np.ndarray) -> float:
+    c = np.radians(coords)
+    xyz = 6371.0 * np.column_stack(
+        [np.cos(c[:, 1]) * np.cos(c[:, 0]), np.cos(c[:, 1]) * np.sin(c[:, 0]), np.sin(c[:, 1])]
+    )
+    along = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(xyz, axis=0), axis=1))]
+    pairs = cKDTree(xyz).query_pairs(0.2, output_type="ndarray")
+    return float(np.abs(along[pairs[:, 1]] - along[pairs[:, 0]]).max()) if len(pairs) else 0.0
+
+
+def searoute_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    import searoute
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(searoute.searoute(list(a), list(b))["properties"]["length"])
+    except Exception:
+        return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pairs", type=Path, default=ROOT / "bench/sea_pairs/pairs_heldout.csv")
+    parser.add_argument("--csv", type=Path, help="write one row per leg here")
+    parser.add_argument("--route-only", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.route_only:
+        route_all(*(Path(p) for p in args.route_only))
+        return
+
+    from shipmap.routes.coastline import land_mask, land_polygons, wrap_lons
+    from shipmap.routes.geodesic import densify_line, length_km
+    from shipmap.routes.passages import load_passages
+
+    pairs = read_pairs(args.pairs)
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "cache"
+        cold_out, warm_out = Path(tmp) / "cold.csv", Path(tmp) / "warm.csv"
+        t_cold = run_pass(args.pairs, cache, cold_out)
+        t_warm = run_pass(args.pairs, cache, warm_out)
+        cold, warm = pd.read_csv(cold_out).fillna(""), pd.read_csv(warm_out).fillna("")
+
+    ne_land = land_polygons()
+    mask = land_mask()
+    channels = shapely.union_all(
+        [LineString(p.line).buffer(0.02) for p in load_passages() if not p.is_route]
+    )
+    shapely.prepare(channels)
+    rows = []
+    for pair, rec in zip(pairs, cold.to_dict("records"), strict=True):
+        a = (float(pair["origin_lon"]), float(pair["origin_lat"]))
+        b = (float(pair["destination_lon"]), float(pair["destination_lat"]))
+        row = {
+            "category": pair["category"],
+            "origin": pair["origin"],
+            "destination": pair["destination"],
+            "seconds": rec["seconds"],
+            "error": rec["error"],
+        }
+        if rec["wkt"]:
+            line = shapely.from_wkt(rec["wkt"])
+            coords = np.asarray(densify_line(line, spacing_km=STEP_KM).coords)
+            inner = ends_mask(coords, a, b)
+            lons, lats = wrap_lons(coords[:, 0]), coords[:, 1]
+            in_channel = shapely.contains_xy(channels, lons, lats)
+            on_ne = shapely.contains_xy(ne_land, lons, lats)
+            row.update(
+                km=length_km(line),
+                great_circle_km=GEOD.inv(*a, *b)[2] / 1000.0,
+                searoute_km=searoute_km(a, b),
+                osm_land_km=float((inner & mask.is_land(coords[:, 0], lats)).sum() * STEP_KM),
+                ne_land_km=float((inner & on_ne & ~in_channel).sum() * STEP_KM),
+                ne_land_in_channels_km=float((inner & on_ne & in_channel).sum() * STEP_KM),
+                spur_km=widest_spur_km(np.asarray(densify_line(line, spacing_km=0.1).coords)),
+            )
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    ok = table[table["error"] == ""]
+    print(f"pairs: {args.pairs.relative_to(ROOT)}  ({len(table)} legs)")
+    print(
+        "\n| category | legs | routed | km on OSM land beyond 5 km of the ends | "
+        "on Natural Earth land, outside / inside channels | widest spur | "
+        "length / great circle | length / searoute |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for cat, grp in [*table.groupby("category", sort=False), ("all", table)]:
+        r = grp[grp["error"] == ""]
+        print(
+            f"| {cat} | {len(grp)} | {len(r)} | {r['osm_land_km'].sum():.2f} | "
+            f"{r['ne_land_km'].sum():.2f} / {r['ne_land_in_channels_km'].sum():.1f} | "
+            f"{r['spur_km'].max() if len(r) else float('nan'):.2f} km | "
+            f"{(r['km'] / r['great_circle_km']).median():.2f} | "
+            f"{(r['km'] / r['searoute_km']).median():.2f} |"
+        )
+    print(f"\nrouted {len(ok)} of {len(table)} ({100.0 * len(ok) / len(table):.1f} %)")
+    print(f"cold   {cold['seconds'].sum():6.2f} s  (empty cache, coastline loaded; goal < 20 s)")
+    print(f"cached {warm['seconds'].sum():6.2f} s  (every line from the cache; goal < 0.5 s)")
+    print(f"whole processes, imports included: cold {t_cold:.2f} s, cached {t_warm:.2f} s")
+    slow = table.nlargest(5, "seconds")
+    print(
+        "slowest legs: "
+        + "; ".join(f"{r.origin} → {r.destination} {r.seconds:.1f} s" for r in slow.itertuples())
+    )
+    for r in table[table["error"] != ""].itertuples():
+        print(f"refused: {r.category}: {r.origin} → {r.destination}: {r.error}")
+    for r in ok[(ok["osm_land_km"] > 0) | (ok["spur_km"] >= 2.0)].itertuples():
+        print(
+            f"flagged: {r.origin} → {r.destination}: {r.osm_land_km:.2f} km on OSM land, "
+            f"spur {r.spur_km:.1f} km"
+        )
+
+
+if __name__ == "__main__":
+    main()
