@@ -25,8 +25,6 @@ import importlib.util
 import io
 import itertools
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +40,7 @@ from shapely.geometry.base import BaseGeometry
 from shipmap.geo.countries import Countries, countries
 from shipmap.routes.geodesic import DEFAULT_SPACING_KM, GEOD, unwrap_lons
 
+from shipmap.cache import write_cache_file
 from shipmap.errors import ShipmapError
 
 __all__ = [
@@ -343,7 +342,7 @@ def _numbers(literal: bytes) -> np.ndarray:
     frame = pd.read_csv(
         io.BytesIO(lines), header=None, names=["v"], dtype=np.float64, skip_blank_lines=True
     )
-    return frame["v"].to_numpy()
+    return np.asarray(frame["v"].to_numpy(), dtype=np.float64)
 
 
 def _join(
@@ -398,25 +397,20 @@ def _cache_file(folder: Path, kind: str) -> Path:
 
 
 def _save(network: Network, path: Path, stamp: str) -> None:
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(
-                fh,
-                stamp=np.array(stamp),
-                lon=network.lon.astype(np.float32),
-                lat=network.lat.astype(np.float32),
-                country=network.country.astype(np.int16),
-                codes=np.array(network.codes, dtype="<U8"),
-                src=network.src,
-                dst=network.dst,
-                km=network.km,
-                joined=network.joined,
-            )
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache folder must not fail a build
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        stamp=np.array(stamp),
+        lon=network.lon.astype(np.float32),
+        lat=network.lat.astype(np.float32),
+        country=network.country.astype(np.int16),
+        codes=np.array(network.codes, dtype="<U8"),
+        src=network.src,
+        dst=network.dst,
+        km=network.km,
+        joined=network.joined,
+    )
+    write_cache_file(path, buffer.getvalue())  # a read-only cache folder costs time only
 
 
 def _load(path: Path, kind: str, stamp: str) -> Network | None:
@@ -454,7 +448,8 @@ def _load(path: Path, kind: str, stamp: str) -> Network | None:
     return Network(kind, lon, lat, country, codes, src, dst, km, joined)
 
 
-#: Networks already loaded in this process, by kind, cache folder and source stamp.
+#: The in-process cache of networks already loaded, by kind, cache folder and
+#: source stamp: one of each kind at most (documented module state).
 _LOADED: dict[tuple[str, Path | None, str], Network] = {}
 
 
@@ -496,7 +491,7 @@ def network_version(kind: str) -> str:
 
 def stop_countries(point: Point) -> set[str]:
     """Codes of the country a stop is in (off a coast: the nearest within 20 km)."""
-    return countries().codes_at(point[0], point[1])
+    return {str(c) for c in countries().codes_at(point[0], point[1])}
 
 
 def _unit(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -516,7 +511,7 @@ def _haversine(
 ) -> np.ndarray:
     lo1, la1, lo2, la2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
     h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    return 2.0 * _EARTH_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    return np.asarray(2.0 * _EARTH_KM * np.arcsin(np.sqrt(np.minimum(h, 1.0))), dtype=float)
 
 
 def _km(a: Point, b: Point) -> float:
@@ -706,7 +701,7 @@ def _without(graph: csr_matrix, edges: list[tuple[int, int]]) -> csr_matrix:
 
 
 def _within(allowed: frozenset[str], world: Countries) -> str:
-    names = sorted(world.name_of(c) for c in allowed)
+    names = sorted(str(world.name_of(c)) for c in allowed)
     if not names:
         return ""
     return " within " + (
