@@ -42,7 +42,7 @@ def test_route_writes_every_drawable_leg_and_names_the_line_of_the_others(tmp_pa
     # The leg that cannot be drawn: one contract-style line, naming file, line and column.
     problems = captured.err.strip().splitlines()
     assert len(problems) == 1
-    assert problems[0].startswith("legs.csv:3: mode: cannot draw the sea leg")
+    assert problems[0].startswith("legs.csv:3: origin: cannot draw the sea leg: place 'kursk'")
     # The leg that can be drawn is written all the same, along the track.
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["type"] == "FeatureCollection"
@@ -67,7 +67,7 @@ def test_validate_routes_every_leg_so_that_ok_means_it_builds(tmp_path, capsys):
     )
     assert main(["validate", str(data)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("legs.csv:2: mode: cannot draw the sea leg")
+    assert err.startswith("legs.csv:2: origin: cannot draw the sea leg: place 'kursk'")
     assert "ok" not in err
 
 
