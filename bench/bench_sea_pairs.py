@@ -89,6 +89,16 @@ def route_all(pairs_path: Path, cache: Path, out: Path) -> None:
     legs, places = frames(read_pairs(pairs_path))
     records = []
     t_all = time.perf_counter()
+    if out.name == "warm.csv":
+        # from the cache, the legs the cold pass routed, in one call as a build does
+        cold = pd.read_csv(out.with_name("cold.csv")).fillna("")
+        routed = legs[(cold["error"] == "").to_numpy()]
+        t0 = time.perf_counter()
+        build_legs(routed, places, cache_dir=cache)
+        seconds = time.perf_counter() - t0
+        pd.DataFrame([{"legs": len(routed), "seconds": seconds}]).to_csv(out, index=False)
+        print(f"{seconds:.2f}")
+        return
     for k in range(len(legs)):
         one = legs.iloc[[k]]
         t0 = time.perf_counter()
@@ -97,6 +107,7 @@ def route_all(pairs_path: Path, cache: Path, out: Path) -> None:
             error = ""
         except DataError as err:
             line, error = None, "; ".join(p.message for p in err.problems)
+        print(f"leg {k + 1}/{len(legs)}: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         records.append(
             {
                 "leg": k,
@@ -194,11 +205,16 @@ def main() -> None:
             lons, lats = wrap_lons(coords[:, 0]), coords[:, 1]
             in_channel = shapely.contains_xy(channels, lons, lats)
             on_ne = shapely.contains_xy(ne_land, lons, lats)
+            on_osm = inner & mask.is_land(coords[:, 0], lats)
             row.update(
                 km=length_km(line),
                 great_circle_km=GEOD.inv(*a, *b)[2] / 1000.0,
                 searoute_km=searoute_km(a, b),
-                osm_land_km=float((inner & mask.is_land(coords[:, 0], lats)).sum() * STEP_KM),
+                osm_land_km=float(on_osm.sum() * STEP_KM),
+                # of which GSHHG has water: estuaries and basins behind a barrage
+                osm_land_gshhg_water_km=float(
+                    (on_osm & ~mask.is_land_either(coords[:, 0], lats)).sum() * STEP_KM
+                ),
                 ne_land_km=float((inner & on_ne & ~in_channel).sum() * STEP_KM),
                 ne_land_in_channels_km=float((inner & on_ne & in_channel).sum() * STEP_KM),
                 spur_km=widest_spur_km(np.asarray(densify_line(line, spacing_km=0.1).coords)),
@@ -208,9 +224,10 @@ def main() -> None:
     if args.csv:
         table.to_csv(args.csv, index=False)
     ok = table[table["error"] == ""]
-    print(f"pairs: {args.pairs.relative_to(ROOT)}  ({len(table)} legs)")
+    print(f"pairs: {args.pairs.resolve().relative_to(ROOT)}  ({len(table)} legs)")
     print(
-        "\n| category | legs | routed | km on OSM land beyond 5 km of the ends | "
+        "\n| category | legs | routed | km on OSM land beyond 5 km of the ends "
+        "(of which GSHHG water) | "
         "on Natural Earth land, outside / inside channels | widest spur | "
         "length / great circle | length / searoute |"
     )
@@ -218,7 +235,8 @@ def main() -> None:
     for cat, grp in [*table.groupby("category", sort=False), ("all", table)]:
         r = grp[grp["error"] == ""]
         print(
-            f"| {cat} | {len(grp)} | {len(r)} | {r['osm_land_km'].sum():.2f} | "
+            f"| {cat} | {len(grp)} | {len(r)} | {r['osm_land_km'].sum():.2f} "
+            f"({r['osm_land_gshhg_water_km'].sum():.2f}) | "
             f"{r['ne_land_km'].sum():.2f} / {r['ne_land_in_channels_km'].sum():.1f} | "
             f"{r['spur_km'].max() if len(r) else float('nan'):.2f} km | "
             f"{(r['km'] / r['great_circle_km']).median():.2f} | "
@@ -226,7 +244,10 @@ def main() -> None:
         )
     print(f"\nrouted {len(ok)} of {len(table)} ({100.0 * len(ok) / len(table):.1f} %)")
     print(f"cold   {cold['seconds'].sum():6.2f} s  (empty cache, coastline loaded; goal < 20 s)")
-    print(f"cached {warm['seconds'].sum():6.2f} s  (every line from the cache; goal < 0.5 s)")
+    print(
+        f"cached {warm['seconds'].sum():6.2f} s  (the {int(warm['legs'].sum())} routed legs "
+        "from the cache in one call; goal < 0.5 s)"
+    )
     print(f"whole processes, imports included: cold {t_cold:.2f} s, cached {t_warm:.2f} s")
     slow = table.nlargest(5, "seconds")
     print(

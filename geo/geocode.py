@@ -1,41 +1,129 @@
-"""Place a name: exact spellings only, and only when the answer is clear.
+"""Place a name on the evidence, and refuse when the evidence does not single one place out.
 
-A wrong pin is worse than no pin. So a name is placed only by an exact match of
-a folded name or alias (see :func:`shipmap.geo.normalize.fold`); a near spelling is
-offered as "did you mean", never taken. When the exact matches lie far apart,
-one of them is taken only if it clearly dominates the others: the country's
-capital (no less populous than its namesakes), or a place with at least ten
-times the population of the next. Otherwise the name is refused and the
-candidates are listed, so that the user can add a country or coordinates.
+A wrong pin is worse than no pin: it puts a shipment in the wrong country on a
+published map. So a name is placed only by an exact match of a folded spelling
+(see :func:`shipmap.geo.normalize.fold`), and only when the evidence points to
+one place by a clear margin. The evidence weighed for each candidate:
+
+- the kind of name that matched: the place's main name, a variant spelling, a
+  name in a script of its own country count fully; another Latin name (a
+  translation, a historic name), a name in a foreign script and a machine
+  romanization count less, and alone they place only a large city;
+- its population (a country's capital counts three times);
+- the feature class: when a port is asked for, only ports and places by a
+  listed port are candidates, and ports count more;
+- the country, when given;
+- how close it lies to the other places of the same data set (``near``);
+- the places the gazetteer may lack: a share of the evidence is kept for an
+  unlisted namesake, so that a village that happens to be the only entry of its
+  name is not taken for a place the gazetteer does not know.
+
+Candidates closer than :data:`SAME_PLACE_KM` to each other are one place. The
+heaviest place is taken when it holds :data:`SHARE` of the evidence and its own
+name for it is strong enough; otherwise the name is refused and every candidate
+place is listed once, with its country. Country and state names are never pins.
+Codes (IATA, ICAO, UN/LOCODE) match only through :func:`geocode_code`. A near
+spelling is offered as "did you mean", never taken.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import threading
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shipmap.geo.gazetteer import Gazetteer, Place
+import numpy as np
+from shipmap.geo.gazetteer import Candidate, Gazetteer
+from shipmap.geo.index import (
+    EVIDENCE_NAMES,
+    FOREIGN,
+    LATIN_OTHER,
+    MAIN,
+    NATIVE,
+    ROMAN,
+    VARIANT,
+)
 
 from shipmap.errors import AmbiguousPlaceError, PlaceNotFoundError
 
 __all__ = [
+    "BATCH_COLUMNS",
     "Match",
     "default_gazetteer",
+    "distance_km",
     "format_candidates",
     "geocode",
+    "geocode_code",
+    "geocode_rows",
     "match_to_json",
 ]
 
-#: Exact matches closer than this to each other are taken as one place.
-SAME_PLACE_KM = 50.0
-#: A place with this many times the population of every far-away namesake wins.
-DOMINANCE_RATIO = 10
+#: Candidates closer than this to each other are taken as one place.
+SAME_PLACE_KM = 30.0
+#: The share of the evidence the heaviest place must hold to be taken.
+SHARE = 0.998
+#: The weight kept for a namesake the gazetteer lacks, as a population: by name alone...
+UNSEEN = 1000.0
+#: ...within a given country...
+UNSEEN_IN_COUNTRY = 30.0
+#: ...and when the name is only one letter off the place's own name ("Paras" for Paris):
+#: a place called exactly so is then likelier than the gazetteer's silence suggests.
+UNSEEN_ONE_LETTER = 100_000.0
+#: A population below this counts as this (GeoNames lists places down to 500 people).
+POPULATION_FLOOR = 1000
+#: A listed port counts as a town of at least this many people when a port is asked for.
+PORT_FLOOR = 10_000
+#: A country's capital counts this many times its population.
+CAPITAL_FACTOR = 3.0
+#: A port counts this many times more when a port is asked for.
+PORT_FACTOR = 5.0
+#: How much a kind of name counts (main names, variants and local-script names fully).
+EVIDENCE_FACTOR = {
+    MAIN: 1.0,
+    VARIANT: 1.0,
+    LATIN_OTHER: 0.3,
+    NATIVE: 1.0,
+    FOREIGN: 0.5,
+    ROMAN: 0.02,
+}
+#: A place matched only by another Latin name is taken by name alone above this population...
+OTHER_NAME_POPULATION = 100_000
+#: ...by a foreign-script name, above this one...
+FOREIGN_NAME_POPULATION = 1_000_000
+#: ...and by a foreign-script name or a romanization within a given country, above this one.
+FOREIGN_NAME_POPULATION_IN_COUNTRY = 20_000
+#: Context: (distance to the nearest place of the data set in km, factor).
+NEAR_FACTORS = ((500.0, 100.0), (2000.0, 10.0))
+#: In "Name, Place", the name must lie this close to a place so called.
+QUALIFIER_KM = 150.0
 #: Candidates spelled out in an error message (the exception carries them all).
 _SHOWN_CANDIDATES = 5
+#: Columns of ``shipmap geocode --file`` output.
+BATCH_COLUMNS = (
+    "name",
+    "country",
+    "lat",
+    "lon",
+    "status",
+    "matched_name",
+    "source",
+    "candidates",
+)
+# A query in capitals of three letters or fewer ("UK", "HEL", "U.S.") is a code
+# or an abbreviation, never a place name to look up.
+_ABBREVIATION = re.compile(r"[A-Z]{1,3}|[A-Z](\.[A-Z])+\.?")
+# Words a port list wraps a port's name in ("Kokura Ko", "Kemaman Harbor").
+_PORT_WORDS = re.compile(
+    r"\b(?:port of|harbou?r of|oil terminal|lng terminal|marine terminal|terminal|oil field|"
+    r"port|harbou?r|ko|"
+    r"anchorage|pier|wharf|jetty)\b\.?",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -52,11 +140,14 @@ class Match:
         ISO 3166-1 alpha-2 code, or ``None`` for a place on a border.
     source
         Where the coordinates come from: ``"gazetteer: searoute port KPNJN"`` for
-        the curated gazetteer, ``"GeoNames 538560"`` for the world layer.
+        the curated gazetteer, ``"GeoNames 538560"`` or ``"UN/LOCODE ..."`` for
+        the world layer.
     kind
         ``port``, ``rail_station``, ``city``, ...
     geonameid
         GeoNames id when the coordinates are GeoNames', else ``None``.
+    evidence
+        The kind of name that matched: ``"main name"``, ``"variant spelling"``, ...
     """
 
     name: str
@@ -66,6 +157,7 @@ class Match:
     source: str
     kind: str = "other"
     geonameid: int | None = None
+    evidence: str = "main name"
 
 
 #: The loaded gazetteers by cache folder: a documented cache, filled on first use.
@@ -89,8 +181,11 @@ def geocode(
     name: str,
     *,
     country: str | None = None,
+    kind: str | None = None,
     aliases: Sequence[str] = (),
+    near: Sequence[tuple[float, float]] = (),
     gazetteer: Gazetteer | None = None,
+    suggest: bool = True,
 ) -> Match:
     """Return where ``name`` is, trying its ``aliases`` when the name itself fails.
 
@@ -100,12 +195,20 @@ def geocode(
         A place name in any script (``"Najin"``, ``"Владивосток"``, ``"کورسک"``).
     country
         ISO 3166-1 alpha-2 code limiting the search.
+    kind
+        The kind of place meant; ``"port"`` limits the search to ports and
+        places by a listed port, and prefers ports.
     aliases
         Other spellings of the same place, tried in order after ``name``. When
         ``name`` is ambiguous, an alias is taken only if it lands within
-        50 km of one of the name's candidates.
+        :data:`SAME_PLACE_KM` of one of the name's candidates.
+    near
+        (lon, lat) of the other places of the same data set: candidates near
+        them count more.
     gazetteer
         The gazetteer to search; default :func:`default_gazetteer`.
+    suggest
+        False skips the "did you mean" search (batch geocoding).
 
     Returns
     -------
@@ -114,14 +217,13 @@ def geocode(
     Raises
     ------
     AmbiguousPlaceError
-        The name matches far-apart places and none dominates; ``candidates``
-        lists them.
+        The evidence does not single out one place; ``candidates`` lists them.
     PlaceNotFoundError
         Nothing carries the name; ``suggestions`` lists near spellings.
     """
     gaz = gazetteer if gazetteer is not None else default_gazetteer()
     try:
-        return _place(gaz, name, country)
+        return _place(gaz, name, country, kind, near, suggest)
     except AmbiguousPlaceError as ambiguous:
         first: PlaceNotFoundError = ambiguous
     except PlaceNotFoundError as missing:
@@ -130,22 +232,70 @@ def geocode(
     for alias in aliases:
         if not alias.strip():
             continue
+        if isinstance(first, AmbiguousPlaceError):
+            # Two names of one place: keep the name's candidates the alias also names.
+            settled = _settle(gaz, name, alias, country, kind)
+            if settled is not None:
+                return settled
+            continue
         try:
-            match = _place(gaz, alias, country)
+            return _place(gaz, alias, country, kind, near, suggest)
         except PlaceNotFoundError as e:
             suggestions += [s for s in e.suggestions if s not in suggestions]
-            continue
-        if not isinstance(first, AmbiguousPlaceError) or _near_any(
-            match, gaz.find(name, country=country)
-        ):
-            return match
     if isinstance(first, AmbiguousPlaceError) or not aliases:
         raise first
-    tried = ", ".join(repr(a) for a in aliases if a.strip())
+    tried = ", ".join(quote(a) for a in aliases if a.strip())
     message = _not_found_message(name, country, suggestions, also=tried)
     raise PlaceNotFoundError(
         message, name=name, candidates=first.candidates, suggestions=suggestions
     ) from first
+
+
+def geocode_code(code: str, *, gazetteer: Gazetteer | None = None) -> Match:
+    """Return the place an IATA, ICAO or UN/LOCODE code names (``"HEL"``, ``"RU VVO"``).
+
+    Raises
+    ------
+    AmbiguousPlaceError
+        Far-apart places carry the code.
+    PlaceNotFoundError
+        No place carries it.
+    """
+    gaz = gazetteer if gazetteer is not None else default_gazetteer()
+    found = gaz.by_code(code)
+    if not found:
+        raise PlaceNotFoundError(f"no place has the code {quote(code)}", name=code)
+    clusters = _clusters(found, np.ones(len(found)))
+    if len(clusters) > 1:
+        labels = [found[c[0]].place.label() for c in clusters]
+        message = f"the code {quote(code)} names several places: {_enumerate(labels)}"
+        raise AmbiguousPlaceError(message, name=code, candidates=labels)
+    members = [found[i] for i in clusters[0]]
+    best = min(members, key=lambda c: (c.place.kind != "port", -(c.place.population or 0)))
+    return _to_match(best)
+
+
+def geocode_rows(
+    rows: Iterable[Mapping[str, str]],
+    *,
+    gazetteer: Gazetteer | None = None,
+) -> Iterator[dict[str, str]]:
+    """Geocode a list of names; yield one output row (:data:`BATCH_COLUMNS`) per input row.
+
+    Each input row has a ``name`` and may have ``country`` and ``kind``.
+    ``status`` is ``placed``, ``ambiguous`` or ``unknown``; ``candidates``
+    lists the places an ambiguous name may mean, separated by `` | ``.
+    """
+    gaz = gazetteer if gazetteer is not None else default_gazetteer()
+    seen: dict[tuple[str, str, str], dict[str, str]] = {}
+    for row in rows:
+        name = (row.get("name") or "").strip()
+        country = (row.get("country") or "").strip()
+        kind = (row.get("kind") or "").strip()
+        key = (name, country.upper(), kind)
+        if key not in seen:
+            seen[key] = _batch_row(gaz, name, country, kind)
+        yield dict(seen[key])
 
 
 def match_to_json(m: Match) -> dict[str, Any]:
@@ -163,88 +313,16 @@ def format_candidates(err: PlaceNotFoundError) -> list[str]:
     return lines
 
 
-# --------------------------------------------------------------------------- internals
+def quote(name: str) -> str:
+    """Quote a name as written: scripts, accents and joiners kept, control characters shown."""
+    shown = "".join(ch if unicodedata.category(ch) != "Cc" else f"\\x{ord(ch):02x}" for ch in name)
+    return f"'{shown}'"
 
 
-def _place(gaz: Gazetteer, name: str, country: str | None) -> Match:
-    """Place one spelling, or raise the error that says why it cannot be placed."""
-    if not name.strip():
-        raise PlaceNotFoundError("empty place name — give a name", name=name)
-    found = gaz.find(name, country=country)
-    if not found:
-        elsewhere = gaz.find(name) if country else []
-        if country and elsewhere:
-            labels = [p.label() for p in elsewhere]
-            message = (
-                f"no place named {name!r} in {country.upper()}"
-                f" (found elsewhere: {_enumerate(labels)}) — check the country"
-            )
-            raise PlaceNotFoundError(message, name=name, candidates=labels)
-        suggestions = gaz.suggest(name, country=country)
-        raise PlaceNotFoundError(
-            _not_found_message(name, country, suggestions), name=name, suggestions=suggestions
-        )
-    return _to_match(_choose(name, found, country))
-
-
-def _choose(name: str, found: list[Place], country: str | None) -> Place:
-    """Pick the place ``name`` means among exact matches, or refuse."""
-    if len(found) == 1:
-        return found[0]
-    if _spread_km(found) <= SAME_PLACE_KM:
-        # One place under several records (a port and its town): curated rows
-        # come in file order, world rows are ranked by population.
-        return found[0] if found[0].curated else max(found, key=_population)
-    capitals = [p for p in found if p.capital]
-    if len(capitals) == 1:
-        capital = capitals[0]
-        rivals = _far_from(capital, found)
-        if all(_population(capital) >= _population(r) for r in rivals):
-            return capital
-    top = max(found, key=_population)
-    rivals = _far_from(top, found)
-    if _population(top) > 0 and all(
-        _population(top) >= DOMINANCE_RATIO * _population(r) for r in rivals
-    ):
-        return top
-    ranked = sorted(found, key=_population, reverse=True)
-    labels = [p.label() for p in ranked]
-    fix = "give lat and lon, or an alias" if country else "add a country"
-    message = f"{name!r} is ambiguous: {_enumerate(labels)} — {fix}"
-    raise AmbiguousPlaceError(message, name=name, candidates=labels)
-
-
-def _to_match(place: Place) -> Match:
-    return Match(
-        name=place.name,
-        lat=place.lat,
-        lon=place.lon,
-        country=place.country,
-        source=f"gazetteer: {place.source}" if place.curated else place.source,
-        kind=place.kind,
-        geonameid=place.geonameid,
-    )
-
-
-def _not_found_message(
-    name: str, country: str | None, suggestions: Sequence[str], *, also: str = ""
-) -> str:
-    where = f" in {country.upper()}" if country else ""
-    nor = f" (nor {also})" if also else ""
-    hint = ""
-    if suggestions:
-        hint = " (did you mean " + " or ".join(repr(s) for s in suggestions) + "?)"
-    return f"no place named {name!r}{nor}{where}{hint}"
-
-
-def _enumerate(labels: Sequence[str]) -> str:
-    shown = "; ".join(labels[:_SHOWN_CANDIDATES])
-    more = len(labels) - _SHOWN_CANDIDATES
-    return f"{shown}; and {more} more" if more > 0 else shown
-
-
-def _population(place: Place) -> int:
-    return place.population or 0
+def distance_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
+    """Return the geodesic distance in km on the WGS84 ellipsoid; numbers or numpy arrays."""
+    _, _, metres = _geod().inv(lon1, lat1, lon2, lat2)
+    return np.asarray(metres) / 1000.0 if isinstance(metres, np.ndarray) else metres / 1000.0
 
 
 @functools.cache
@@ -255,19 +333,377 @@ def _geod() -> Any:
     return Geod(ellps="WGS84")
 
 
-def _km(a: Place | Match, b: Place | Match) -> float:
-    _, _, metres = _geod().inv(a.lon, a.lat, b.lon, b.lat)
-    return float(metres) / 1000.0
+# --------------------------------------------------------------------------- internals
 
 
-def _spread_km(places: Sequence[Place]) -> float:
-    return max((_km(a, b) for i, a in enumerate(places) for b in places[i + 1 :]), default=0.0)
+def _batch_row(gaz: Gazetteer, name: str, country: str, kind: str) -> dict[str, str]:
+    out = dict.fromkeys(BATCH_COLUMNS, "")
+    out["name"], out["country"] = name, country
+    try:
+        m = geocode(name, country=country or None, kind=kind or None, gazetteer=gaz, suggest=False)
+    except AmbiguousPlaceError as e:
+        out["status"] = "ambiguous"
+        out["candidates"] = " | ".join(e.candidates)
+        return out
+    except PlaceNotFoundError as e:
+        out["status"] = "unknown"
+        out["candidates"] = " | ".join(e.candidates)
+        return out
+    out.update(
+        status="placed",
+        country=m.country or country,
+        lat=f"{m.lat:.5f}",
+        lon=f"{m.lon:.5f}",
+        matched_name=m.name,
+        source=m.source,
+    )
+    return out
 
 
-def _far_from(place: Place, places: Sequence[Place]) -> list[Place]:
-    return [p for p in places if p is not place and _km(place, p) > SAME_PLACE_KM]
+def _place(
+    gaz: Gazetteer,
+    name: str,
+    country: str | None,
+    kind: str | None,
+    near: Sequence[tuple[float, float]],
+    suggest: bool,
+) -> Match:
+    """Place one spelling, or raise the error that says why it cannot be placed."""
+    if not name.strip():
+        raise PlaceNotFoundError("empty place name — give a name", name=name)
+    spellings = _spellings(name)
+    found: list[Candidate] = []
+    for i, spelling in enumerate(spellings):
+        found = gaz.candidates(spelling, country=country)
+        if i > 0:  # a part of the name: its own name or a variant only
+            found = [c for c in found if c.evidence <= VARIANT]
+        if found:
+            break
+    if found and not any(c.place.curated for c in found) and _ABBREVIATION.fullmatch(name.strip()):
+        message = (
+            f"{quote(name)} looks like a code or an abbreviation — write the place's name,"
+            " or look a code up with `shipmap geocode --code`"
+        )
+        raise PlaceNotFoundError(message, name=name)
+    if not found and "," in name:
+        return _place_qualified(gaz, name, country, kind, near)
+    if not found:
+        found = gaz.transliterated(name, country=country)
+    if not found:
+        elsewhere = gaz.candidates(name) if country else []
+        if country and elsewhere:
+            labels = _labels(elsewhere)
+            message = (
+                f"no place named {quote(name)} in {country.upper()}"
+                f" (found elsewhere: {_enumerate(labels)}) — check the country"
+            )
+            raise PlaceNotFoundError(message, name=name, candidates=labels)
+        suggestions = gaz.suggest(name, country=country, near=near) if suggest else []
+        raise PlaceNotFoundError(
+            _not_found_message(name, country, suggestions), name=name, suggestions=suggestions
+        )
+    return _to_match(_choose(name, found, country, kind, near))
 
 
-def _near_any(match: Match, places: Sequence[Place]) -> bool:
-    """Whether ``match`` lies near one of ``places`` (the candidates of an ambiguous name)."""
-    return any(_km(match, p) <= SAME_PLACE_KM for p in places)
+def _place_qualified(
+    gaz: Gazetteer,
+    name: str,
+    country: str | None,
+    kind: str | None,
+    near: Sequence[tuple[float, float]],
+) -> Match:
+    """Place "Name, Qualifier": a country, a US state, or a place the name lies near."""
+    head, tail = (part.strip() for part in name.rsplit(",", 1))
+    found = gaz.candidates(head, country=country, every_layer=True) if head else []
+    if not found:
+        raise PlaceNotFoundError(f"no place named {quote(head or name)}{_in(country)}", name=name)
+    qualifiers = [c for c in gaz.candidates(tail) if c.evidence <= NATIVE or c.place.is_area]
+    countries = {c.place.countries[0] for c in qualifiers if c.place.kind == "country"}
+    states = {c.place.admin1 for c in qualifiers if c.place.kind == "region"}
+    if countries:
+        if country and country.upper() not in countries:
+            raise PlaceNotFoundError(
+                f"{quote(name)}: {quote(tail)} is not in {country.upper()} — check the country",
+                name=name,
+            )
+        kept = [c for c in found if set(c.place.countries) & countries]
+        country = country or (next(iter(countries)) if len(countries) == 1 else None)
+    elif states:
+        kept = [c for c in found if "US" in c.place.countries and c.place.admin1 in states]
+        country = country or "US"
+        if kept:
+            return _to_match(_choose(name, kept, country, kind, near, region=True))
+    else:
+        anchors = [c.place for c in qualifiers if not c.place.is_area]
+        kept = [
+            c
+            for c in found
+            if not c.place.is_area
+            and any(
+                distance_km(c.place.lat, c.place.lon, a.lat, a.lon) <= QUALIFIER_KM for a in anchors
+            )
+        ]
+    if not kept:
+        message = f"no place named {quote(head)} in or near {quote(tail)}{_in(country)}"
+        raise PlaceNotFoundError(message, name=name, candidates=_labels(found))
+    return _to_match(_choose(name, kept, country, kind, near))
+
+
+def _spellings(name: str) -> list[str]:
+    """List the name, then the parts a list may wrap it in: "A (B)", "A / B", port words."""
+    out = [name.strip()]
+    inner = re.findall(r"\(([^)]+)\)", name)
+    outer = re.sub(r"\([^)]*\)", " ", name)
+    for part in [outer, *inner]:
+        for piece in re.split(r"\s+[-/]\s+|\s*/\s*", part):
+            piece = piece.strip(" -")
+            if piece and piece not in out:
+                out.append(piece)
+    for part in list(out):
+        bare = re.sub(r"\s+", " ", _PORT_WORDS.sub(" ", part)).strip(" -")
+        if len(bare) >= 3 and bare not in out:
+            out.append(bare)
+    return out
+
+
+def _choose(
+    name: str,
+    found: list[Candidate],
+    country: str | None,
+    kind: str | None,
+    near: Sequence[tuple[float, float]],
+    *,
+    region: bool = False,
+) -> Candidate:
+    """Pick the place ``name`` means among the candidates, or refuse.
+
+    ``region``: the candidates lie in the region the user named (a US state):
+    an unlisted namesake there is unlikely enough not to be counted.
+    """
+    areas = [c for c in found if c.place.is_area]
+    if areas:
+        return _choose_area(name, found, areas)
+    if kind == "port":
+        ports = [c for c in found if c.place.kind == "port" or c.place.near_port or c.place.curated]
+        if not ports:
+            labels = _labels(found)
+            message = (
+                f"no port named {quote(name)}{_in(country)}; places of that name lie inland:"
+                f" {_enumerate(labels)} — give lat and lon"
+            )
+            raise PlaceNotFoundError(message, name=name, candidates=labels)
+        found = ports
+    weights = np.array([_weight(c, kind) for c in found])
+    if near:
+        weights *= _near_factors(found, near)
+    clusters = _clusters(found, weights)
+    totals = np.array([weights[c].max() for c in clusters])
+    top = [found[i] for i in clusters[0]]
+    curated = any(c.place.curated for c in found)
+    unseen = 0.0 if curated else (UNSEEN_IN_COUNTRY if country else UNSEEN)
+    if region:
+        unseen = 0.0
+    if not curated and not country and _one_letter_off(name, top):
+        unseen = max(unseen, UNSEEN_ONE_LETTER)
+    share = totals[0] / (totals.sum() + unseen)
+    if share >= SHARE and any(_strong(c, bool(country)) for c in top):
+        return _pin(top, kind)
+    labels = _labels([found[c[0]] for c in clusters])
+    fix = "give lat and lon, or an alias" if country else "add a country"
+    if len(clusters) == 1 and not any(_strong(c, bool(country)) for c in top):
+        evidence = EVIDENCE_NAMES[min(c.evidence for c in top)]
+        message = (
+            f"{quote(name)} matches only {labels[0]}, and only as a {evidence}:"
+            f" too little to place it — {fix}"
+        )
+    elif len(clusters) == 1:
+        message = (
+            f"{quote(name)} matches only {labels[0]}: not enough to rule out a place"
+            f" of that name missing from the gazetteer — {fix}"
+        )
+    else:
+        message = f"{quote(name)} is ambiguous: {_enumerate(labels)} — {fix}"
+    raise AmbiguousPlaceError(message, name=name, candidates=labels)
+
+
+def _choose_area(name: str, found: list[Candidate], areas: list[Candidate]) -> Candidate:
+    """Pin a country's name on its capital when the capital carries it; else refuse."""
+    for area in areas:
+        capital = [
+            c
+            for c in found
+            if c.place.capital
+            and c.evidence <= VARIANT
+            and c.place.countries == area.place.countries
+        ]
+        if capital and area.place.kind == "country":
+            return capital[0]  # a city-state: Singapore, Djibouti, Luxembourg
+    what = "a country" if areas[0].place.kind == "country" else "a state"
+    labels = _labels(areas + [c for c in found if not c.place.is_area])
+    message = (
+        f"{quote(name)} names {what} ({areas[0].place.label()}), not a place on the map"
+        " — name a city or port in it, or give lat and lon"
+    )
+    raise AmbiguousPlaceError(message, name=name, candidates=labels)
+
+
+def _weight(c: Candidate, kind: str | None) -> float:
+    p = c.place
+    port = kind == "port" and p.kind == "port"
+    floor = PORT_FLOOR if port else POPULATION_FLOOR
+    weight = max(p.population or 0, floor) * EVIDENCE_FACTOR.get(c.evidence, 1.0)
+    if p.capital:
+        weight *= CAPITAL_FACTOR
+    if port:
+        weight *= PORT_FACTOR
+    return float(weight)
+
+
+def _strong(c: Candidate, with_country: bool) -> bool:
+    """Whether the kind of name that matched is enough to place it."""
+    if c.place.curated or c.evidence in (MAIN, VARIANT, NATIVE):
+        return True
+    population = c.place.population or 0
+    if c.evidence == LATIN_OTHER:
+        return population >= OTHER_NAME_POPULATION
+    if with_country:
+        return population >= FOREIGN_NAME_POPULATION_IN_COUNTRY
+    return c.evidence == FOREIGN and population >= FOREIGN_NAME_POPULATION
+
+
+def _one_letter_off(name: str, members: Sequence[Candidate]) -> bool:
+    """Whether the name reaches this place only through a spelling one letter off its own name."""
+    from rapidfuzz.distance import DamerauLevenshtein
+    from shipmap.geo.normalize import fold
+
+    if any(c.evidence == MAIN for c in members):
+        return False
+    key = fold(name)
+    return any(
+        c.evidence == VARIANT and DamerauLevenshtein.distance(key, fold(c.place.name)) <= 1
+        for c in members
+    )
+
+
+def _near_factors(found: list[Candidate], near: Sequence[tuple[float, float]]) -> np.ndarray:
+    lat = np.array([c.place.lat for c in found])
+    lon = np.array([c.place.lon for c in found])
+    nearest = np.full(len(found), np.inf)
+    for plon, plat in near:
+        d = distance_km(lat, lon, np.full(len(found), plat), np.full(len(found), plon))
+        nearest = np.minimum(nearest, d)
+    factors = np.ones(len(found))
+    for km, factor in reversed(NEAR_FACTORS):
+        factors[nearest <= km] = factor
+    return factors
+
+
+def _clusters(found: Sequence[Candidate], weights: np.ndarray) -> list[list[int]]:
+    """Group candidates closer than SAME_PLACE_KM, heaviest group first (greedy, by weight)."""
+    lat = np.array([c.place.lat for c in found])
+    lon = np.array([c.place.lon for c in found])
+    order = np.argsort(-weights, kind="stable")
+    free = np.ones(len(found), dtype=bool)
+    clusters: list[list[int]] = []
+    for i in order:
+        if not free[i]:
+            continue
+        d = distance_km(np.full(len(found), lat[i]), np.full(len(found), lon[i]), lat, lon)
+        members = np.flatnonzero(free & (np.asarray(d) <= SAME_PLACE_KM))
+        members = np.union1d(members, [i]).astype(int)
+        free[members] = False
+        ranked = sorted(members.tolist(), key=lambda m: -weights[m])
+        clusters.append(ranked)
+    return clusters
+
+
+def _pin(members: list[Candidate], kind: str | None) -> Candidate:
+    """Return the record to pin among the records of one place.
+
+    Curated rows first (in file order); a port when a port is asked for; else
+    the best-named, most populous record.
+    """
+    curated = [c for c in members if c.place.curated]
+    if curated:
+        return curated[0]
+    if kind == "port":
+        ports = [c for c in members if c.place.kind == "port"]
+        if ports:
+            members = ports
+    return min(members, key=lambda c: (c.evidence, -(c.place.population or 0), c.place.kind))
+
+
+def _labels(found: Sequence[Candidate]) -> list[str]:
+    """One label per place, most populous first, each once."""
+    ranked = sorted(found, key=lambda c: -(c.place.population or 0))
+    out: list[str] = []
+    for c in ranked:
+        label = c.place.label()
+        if label not in out:
+            out.append(label)
+    return out
+
+
+def _to_match(c: Candidate) -> Match:
+    place = c.place
+    return Match(
+        name=place.name,
+        lat=place.lat,
+        lon=place.lon,
+        country=place.country,
+        source=f"gazetteer: {place.source}" if place.curated else place.source,
+        kind=place.kind,
+        geonameid=place.geonameid,
+        evidence=EVIDENCE_NAMES[c.evidence],
+    )
+
+
+def _in(country: str | None) -> str:
+    return f" in {country.upper()}" if country else ""
+
+
+def _not_found_message(
+    name: str, country: str | None, suggestions: Sequence[str], *, also: str = ""
+) -> str:
+    nor = f" (nor {also})" if also else ""
+    hint = ""
+    if suggestions:
+        hint = " (did you mean " + " or ".join(quote(s) for s in suggestions) + "?)"
+    return f"no place named {quote(name)}{nor}{_in(country)}{hint}"
+
+
+def _enumerate(labels: Sequence[str]) -> str:
+    shown = "; ".join(labels[:_SHOWN_CANDIDATES])
+    more = len(labels) - _SHOWN_CANDIDATES
+    return f"{shown}; and {more} more" if more > 0 else shown
+
+
+def _settle(
+    gaz: Gazetteer, name: str, alias: str, country: str | None, kind: str | None
+) -> Match | None:
+    """Return the one candidate of an ambiguous name that the alias also names, if any."""
+    anchors = [
+        (c.place.lat, c.place.lon)
+        for c in gaz.candidates(alias, country=country)
+        if not c.place.is_area
+    ]
+    if not anchors:
+        try:  # "Moscow, Idaho": an alias that places on its own
+            m = _place(gaz, alias, country, kind, (), suggest=False)
+            anchors = [(m.lat, m.lon)]
+        except PlaceNotFoundError:
+            return None
+    found = [
+        c
+        for c in gaz.candidates(name, country=country)
+        if not c.place.is_area
+        and any(
+            distance_km(c.place.lat, c.place.lon, lat, lon) <= SAME_PLACE_KM for lat, lon in anchors
+        )
+    ]
+    if not found:
+        return None
+    clusters = _clusters(found, np.array([_weight(c, kind) for c in found]))
+    if len(clusters) != 1:
+        return None
+    return _to_match(_pin([found[i] for i in clusters[0]], kind))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["FOLD_VERSION", "fold"]
+__all__ = ["FOLD_VERSION", "fold", "script_of"]
 
 #: Bumped whenever :func:`fold` changes, so that cached indexes built with an
 #: older fold are rebuilt rather than silently missing names.
@@ -92,3 +92,15 @@ def fold(name: str) -> str:
             continue
         out.append(_LETTERS.get(ch, ch))
     return unicodedata.normalize("NFC", "".join(out))
+
+
+def script_of(name: str) -> str:
+    """Return the script of the first letter of ``name``, as Unicode names it.
+
+    ``"LATIN"``, ``"CYRILLIC"``, ``"ARABIC"``, ``"CJK"``, ``"HANGUL"``, ...: the
+    first word of the letter's Unicode name; ``""`` when the name holds no letter.
+    """
+    for ch in name:
+        if ch.isalpha():
+            return unicodedata.name(ch, "").split(" ", 1)[0]
+    return ""

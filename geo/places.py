@@ -9,7 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 from shipmap.geo.gazetteer import Gazetteer
-from shipmap.geo.geocode import default_gazetteer, geocode
+from shipmap.geo.geocode import default_gazetteer, geocode, quote
 
 from shipmap.contract import split_list
 from shipmap.errors import AmbiguousPlaceError, DataError, PlaceNotFoundError, Problem
@@ -61,37 +61,60 @@ def locate_places(
         out[column] = pd.to_numeric(out[column], errors="coerce") if column in out else math.nan
     lats = out["lat"].tolist()
     lons = out["lon"].tolist()
-    sources: list[str] = []
-    problems: list[Problem] = []
-    for i, row in enumerate(out.to_dict("records")):
-        line = _line(row)
+    records = out.to_dict("records")
+    sources: list[str] = [""] * len(records)
+    problems: dict[int, Problem] = {}
+    pending: list[int] = []
+    for i, row in enumerate(records):
         lat, lon = lats[i], lons[i]
         if not (math.isnan(lat) or math.isnan(lon)):
-            sources.append(DATA_SET_SOURCE)
-            continue
-        if math.isnan(lat) != math.isnan(lon):
+            sources[i] = DATA_SET_SOURCE
+        elif math.isnan(lat) != math.isnan(lon):
             column = "lat" if math.isnan(lat) else "lon"
             message = "give both lat and lon, or neither to geocode the name"
-            problems.append(Problem(file, line, column, message))
-            sources.append("")
-            continue
-        name = _text(row.get("name"))
-        country = _text(row.get("country")) or None
-        aliases = split_list(_text(row.get("aliases")))
-        try:
-            if gazetteer is None:
-                gazetteer = default_gazetteer(cache_dir)
-            match = geocode(name, country=country, aliases=aliases, gazetteer=gazetteer)
-        except PlaceNotFoundError as e:
-            problems.append(Problem(file, line, "name", _cannot_place(name, country, e)))
-            sources.append("")
-            continue
-        lats[i], lons[i] = match.lat, match.lon
-        sources.append(match.source)
-        if not country and match.country and "country" in out:
-            out.at[out.index[i], "country"] = match.country
+            problems[i] = Problem(file, _line(row), column, message)
+        else:
+            pending.append(i)
+    # Two passes: the places the data set gives (and those placed at once) are
+    # the context that may settle a name with namesakes far away.
+    for attempt in (1, 2):
+        near = [(lons[i], lats[i]) for i, s in enumerate(sources) if s]
+        retry: list[int] = []
+        for i in pending:
+            row = records[i]
+            name = _text(row.get("name"))
+            country = _text(row.get("country")) or None
+            kind = _text(row.get("kind")) or None
+            aliases = split_list(_text(row.get("aliases")))
+            try:
+                if gazetteer is None:
+                    gazetteer = default_gazetteer(cache_dir)
+                match = geocode(
+                    name,
+                    country=country,
+                    kind=kind,
+                    aliases=aliases,
+                    near=near,
+                    gazetteer=gazetteer,
+                )
+            except AmbiguousPlaceError as e:
+                if attempt == 1:
+                    retry.append(i)
+                else:
+                    problems[i] = Problem(file, _line(row), "name", _cannot_place(name, country, e))
+                continue
+            except PlaceNotFoundError as e:
+                problems[i] = Problem(file, _line(row), "name", _cannot_place(name, country, e))
+                continue
+            lats[i], lons[i] = match.lat, match.lon
+            sources[i] = match.source
+            if not country and match.country and "country" in out:
+                out.at[out.index[i], "country"] = match.country
+        pending = retry
+        if not pending:
+            break
     if problems:
-        raise DataError(problems)
+        raise DataError([problems[i] for i in sorted(problems)])
     out["lat"] = pd.Series(lats, index=out.index, dtype="float64")
     out["lon"] = pd.Series(lons, index=out.index, dtype="float64")
     out["coord_source"] = pd.Series(sources, index=out.index, dtype="str")
@@ -103,22 +126,25 @@ def _cannot_place(name: str, country: str | None, err: PlaceNotFoundError) -> st
     """Say why a row's name cannot be placed and what to do about it."""
     if not name.strip():
         return "cannot place a row without a name — add a name, or lat and lon"
+    shown = "; ".join(err.candidates[:3]) + ("; …" if len(err.candidates) > 3 else "")
+    fix = "add lat and lon, or an alias" if country else "add a country, or lat and lon"
     if isinstance(err, AmbiguousPlaceError):
-        shown = "; ".join(err.candidates[:3]) + ("; …" if len(err.candidates) > 3 else "")
-        fix = "add lat and lon, or an alias" if country else "add a country, or lat and lon"
-        return f"cannot place {name!r}: several places carry this name ({shown}) — {fix}"
-    if err.candidates:  # the name exists, only not in the row's country
-        shown = "; ".join(err.candidates[:3])
+        if len(err.candidates) == 1 or " names a " in str(err):
+            return f"cannot place {quote(name)}: {str(err).split(' — ')[0]} — {fix}"
+        return f"cannot place {quote(name)}: several places carry this name ({shown}) — {fix}"
+    if err.candidates and country and str(err).startswith("no place named"):
         return (
-            f"cannot place {name!r}: no such place in {country}, only {shown}"
+            f"cannot place {quote(name)}: no such place in {country}, only {shown}"
             " — check the country, or add lat and lon"
         )
+    if err.candidates:  # a port asked for, only inland places found
+        return f"cannot place {quote(name)}: {str(err).split(' — ')[0]} — add lat and lon"
     where = f" in {country}" if country else ""
     hint = ""
     if err.suggestions:
-        hint = " (did you mean " + " or ".join(repr(s) for s in err.suggestions) + "?)"
+        hint = " (did you mean " + " or ".join(quote(s) for s in err.suggestions) + "?)"
     return (
-        f"cannot place {name!r}: no such place{where} in the gazetteer{hint}"
+        f"cannot place {quote(name)}: no such place{where} in the gazetteer{hint}"
         " — add lat and lon, or an alias"
     )
 

@@ -13,7 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+
+from shipmap.contract import LINE
+from shipmap.errors import DataError, Problem
 
 __all__ = ["Flows", "headline_figures", "join_flows", "monthly_events"]
 
@@ -173,6 +177,8 @@ def join_flows(legs: gpd.GeoDataFrame, shipments: pd.DataFrame) -> Flows:
     """
     coded = _coded(shipments)
     headlines = headline_figures(coded)
+    months = monthly_events(coded)
+    _check_finite(headlines, months, shipments)
     counts = (
         coded["unit"].value_counts(sort=False).loc[lambda c: c > 0]
         if len(coded)
@@ -195,4 +201,45 @@ def join_flows(legs: gpd.GeoDataFrame, shipments: pd.DataFrame) -> Flows:
         figures, how="left", left_on="id", right_index=True, sort=False
     )
     joined = gpd.GeoDataFrame(joined, geometry=legs.geometry.name, crs=legs.crs)
-    return Flows(legs=joined, headlines=headlines, months=monthly_events(coded), units=units)
+    return Flows(legs=joined, headlines=headlines, months=months, units=units)
+
+
+#: Lines listed in a problem about a sum.
+_LINES_SHOWN = 10
+
+
+def _check_finite(headlines: pd.DataFrame, months: pd.DataFrame, shipments: pd.DataFrame) -> None:
+    """Refuse figures whose sum is more than a float can hold, naming their rows.
+
+    Each row's figures are finite (the data set's checks see to that), but a
+    leg's rows may add up past 1.8e308, which would show as "∞" on the map.
+    """
+    bad: set[tuple[str, str, str]] = set()
+    for frame, columns in ((headlines, ("quantity", "low", "high")), (months, ("quantity",))):
+        for column in columns:
+            values = frame[column].to_numpy(dtype=float)
+            overflow = np.isinf(values)
+            if overflow.any():
+                for leg, unit in zip(frame["leg"][overflow], frame["unit"][overflow], strict=True):
+                    bad.add((str(leg), str(unit), column))
+    if not bad:
+        return
+    problems = []
+    leg_col, unit_col = shipments["leg"].astype(str), shipments["unit"].astype(str)
+    for leg, unit in sorted({(leg, unit) for leg, unit, _ in bad}):
+        overflowing = [c for c in ("quantity", "low", "high") if (leg, unit, c) in bad]
+        rows = shipments[(leg_col == leg) & (unit_col == unit)]
+        lines = sorted(int(n) for n in rows[LINE]) if LINE in rows else []
+        shown = ", ".join(str(n) for n in lines[:_LINES_SHOWN])
+        more = f" and {len(lines) - _LINES_SHOWN} more" if len(lines) > _LINES_SHOWN else ""
+        problems.append(
+            Problem(
+                "shipments.csv",
+                lines[0] if lines else None,
+                overflowing[0],
+                f"the {unit} of leg {leg!r} add up to more than a number can hold "
+                f"({', '.join(overflowing)} of lines {shown}{more}): "
+                "check these figures for a typo",
+            )
+        )
+    raise DataError(problems)

@@ -25,7 +25,7 @@ import pandas as pd
 from shapely.geometry import LineString
 from shipmap.routes.geodesic import geodesic_line, length_km
 
-from shipmap.cache import write_cache_file
+from shipmap.cache import read_entry, write_entry
 from shipmap.contract import MODES, split_list
 from shipmap.errors import DataError, Problem, ShipmapError
 
@@ -38,6 +38,8 @@ __all__ = ["METHODS", "MODES", "build_legs", "route_legs"]
 #: great-circle arc (air), or as a schematic geodesic where the network has no
 #: believable route.
 METHODS = ("network", "great_circle", "schematic")
+#: Largest cached rail or road route read back, in bytes.
+_ROUTE_MAX_BYTES = 16_000_000
 #: Modes drawn along a rail or road network.
 _NETWORK_MODES = ("rail", "road")
 
@@ -55,15 +57,51 @@ def _cache_key(mode: str, points: Sequence[Point], version: str) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
 
 
-def _read_cached(cache_dir: Path | None, key: str) -> LineString | None:
-    if cache_dir is None:
+#: Largest route cache entry read, in bytes, and most points in one cached line.
+_ENTRY_MAX_BYTES = 16 * 1024 * 1024
+_ENTRY_MAX_POINTS = 200_000
+#: How far a cached line's ends may lie from the places asked for, in degrees.
+_END_TOLERANCE = 1e-4
+
+
+def _read_cached(cache_dir: Path | None, key: str, start: Point, end: Point) -> LineString | None:
+    """Return the cached line from ``start`` to ``end``, or None to route it afresh.
+
+    An entry is used only when it keeps to its schema: ``{"coordinates": [[lon,
+    lat], ...]}`` with 2 to :data:`_ENTRY_MAX_POINTS` finite points, latitudes
+    within ±90, and its first and last points at ``start`` and ``end``.
+    Anything else (damaged, truncated, planted, a FIFO) is routed again and the
+    entry replaced.
+    """
+    data = read_entry(cache_dir, f"{key}.json", max_bytes=_ENTRY_MAX_BYTES)
+    if data is None:
         return None
     try:
-        data = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
-        line = LineString(data["coordinates"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # a missing or damaged entry is simply routed again
-    return line if len(line.coords) >= 2 else None
+        doc = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    coords = doc.get("coordinates") if isinstance(doc, dict) else None
+    if not isinstance(coords, list) or not 2 <= len(coords) <= _ENTRY_MAX_POINTS:
+        return None
+    try:
+        array = np.array(coords, dtype=float)
+    except (ValueError, TypeError):
+        return None
+    if array.ndim != 2 or array.shape[1] != 2 or not np.isfinite(array).all():
+        return None
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for pt in coords for v in pt):
+        return None
+    if (np.abs(array[:, 1]) > 90).any() or (np.abs(array[:, 0]) > 720).any():
+        return None
+    if not (_same_point(array[0], start) and _same_point(array[-1], end)):
+        return None
+    return LineString(array)
+
+
+def _same_point(found: np.ndarray, wanted: Point) -> bool:
+    """Whether two points are one (longitudes compared modulo 360: lines are unwrapped)."""
+    dx = (float(found[0]) - wanted[0] + 180.0) % 360.0 - 180.0
+    return abs(dx) <= _END_TOLERANCE and abs(float(found[1]) - wanted[1]) <= _END_TOLERANCE
 
 
 def _write_cached(cache_dir: Path | None, key: str, line: LineString) -> None:
@@ -71,9 +109,7 @@ def _write_cached(cache_dir: Path | None, key: str, line: LineString) -> None:
 
 
 def _write_json(cache_dir: Path | None, key: str, data: dict[str, Any]) -> None:
-    if cache_dir is None:
-        return
-    write_cache_file(cache_dir / f"{key}.json", json.dumps(data).encode("utf-8"))
+    write_entry(cache_dir, f"{key}.json", json.dumps(data).encode("utf-8"))
 
 
 def _route_sea(start: Point, end: Point, *, through: Sequence[str] = ()) -> LineString:
@@ -84,9 +120,11 @@ def _route_sea(start: Point, end: Point, *, through: Sequence[str] = ()) -> Line
 
 
 def _sea_version() -> str:
+    from shipmap.routes.passages import passages_digest
     from shipmap.routes.sea import ALGORITHM_VERSION
 
-    return str(ALGORITHM_VERSION)
+    # the passages are data the routing depends on: a changed list re-routes
+    return f"{ALGORITHM_VERSION}-{passages_digest()}"
 
 
 def build_legs(
@@ -311,12 +349,12 @@ def _cached_network(
     key = _cache_key(
         mode, coords, f"{network_version(mode)}|{json.dumps([names, sorted(countries)])}"
     )
-    if cache is not None:
+    raw = read_entry(cache, f"{key}.json", max_bytes=_ROUTE_MAX_BYTES)
+    if raw is not None:
         try:
-            data = json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
-            return Route.from_json(data["route"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # a missing or damaged entry is simply routed again
+            return Route.from_json(json.loads(raw)["route"])
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            pass  # a damaged or planted entry is simply routed again
     allowed = set(countries)
     for point in coords:
         allowed |= stop_countries(point)
@@ -401,7 +439,7 @@ def _cached_sea(
 ) -> LineString:
     version = _sea_version() + "".join(f"|{name}" for name in through)
     key = _cache_key("sea", [start, end], version)
-    line = _read_cached(cache, key)
+    line = _read_cached(cache, key, start, end)
     if line is None:
         line = route(start, end, through=through) if through else route(start, end)
         _write_cached(cache, key, line)

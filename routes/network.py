@@ -40,7 +40,7 @@ from shapely.geometry.base import BaseGeometry
 from shipmap.geo.countries import Countries, countries
 from shipmap.routes.geodesic import DEFAULT_SPACING_KM, GEOD, unwrap_lons
 
-from shipmap.cache import write_cache_file
+from shipmap.cache import read_entry, write_entry
 from shipmap.errors import ShipmapError
 
 __all__ = [
@@ -87,6 +87,8 @@ FORMAT_VERSION = "network-1"
 ROUTING_VERSION = f"{FORMAT_VERSION}/route-1"
 
 _EARTH_KM = 6371.0088
+#: Largest prepared network read back from the cache, in bytes (roads: about 16 MB).
+_NPZ_MAX_BYTES = 200_000_000
 #: Times a stretch is routed again around edges that cut across a foreign country.
 _MAX_RETRIES = 4
 
@@ -408,13 +410,16 @@ def _save(network: Network, path: Path, stamp: str) -> None:
         km=network.km,
         joined=network.joined,
     )
-    write_cache_file(path, buffer.getvalue())  # a read-only cache folder costs time only
+    write_entry(path.parent, path.name, buffer.getvalue())  # a failed write costs time only
 
 
 def _load(path: Path, kind: str, stamp: str) -> Network | None:
     """Read the cached network; None when it is missing, stale or damaged."""
+    raw = read_entry(path.parent, path.name, max_bytes=_NPZ_MAX_BYTES)
+    if raw is None:
+        return None
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
             if str(z["stamp"]) != stamp:
                 return None
             lon = z["lon"].astype(np.float64)
@@ -468,7 +473,7 @@ def load_network(kind: str, *, cache_dir: Path | None, progress: Progress | None
     key = (kind, cache_dir, stamp)
     if key not in _LOADED:
         path = _cache_file(cache_dir, kind) if cache_dir is not None else None
-        network = _load(path, kind, stamp) if path is not None and path.is_file() else None
+        network = _load(path, kind, stamp) if path is not None else None
         if network is None:
             network = prepare_network(kind, progress=progress)
             if path is not None:

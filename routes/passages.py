@@ -16,6 +16,7 @@ for each, its name, its kind and its source) and serve sea routing in two ways:
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import json
 import math
@@ -35,6 +36,7 @@ __all__ = [
     "find_passage",
     "load_passages",
     "passage_network",
+    "passages_digest",
 ]
 
 Point = tuple[float, float]
@@ -84,11 +86,21 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if ch.isalnum())
 
 
+def _passages_text() -> str:
+    ref = resources.files("shipmap.routes") / "data" / "passages.json"
+    return ref.read_text(encoding="utf-8")
+
+
+@functools.cache
+def passages_digest() -> str:
+    """Return a short digest of the passage list (part of the route cache's key)."""
+    return hashlib.sha256(_passages_text().encode("utf-8")).hexdigest()[:12]
+
+
 @functools.cache
 def load_passages() -> tuple[Passage, ...]:
     """Return the passages shipped with shipmap (read once per process)."""
-    ref = resources.files("shipmap.routes") / "data" / "passages.json"
-    doc = json.loads(ref.read_text(encoding="utf-8"))
+    doc = json.loads(_passages_text())
     out = []
     for item in doc["passages"]:
         line = tuple((float(x), float(y)) for x, y in item["line"])

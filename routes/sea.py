@@ -39,7 +39,7 @@ from shipmap.errors import ShipmapError
 __all__ = ["ALGORITHM_VERSION", "PORT_REACH_KM", "SeaRouteError", "sea_route"]
 
 #: Changes whenever the routing would draw a different line; part of the cache key.
-ALGORITHM_VERSION = "sea-5"
+ALGORITHM_VERSION = "sea-6"
 
 #: A port farther than this from water on the primary coastline may look further
 #: (estuaries, barrages), up to :data:`_FAR_REACH_KM`.
@@ -108,6 +108,8 @@ class _Water:
         self.ends = list(ends)
         self.clearance_km = clearance_km
         self._relaxed = np.zeros(0, dtype=np.int64)
+        #: Where a repair last found no way round the land (for the refusal).
+        self.blocked: Point | None = None
 
     def strict(self) -> _Water:
         """Return the same tests without clearance (but the same ports)."""
@@ -562,6 +564,14 @@ def _repair(points: list[Point], water: _Water, *, fine: int = 0) -> list[Point]
             last += 1
         detour = _search(points[first], points[last], water, points[first : last + 1], fine=fine)
         if detour is None:
+            on_land = [
+                p
+                for p, k in zip(
+                    points[first : last + 1], vertex_land[first : last + 1], strict=True
+                )
+                if k
+            ]
+            water.blocked = (on_land or points[first : last + 1])[len(on_land or [0]) // 2]
             return None
         points = points[:first] + _unwrap_from(points[first], detour) + points[last + 1 :]
     return _unwrap(points)
@@ -751,16 +761,19 @@ def _leg(
     plans.sort(key=lambda plan: plan[0])
     # estimates see no detours: of the plans close to the best, the shortest wins
     close = [plan for plan in plans[:4] if plan[0] <= _CLOSE_PLANS * plans[0][0]]
-    routed = [r for r in (_carry_out(a, b, plan) for plan in close[:2]) if r is not None]
+    blocked: list[Point] = []
+    routed = [r for r in (_carry_out(a, b, plan, blocked) for plan in close[:2]) if r]
     if not routed:
-        routed = [r for r in (_carry_out(a, b, plan) for plan in plans[len(close[:2]) : 4]) if r]
+        rest = plans[len(close[:2]) : 4]
+        routed = [r for r in (_carry_out(a, b, plan, blocked) for plan in rest) if r]
     if routed:
         return min(routed, key=_path_km)
+    where = f" near lat, lon {_latlon(blocked[0])}" if blocked else ""
     raise SeaRouteError(
         f"no sea route found from the origin (lat, lon {_latlon(a)}) to the destination "
-        f"(lat, lon {_latlon(b)}): the coastline data closes every way between them "
-        "(a strait or channel narrower than its cells?); add a 'via' place in open water "
-        "on the way, or name the passage in 'via'"
+        f"(lat, lon {_latlon(b)}): the coastline data closes the way{where} (a strait or "
+        "channel narrower than its cells?); add a 'via' place in open water on the way, "
+        "or name the passage in 'via'"
     )
 
 
@@ -770,7 +783,10 @@ def _path_km(points: list[Point]) -> float:
 
 
 def _carry_out(
-    a: Point, b: Point, plan: tuple[float, list[Point] | None, _Entry | None, _Entry | None]
+    a: Point,
+    b: Point,
+    plan: tuple[float, list[Point] | None, _Entry | None, _Entry | None],
+    blocked: list[Point],
 ) -> list[Point] | None:
     """Route one plan of :func:`_leg`; None if its sea stretch cannot be routed."""
     _cost, inland_path, x, y = plan
@@ -779,13 +795,13 @@ def _carry_out(
     assert x is not None and y is not None
     if x.link:
         # sea to a gate, along passages to another gate, sea again
-        first = _sea_hop(x, _Entry(x.link[0], (x.link[0],), 0.0))
-        second = _sea_hop(_Entry(x.link[-1], (x.link[-1],), 0.0), y)
+        first = _sea_hop(x, _Entry(x.link[0], (x.link[0],), 0.0), blocked)
+        second = _sea_hop(_Entry(x.link[-1], (x.link[-1],), 0.0), y, blocked)
         if first is None or second is None:
             return None
         hop = [*first, *x.link[1:-1], *second]
     else:
-        found = _sea_hop(x, y)
+        found = _sea_hop(x, y, blocked)
         if found is None:
             return None
         hop = found
@@ -802,7 +818,7 @@ def _linked_plans(
     on the first sea to a gate on the second.
     """
     plans: list[tuple[float, list[Point] | None, _Entry | None, _Entry | None]] = []
-    gates = [tuple(map(float, net.points[g])) for g in net.gates.tolist()]
+    gates: list[Point] = [(float(net.points[g, 0]), float(net.points[g, 1])) for g in net.gates]
     for x in ea:
         for g1 in [g for g in gates if basin_of(g) == basin_of(x.sea)]:
             i1, _ = net.nearest(g1)
@@ -822,8 +838,12 @@ def _waters(basins: set[str]) -> str:
     return " or ".join(sorted("the Caspian Sea" if x == "caspian" else "the ocean" for x in basins))
 
 
-def _sea_hop(x: _Entry, y: _Entry) -> list[Point] | None:
-    """Route between the sea points of two entries, keeping off the coast where it can."""
+def _sea_hop(x: _Entry, y: _Entry, blocked: list[Point] | None = None) -> list[Point] | None:
+    """Route between the sea points of two entries, keeping off the coast where it can.
+
+    When no route is found, the place where the last repair was stopped is
+    added to ``blocked``.
+    """
     mask = land_mask()
     loose = [e.path[0] for e in (x, y) if e.loose]
     a, b = x.sea, y.sea
@@ -832,6 +852,8 @@ def _sea_hop(x: _Entry, y: _Entry) -> list[Point] | None:
         path = _route_between(a, b, water)
         if path is not None:
             return path
+    if blocked is not None and water.blocked is not None:
+        blocked.append(water.blocked)
     return None
 
 
@@ -905,12 +927,21 @@ def _drop_spurs(points: list[Point]) -> list[Point]:
     # the widest spurs first; each is replaced by the step between its two samples
     cuts: list[tuple[int, int, int, int]] = []
     width = (along[j] - along[i])[spur]
+    mask = land_mask()
     for k in np.argsort(-width).tolist():
         ki, kj = int(i[spur][k]), int(j[spur][k])
         lo, hi = int(seg[ki]) + 1, int(seg[kj])  # vertices inside the spur
         if any(not (hi < c[0] or lo > c[1]) for c in cuts) or any(
             c[2] <= ki <= c[3] or c[2] <= kj <= c[3] for c in cuts
         ):
+            continue
+        # the step must not cross land (a spit a line went round), but near the
+        # ends, where a port's own stretch may be on land, it may
+        f = np.linspace(0.0, 1.0, 5)
+        step_lons = lons[ki] * (1 - f) + lons[kj] * f
+        step_lats = lats[ki] * (1 - f) + lats[kj] * f
+        near_end = min(along[ki], along[-1] - along[kj]) < PORT_REACH_KM
+        if not near_end and mask.is_land(step_lons, step_lats).any():
             continue
         cuts.append((lo, hi, ki, kj))
     out: list[Point] = []

@@ -8,6 +8,7 @@ names the key and says what to write instead.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -23,7 +24,8 @@ from shipmap.map.tiles import DEFAULT_BASEMAP, basemap_problem
 __all__ = ["MapConfig", "read_config"]
 
 _FILE = "map.toml"
-_KNOWN = ("languages", "title", "subtitle", "width_by", "basemap")
+_KNOWN = ("languages", "title", "subtitle", "width_by", "basemap", "renderer")
+_RENDERERS = ("auto", "svg", "canvas")
 
 
 def _frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
@@ -47,6 +49,9 @@ class MapConfig:
     basemap
         A tile provider name (default ``"OpenStreetMap"``), or ``"offline"`` for a
         map that needs no tile server.
+    renderer
+        How legs and places are drawn: ``"auto"`` (the default: SVG for a few
+        hundred legs, one canvas beyond), ``"svg"`` or ``"canvas"``.
     extra
         Keys this version does not know, kept as read.
     """
@@ -56,6 +61,7 @@ class MapConfig:
     subtitle: Mapping[str, str] = field(default_factory=_frozen)
     width_by: str | None = None
     basemap: str = DEFAULT_BASEMAP
+    renderer: str = "auto"
     extra: Mapping[str, Any] = field(default_factory=_frozen)
 
     def text(self, name: str, lang: str) -> str:
@@ -98,9 +104,9 @@ def read_config(path: Path | None) -> MapConfig:
         the wrong type (``map.toml: key: ...``); every problem at once.
     """
     default_title = _title_from_folder(path.parent if path is not None else None)
-    if path is None or not path.is_file():
+    if path is None or not os.path.lexists(path):
         return _build({}, default_title)
-    data = path.read_bytes()
+    data = _read(path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -121,7 +127,60 @@ def read_config(path: Path | None) -> MapConfig:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise DataError([_toml_problem(str(e), text)]) from e
+    except RecursionError as e:
+        raise DataError([_too_deep()]) from e
+    if _depth(raw) > MAX_DEPTH:
+        raise DataError([_too_deep()])
     return _build(raw, default_title)
+
+
+#: Limits of map.toml: its size, and how deep tables and lists may nest.
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 16
+
+
+def _read(path: Path) -> bytes:
+    """Read map.toml, refusing what is not a readable file of a sensible size."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except IsADirectoryError as e:
+        raise DataError([Problem(_FILE, None, None, "this is a folder, not a file")]) from e
+    except OSError as e:
+        message = f"cannot read the file ({e.strerror or e})"
+        raise DataError([Problem(_FILE, None, None, message)]) from e
+    if len(data) > MAX_BYTES:
+        message = f"the file is larger than {MAX_BYTES // 1024} KB: is this the right file?"
+        raise DataError([Problem(_FILE, None, None, message)])
+    return data
+
+
+def _too_deep() -> Problem:
+    return Problem(
+        _FILE,
+        None,
+        None,
+        f"tables or lists nested more than {MAX_DEPTH} deep: is this the right file?",
+    )
+
+
+def _depth(value: object) -> int:
+    """How deep tables and lists nest in a parsed TOML value (without recursion)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: list[object] = list(item.values())
+        elif isinstance(item, list):
+            children = list(item)
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _title_from_folder(folder: Path | None) -> str:
@@ -210,6 +269,18 @@ def _build(raw: Mapping[str, Any], default_title: str) -> MapConfig:
         else:
             basemap = value
 
+    renderer = "auto"
+    if "renderer" in raw:
+        value = raw["renderer"]
+        if value not in _RENDERERS:
+            bad(
+                "renderer",
+                f'{value!r} is not a renderer: use "auto" (the default: SVG for a few '
+                'hundred legs, a canvas beyond), "svg" or "canvas"',
+            )
+        else:
+            renderer = value
+
     if problems:
         raise DataError(problems)
     return MapConfig(
@@ -218,5 +289,6 @@ def _build(raw: Mapping[str, Any], default_title: str) -> MapConfig:
         subtitle=texts["subtitle"],
         width_by=width_by,
         basemap=basemap,
+        renderer=renderer,
         extra=_frozen({k: v for k, v in raw.items() if k not in _KNOWN}),
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -45,13 +46,47 @@ from shipmap.contract import SOURCES as _SOURCES
 from shipmap.contract import Columns as _Spec
 from shipmap.errors import DataError, Problem
 
-__all__ = ["Dataset", "load_dataset", "split_list"]
+__all__ = ["DATASET_FILES", "Dataset", "load_dataset", "split_list"]
 
 #: At most this many problems of one kind in one column of one file are listed.
 MAX_PROBLEMS = 20
 
+#: Limits that a data set must keep to, checked before the work they would cost:
+#: columns in one file's header, characters in one cell, different units in
+#: shipments.csv (each gives every leg three columns, and a GeoPackage layer
+#: holds at most 2,000).
+MAX_COLUMNS = 500
+MAX_CELL_CHARS = 100_000
+MAX_UNITS = 200
+#: Bytes of a header line (a header of MAX_COLUMNS long names fits easily).
+_MAX_HEADER_BYTES = 64 * 1024
+
+#: Names the outputs give columns of their own, and why: an extra column of
+#: that name (in any case: a GeoPackage does not tell case apart) is refused,
+#: and so is a unit whose columns (``<unit>``, ``<unit>_low``, ``<unit>_high``)
+#: would take the name of a leg column.
+RESERVED_COLUMNS: Mapping[str, str] = {
+    "layer": "the GeoJSON's place/leg property",
+    "coord_source": "where each place's coordinates came from",
+    "length_km": "each leg's measured length",
+    "geometry": "the geometry of the exports",
+    "geom": "the GeoPackage's geometry column",
+    "fid": "the GeoPackage's feature id",
+}
+#: Which of the reserved names each file's extra columns may not take.
+_RESERVED_IN = {
+    "places.csv": ("layer", "coord_source", "geometry", "geom", "fid"),
+    "legs.csv": ("layer", "length_km", "geometry", "geom", "fid"),
+    "shipments.csv": ("fid",),
+}
+#: The columns every leg has in the outputs besides those of legs.csv.
+_LEG_OUTPUT_COLUMNS = ("layer", "length_km", "geometry", "geom", "fid")
+
 # Two-letter codes that look like countries but are not ISO 3166-1 ones, with the fix.
 _NOT_COUNTRIES = {"UK": "GB", "EL": "GR"}
+
+#: The files of a data set folder that a build reads.
+DATASET_FILES = (*(s.file for s in (_PLACES, _LEGS, _SHIPMENTS, _SOURCES)), "map.toml")
 
 
 @dataclass(frozen=True)
@@ -191,7 +226,10 @@ def _decode(data: bytes, file: str, problems: _Problems) -> str | None:
 
 def _read_table(root: Path, spec: _Spec, problems: _Problems, *, required: bool) -> _Table:
     path = root / spec.file
-    if not path.is_file():
+    data = _read_input(path, spec.file, problems)
+    if data is None:
+        if path.exists() or os.path.lexists(path):
+            return _Table(spec.file, _empty_frame(spec), complete=False)
         if required:
             problems.add(
                 spec.file,
@@ -201,7 +239,6 @@ def _read_table(root: Path, spec: _Spec, problems: _Problems, *, required: bool)
                 f"with the columns {', '.join(spec.required)}",
             )
         return _Table(spec.file, _empty_frame(spec), complete=not required, present=False)
-    data = path.read_bytes()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if not data or data.isspace():
@@ -212,6 +249,8 @@ def _read_table(root: Path, spec: _Spec, problems: _Problems, *, required: bool)
             f"the file is empty: it needs a header row ({','.join(spec.required)}) "
             + ("and at least one row" if spec is _PLACES else "(or delete the file)"),
         )
+        return _Table(spec.file, _empty_frame(spec), complete=False)
+    if not _header_fits(data, spec, problems):
         return _Table(spec.file, _empty_frame(spec), complete=False)
     # The fast path checks UTF-8 itself; only a file it refuses is decoded here.
     table = _read_fast(data, spec) if spec is _SHIPMENTS else None
@@ -225,6 +264,86 @@ def _read_table(root: Path, spec: _Spec, problems: _Problems, *, required: bool)
         table.complete = table.complete and complete
     _check_header(table, spec, problems)
     return table
+
+
+def _read_input(path: Path, file: str, problems: _Problems) -> bytes | None:
+    """Read a data set file; None when it is absent, or cannot be read (then a problem says why)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        if os.path.lexists(path):  # a link to nothing
+            problems.add(file, None, None, "cannot read the file: it is a link to a missing file")
+        return None
+    except IsADirectoryError:
+        problems.add(file, None, None, "this is a folder, not a file: put the CSV file here")
+        return None
+    except OSError as err:
+        problems.add(file, None, None, f"cannot read the file ({err.strerror or err})")
+        return None
+
+
+def _header_fits(data: bytes, spec: _Spec, problems: _Problems) -> bool:
+    """Check the header's length and width before anything is parsed."""
+    end = data.find(b"\n", 0, _MAX_HEADER_BYTES + 1)
+    if end < 0 and len(data) > _MAX_HEADER_BYTES:
+        problems.add(
+            spec.file,
+            1,
+            None,
+            f"the header line is longer than {_MAX_HEADER_BYTES:,} bytes: is this the right file?",
+        )
+        return False
+    header = data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace")
+    try:
+        names = next(csv.reader([header.rstrip("\r")]), [])
+    except csv.Error:
+        return True  # the parser reports it with the rest of the file
+    width = len(names)
+    separator = _other_separator(names, spec)
+    if separator is not None:
+        problems.add(
+            spec.file,
+            1,
+            None,
+            f"the columns are separated by {separator}, not commas: save the file as "
+            "comma-separated CSV (in a spreadsheet: 'CSV UTF-8 (Comma delimited)')",
+        )
+        return False
+    if width > MAX_COLUMNS:
+        problems.add(
+            spec.file,
+            1,
+            None,
+            f"the header has {width:,} columns; a data set file may have at most "
+            f"{MAX_COLUMNS}: is this the right file?",
+        )
+        return False
+    return True
+
+
+def _too_long(length: int | None) -> str:
+    size = f"{length:,}" if length is not None else f"more than {MAX_CELL_CHARS:,}"
+    return (
+        f"a cell has {size} characters; at most {MAX_CELL_CHARS:,} are allowed: "
+        "is a closing quote missing?"
+    )
+
+
+def _other_separator(names: list[str], spec: _Spec) -> str | None:
+    """Name the separator of a header written with semicolons or tabs instead of commas.
+
+    Only when a required column is missing and the header, split at that
+    separator, holds at least two of the file's columns: a comma-separated
+    header whose note column holds a semicolon is not taken for one.
+    """
+    found = {n.strip() for n in names}
+    if all(r in found for r in spec.required):
+        return None
+    for separator, what in ((";", "semicolons (;)"), ("\t", "tabs")):
+        parts = {p.strip().strip('"').lower() for n in names for p in n.split(separator)}
+        if any(separator in n for n in names) and len(parts & set(spec.known)) >= 2:
+            return what
+    return None
 
 
 def _read_exact(text: str, spec: _Spec, problems: _Problems) -> _Table:
@@ -257,13 +376,16 @@ def _read_exact(text: str, spec: _Spec, problems: _Problems) -> _Table:
         reason = str(e)
         if "new-line character" in reason:
             reason = "a line break inside a cell"
-        problems.add(
-            spec.file,
-            previous + 1,
-            None,
-            f"cannot read this row as CSV ({reason}): put text with commas, quotes or line "
-            'breaks in double quotes, and write a quote inside it as two ("")',
-        )
+        if "field larger than field limit" in reason:
+            problems.add(spec.file, previous + 1, None, _too_long(None))
+        else:
+            problems.add(
+                spec.file,
+                previous + 1,
+                None,
+                f"cannot read this row as CSV ({reason}): put text with commas, quotes or line "
+                'breaks in double quotes, and write a quote inside it as two ("")',
+            )
     if header is None:
         return _Table(spec.file, _empty_frame(spec), complete=False)
     names = [name.strip() for name in header]
@@ -277,6 +399,15 @@ def _read_exact(text: str, spec: _Spec, problems: _Problems) -> _Table:
                 f"this row has {len(record)} cells but the header has {width}: "
                 "put text that holds a comma in double quotes",
                 kind="too many cells",
+            )
+        if record and max(map(len, record)) > MAX_CELL_CHARS:
+            i = next(i for i, cell in enumerate(record) if len(cell) > MAX_CELL_CHARS)
+            problems.add(
+                spec.file,
+                line,
+                names[i] if i < width and names[i] else None,
+                _too_long(len(record[i])),
+                kind="cell too long",
             )
     columns: dict[str, list[str]] = {}
     for i, name in enumerate(names):
@@ -344,6 +475,8 @@ def _read_fast(data: bytes, spec: _Spec) -> _Table | None:
     if physical_lines != len(frame) + 1 or len(frame.columns) != len(names):
         return None
     frame.columns = names
+    if len(data) > MAX_CELL_CHARS and any(_longest(frame[n]) > MAX_CELL_CHARS for n in names):
+        return None  # the exact parser names the cell
     for name in names:
         if _has_edge_space(frame[name]):
             frame[name] = frame[name].str.strip()
@@ -357,6 +490,12 @@ def _read_fast(data: bytes, spec: _Spec) -> _Table | None:
         if blank.any():
             frame = frame.loc[~blank].reset_index(drop=True)
     return _Table(spec.file, frame)
+
+
+def _longest(values: pd.Series) -> int:
+    """Return the length of the longest cell, in characters."""
+    longest = pc.max(pc.utf8_length(pa.array(values.array))).as_py()
+    return int(longest or 0)
 
 
 def _has_edge_space(values: pd.Series) -> bool:
@@ -888,6 +1027,101 @@ def _check_sources_used(tables: Mapping[str, _Table], sources: _Table, problems:
             _check_refs(table, "source", sources, problems, what="source", many=True)
 
 
+def _check_reserved_columns(table: _Table, problems: _Problems) -> None:
+    """Refuse extra columns that would take a name the outputs use, or differ only in case."""
+    reserved = _RESERVED_IN.get(table.file, ())
+    seen: dict[str, str] = {}
+    for name in table.frame.columns:
+        if name == LINE or name in table.missing:
+            continue  # a missing required column is reported as such
+        folded = name.casefold()
+        if folded in reserved:
+            problems.add(
+                table.file,
+                1,
+                name,
+                f"{name!r} is a reserved name: the outputs use the column {folded!r} for "
+                f"{RESERVED_COLUMNS[folded]}; rename this column (e.g. 'source_{folded}')",
+            )
+        elif folded in seen:
+            problems.add(
+                table.file,
+                1,
+                name,
+                f"{name!r} and {seen[folded]!r} differ only in case, which a GeoPackage "
+                "cannot tell apart: rename or remove one",
+            )
+        seen.setdefault(folded, name)
+
+
+def _check_units(shipments: _Table, legs: _Table, problems: _Problems) -> None:
+    """Refuse too many units, and units whose columns would take another column's name.
+
+    Each unit gives every leg the columns ``<unit>``, ``<unit>_low`` and
+    ``<unit>_high`` in the GeoJSON, the GeoPackage and the map; none may be a
+    column of legs.csv, a column the outputs add (:data:`RESERVED_COLUMNS`), or
+    a column of another unit.
+    """
+    if "unit" in shipments.missing or shipments.frame.empty:
+        return
+    unit = shipments.col("unit")
+    codes, distinct = pd.factorize(unit)
+    _, first = np.unique(codes[codes >= 0], return_index=True)
+    positions = np.flatnonzero(codes >= 0)[first]
+    lines = shipments.col(LINE).to_numpy()
+    found = sorted(
+        (int(lines[pos]), str(distinct[codes[pos]]))
+        for pos in positions
+        if UNIT.fullmatch(str(distinct[codes[pos]]))
+    )
+    if len(found) > MAX_UNITS:
+        line, name = found[MAX_UNITS]
+        problems.add(
+            shipments.file,
+            line,
+            "unit",
+            f"unit {name!r} is one unit too many: a data set may have at most {MAX_UNITS} "
+            "different units (does the unit column hold another column's values?)",
+        )
+        return
+    taken: dict[str, str] = {}
+    for name in legs.frame.columns:
+        if name != LINE:
+            taken.setdefault(name.casefold(), f"legs.csv has a column {name!r}")
+    for name in _LEG_OUTPUT_COLUMNS:
+        taken.setdefault(name, f"the outputs use {name!r} for {RESERVED_COLUMNS[name]}")
+    given: dict[str, str] = {}
+    for line, name in found:
+        columns = (
+            (name, "its figure"),
+            (f"{name}_low", "its low estimate"),
+            (f"{name}_high", "its high estimate"),
+        )
+        for column, what in columns:
+            key = column.casefold()
+            if key in taken:
+                problems.add(
+                    shipments.file,
+                    line,
+                    "unit",
+                    f"unit {name!r} is a reserved name: each leg gets a column {column!r} for "
+                    f"{what}, but {taken[key]}; rename the unit",
+                )
+                break
+            if key in given:
+                problems.add(
+                    shipments.file,
+                    line,
+                    "unit",
+                    f"unit {name!r} collides with unit {given[key]!r}: both would give each leg "
+                    f"a column {column!r}; rename one of them",
+                )
+                break
+        else:
+            for column, _ in columns:
+                given[column.casefold()] = name
+
+
 def _check_width_by(config: MapConfig, shipments: _Table, problems: _Problems) -> None:
     if config.width_by is None or not shipments.complete:
         return
@@ -943,6 +1177,9 @@ def load_dataset(root: Path) -> Dataset:
     _check_shipments(shipments, legs, problems)
     _check_sources(sources, problems)
     _check_sources_used({"places": places, "legs": legs, "shipments": shipments}, sources, problems)
+    for table in (places, legs, shipments):
+        _check_reserved_columns(table, problems)
+    _check_units(shipments, legs, problems)
     config = MapConfig()
     try:
         config = read_config(root / "map.toml")

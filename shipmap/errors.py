@@ -47,8 +47,19 @@ class Problem:
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         if self.column:
-            return f"{where}: {self.column}: {self.message}"
-        return f"{where}: {self.message}"
+            # A column name is the user's text: one that holds a line break or
+            # another unprintable character is quoted, so a problem stays one line.
+            column = self.column if self.column.isprintable() else repr(self.column)
+            return f"{where}: {column}: {_one_line(self.message)}"
+        return f"{where}: {_one_line(self.message)}"
+
+
+def _one_line(text: str) -> str:
+    return (
+        text
+        if "\n" not in text and "\r" not in text
+        else text.replace("\r", " ").replace("\n", " ")
+    )
 
 
 class DataError(ShipmapError, ValueError):

@@ -42,7 +42,12 @@ class Progress:
         sys.stderr.write(f"\r\x1b[K  {text}…")
         sys.stderr.flush()
         t0 = time.perf_counter()
-        result = action()
+        try:
+            result = action()
+        except BaseException:
+            sys.stderr.write("\n")  # what follows (an error) starts on a line of its own
+            sys.stderr.flush()
+            raise
         sys.stderr.write(f"\r\x1b[K  {text} ({time.perf_counter() - t0:.1f} s)\n")
         sys.stderr.flush()
         return result
@@ -61,18 +66,25 @@ def build(
     progress: Progress | None = None,
     basemap: str | None = None,
     pictures: bool = False,
+    force: bool = False,
 ) -> list[str]:
     """Run the whole pipeline on a data set and write its outputs.
 
     ``basemap`` overrides map.toml's (a tile provider name or ``"offline"``);
-    ``pictures`` adds a PNG of each map, drawn by headless Chromium.
-    Returns the names of the files written into ``output``.
+    ``pictures`` adds a PNG of each map, drawn by headless Chromium; ``force``
+    writes into an output folder that also holds files shipmap did not write
+    (they are kept). Returns the names of the files written into ``output``.
     """
     import dataclasses
 
-    from shipmap.dataset import load_dataset
+    from shipmap.dataset import DATASET_FILES, load_dataset
     from shipmap.map.tiles import tile_provider
+    from shipmap.outputs.write import check_output_folder
 
+    # A folder the write would refuse is refused now, before the work.
+    check_output_folder(
+        output, force=force, protect=[dataset, *(dataset / n for n in DATASET_FILES)]
+    )
     progress = progress or Progress(enabled=False)
     ds = progress.step(f"Reading {dataset}", lambda: load_dataset(dataset))
     if basemap is not None:
@@ -97,7 +109,7 @@ def build(
 
     flows = progress.step("Joining figures", lambda: join_flows(legs, ds.shipments))
 
-    return _finish(ds, places, flows, output, progress=progress, pictures=pictures)
+    return _finish(ds, places, flows, output, progress=progress, pictures=pictures, force=force)
 
 
 def _finish(
@@ -108,9 +120,12 @@ def _finish(
     *,
     progress: Progress,
     pictures: bool,
+    force: bool = False,
 ) -> list[str]:
     """Render the maps, index and exports of a joined data set and write them."""
+    from shipmap.dataset import DATASET_FILES
     from shipmap.map.content import MapContent
+    from shipmap.map.gaps import read_gaps
     from shipmap.map.i18n import language
     from shipmap.map.page import map_html
     from shipmap.map.render import render_map, share_work
@@ -125,7 +140,12 @@ def _finish(
     )
 
     content = MapContent(
-        places=places, flows=flows, shipments=ds.shipments, sources=ds.sources, config=ds.config
+        places=places,
+        flows=flows,
+        shipments=ds.shipments,
+        sources=ds.sources,
+        config=ds.config,
+        gaps=read_gaps(ds.root),
     )
     shared = share_work(content)  # what every language's map shares, worked out once
     files: dict[str, str | bytes] = {}
@@ -162,7 +182,11 @@ def _finish(
     )
     if pictures:
         files.update(progress.step("Drawing pictures", lambda: _pictures(files)))
-    progress.step(f"Writing {output}", lambda: write_outputs(output, files))
+    protect = [ds.root, *(ds.root / name for name in DATASET_FILES)]
+    progress.step(
+        f"Writing {output}",
+        lambda: write_outputs(output, files, force=force, protect=protect),
+    )
     return sorted(files)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
@@ -61,8 +62,9 @@ class DataWatcher:
     dataset
         The data set folder.
     rebuild
-        Builds the maps; a :class:`shipmap.errors.ShipmapError` it raises is
-        printed and the watch goes on.
+        Builds the maps; whatever it raises (but an interrupt) is printed and
+        the watch goes on: a :class:`shipmap.errors.ShipmapError` or an
+        ``OSError`` as one line, anything else (a bug) with its traceback.
     out
         Where messages go (default: standard error).
     """
@@ -90,6 +92,15 @@ class DataWatcher:
             return False
         except ShipmapError as err:
             self._print(f"shipmap: {err}")
+            self._print("shipmap: build failed; the output folder is as it was; watching")
+            return False
+        except OSError as err:
+            where = f"{err.filename}: " if err.filename else ""
+            self._print(f"shipmap: {where}{err.strerror or err}")
+            self._print("shipmap: build failed; the output folder is as it was; watching")
+            return False
+        except Exception:  # a bug: show it, and keep watching
+            self._print(traceback.format_exc().rstrip())
             self._print("shipmap: build failed; the output folder is as it was; watching")
             return False
         return True

@@ -32,7 +32,7 @@ import shapely
 from branca.element import Figure, MacroElement
 from folium.map import CustomPane
 
-from shipmap.cache import cache_dir, write_cache_file
+from shipmap.cache import cache_dir, read_entry, write_entry
 from shipmap.errors import ShipmapError
 from shipmap.map.tiles import OFFLINE, tile_provider
 
@@ -188,17 +188,88 @@ def _land_text(extent: Extent, tolerance: float | None) -> str:
     ]
     key = hashlib.sha256(json.dumps(key_data).encode("utf-8")).hexdigest()[:32]
     folder = cache_dir("land")
-    if folder is not None:
-        try:
-            cached = (folder / f"{key}.json").read_text(encoding="utf-8")
-            json.loads(cached)  # a damaged file is clipped afresh and replaced
-            return cached
-        except (OSError, ValueError):
-            pass
+    name = f"{key}.json"
+    cached = read_entry(folder, name, max_bytes=_LAND_MAX_BYTES)
+    if cached is not None:
+        land = _checked_land(cached)
+        if land is not None:
+            return land
     text = json.dumps(_land_geojson(extent, tolerance), separators=(",", ":"))
-    if folder is not None:
-        write_cache_file(folder / f"{key}.json", text.encode("utf-8"))
+    write_entry(folder, name, text.encode("utf-8"))
     return text
+
+
+#: Largest clipped-land cache entry read, in bytes (the whole world is ~10 MB).
+_LAND_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _checked_land(data: bytes) -> str | None:
+    """Rebuild the land of a cache entry from its numbers alone; None unless it keeps to its schema.
+
+    The schema is what :func:`_land_geojson` writes: one feature, id ``land``,
+    no properties, a MultiPolygon of rings of at least 4 finite [lon, lat]
+    pairs. Nothing but the coordinates is taken from the file, so no text
+    read from the cache reaches the page.
+    """
+    try:
+        doc = json.loads(data)
+        (feature,) = doc["features"]
+        geometry = feature["geometry"]
+        ok = (
+            doc["type"] == "FeatureCollection"
+            and feature["type"] == "Feature"
+            and feature["id"] == "land"
+            and feature["properties"] == {}
+            and geometry["type"] == "MultiPolygon"
+            and len(doc) == 2
+            and len(feature) == 4
+            and len(geometry) == 2
+        )
+        polygons = geometry["coordinates"]
+        if not ok or not isinstance(polygons, list):
+            return None
+        clean = [_checked_polygon(polygon) for polygon in polygons]
+    except (ValueError, RecursionError, KeyError, TypeError, IndexError):
+        return None
+    land = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": "land",
+                "properties": {},
+                "geometry": {"type": "MultiPolygon", "coordinates": clean},
+            }
+        ],
+    }
+    return json.dumps(land, separators=(",", ":"))
+
+
+def _checked_polygon(polygon: object) -> list[list[list[float]]]:
+    if not isinstance(polygon, list) or not polygon:
+        raise ValueError("not a polygon")
+    rings = []
+    for ring in polygon:
+        if not isinstance(ring, list) or len(ring) < 4:
+            raise ValueError("not a ring")
+        points = []
+        for point in ring:
+            if not isinstance(point, list) or len(point) != 2:
+                raise ValueError("not a point")
+            x, y = point
+            if (
+                isinstance(x, bool)
+                or isinstance(y, bool)
+                or not isinstance(x, int | float)
+                or not isinstance(y, int | float)
+                or not (math.isfinite(x) and math.isfinite(y))
+                or abs(x) > 720
+                or abs(y) > 90
+            ):
+                raise ValueError("not a coordinate")
+            points.append([x, y])
+        rings.append(points)
+    return rings
 
 
 def _land_geojson(extent: Extent, tolerance: float | None) -> dict[str, Any]:
@@ -314,7 +385,9 @@ def add_basemap(m: folium.Map, *, name: str, extent: Extent, lang: Language) -> 
         show=provider is None,
     )
     offline.add_to(m)
-    folium.GeoJson(
+    from shipmap.map.page import VerbatimGeoJson
+
+    VerbatimGeoJson(
         land_geojson(extent),
         name="land",
         control=False,

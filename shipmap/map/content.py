@@ -11,6 +11,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from shipmap.config import MapConfig
+    from shipmap.map.labels import LabelPoints
     from shipmap.routes.flows import Flows
 
 __all__ = ["MapContent", "SharedWork"]
@@ -25,6 +26,8 @@ class MapContent:
     shipments: pd.DataFrame
     sources: pd.DataFrame
     config: MapConfig
+    #: Dark gaps from ``gaps.csv`` (see :func:`shipmap.map.gaps.read_gaps`), if any.
+    gaps: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,11 @@ class SharedWork:
     ``months`` are the months with reported movements; ``details`` a leg's popup
     details (vessels, latest movements, sources); ``leg_figures`` a leg's
     headline rows in reading order, its movements per month (as month indexes)
-    and the month of its first figure.
+    and the month of its first figure; ``label_points`` the places (by id)
+    projected for label placement, with their importance.
     """
 
     months: pd.DatetimeIndex
     details: Mapping[str, dict[str, Any]]
     leg_figures: Mapping[str, tuple[list[Any], list[list[int]], int | None]]
+    label_points: LabelPoints

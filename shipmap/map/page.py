@@ -229,6 +229,10 @@ def _panels(
         mode_items.append(
             {"label": lang.t("schematic_legend"), "color": SCHEMATIC_COLOR, "dash": SCHEMATIC_DASH}
         )
+    if content.gaps is not None and not content.gaps.empty:
+        from shipmap.map.gaps import GAP_COLOR, GAP_DASH
+
+        mode_items.append({"label": lang.t("gap.legend"), "color": GAP_COLOR, "dash": GAP_DASH})
     width_items = [
         {"label": lang.quantity(v), "width": round(width_scale(v, top), 1)}
         for v in _nice_steps(top)

@@ -22,10 +22,13 @@ from folium.utilities import JsCode
 
 from shipmap.contract import split_list
 from shipmap.map.basemap import add_basemap, basemap_extent
+from shipmap.map.canvas import add_route_canvas, use_canvas
 from shipmap.map.content import MapContent, SharedWork
+from shipmap.map.gaps import add_gaps
 from shipmap.map.i18n import Language, language
+from shipmap.map.labels import LabelPoints, place_labels
 from shipmap.map.page import PagePanels, VerbatimGeoJson
-from shipmap.map.schematic import add_schematic_layer, network_attribution, route_rows
+from shipmap.map.schematic import add_schematic_layer, route_rows
 from shipmap.map.style import (
     KIND_STYLE,
     MODE_COLORS,
@@ -54,31 +57,18 @@ def share_work(content: MapContent) -> SharedWork:
         if not flows.months.empty
         else pd.DatetimeIndex([])
     )
-    month_bins = (
-        {str(k): g for k, g in flows.months.groupby("leg", sort=False)}
-        if not flows.months.empty
-        else {}
-    )
-    leg_figures: dict[str, tuple[list[Any], list[list[int]], int | None]] = {}
-    for leg_id, figs in flows.headlines.groupby("leg", sort=False):
-        ranked = figs.assign(
-            _rank=figs["unit"].map(lambda u: _order_units([u, *UNIT_ORDER]).index(u))
-        ).sort_values(["_rank", "unit"])
-        leg_figures[str(leg_id)] = (
-            list(ranked.itertuples(index=False)),
-            [],
-            _month_index(months, ranked["start"].min()) if len(ranked) and len(months) else None,
-        )
-    for leg_id, bins in month_bins.items():
-        per_month = bins.groupby("month")["rows"].sum()
-        rows, _, start = leg_figures.get(leg_id, ([], [], None))
-        leg_figures[leg_id] = (
-            rows,
-            [[_month_index(months, d), int(n)] for d, n in per_month.items()],
-            start,
-        )
+    legs = flows.legs
+    place_rows = content.places.sort_values("id").reset_index(drop=True)
+    degree = pd.concat([legs["origin"], legs["destination"]]).value_counts()
+    importance = [
+        float(degree.get(pid, 0)) * 10 + (3 if kind in ("port", "front", "depot") else 0)
+        for pid, kind in zip(place_rows["id"], place_rows["kind"], strict=True)
+    ]
     return SharedWork(
-        months=months, details=_leg_details(content.shipments), leg_figures=leg_figures
+        months=months,
+        details=_leg_details(content.shipments),
+        leg_figures=_leg_figures(flows.headlines, flows.months, months),
+        label_points=LabelPoints.of(place_rows.geometry, importance),
     )
 
 
@@ -231,6 +221,7 @@ def _leg_popup(
     places: Mapping[str, str],
     sources: Mapping[str, Mapping[str, Any]],
     lang: Language,
+    fmt: _Formats,
 ) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [{"h": leg["_label"]}]
     blocks.append({"row": [lang.t("mode." + str(leg["mode"])), ""]})
@@ -239,9 +230,9 @@ def _leg_popup(
         blocks.append(
             {
                 "fig": [
-                    lang.quantity(fig.quantity, fig.low, fig.high),
-                    lang.unit(str(fig.unit), fig.quantity),
-                    lang.period(fig.start.date(), fig.end.date()),
+                    fmt.quantity(fig.quantity, fig.low, fig.high),
+                    fmt.unit(str(fig.unit), fig.quantity),
+                    fmt.period(fig.start, fig.end),
                     basis,
                 ]
             }
@@ -266,15 +257,19 @@ def _leg_popup(
         blocks.append({"list": list(details["vessels"]), "title": lang.t("vessels")})
     if "events" in details:
         group, count = details["events"]
-        items = []
+        # An event is [period, figure, unit, vessels]; the page writes
+        # "period: figure unit (vessels)", so repeated parts are sent once.
+        items: list[Any] = []
         for ev in group:
-            text = f"{lang.period(ev.start.date(), ev.end.date())}: "
-            figure = lang.quantity(ev.quantity, ev.low, ev.high)
-            text += f"{figure} {lang.unit(str(ev.unit), ev.quantity)}"
             vessel = ", ".join(split_list(str(getattr(ev, "vessel", "") or "")))
-            if vessel:
-                text += f" ({vessel})"
-            items.append(text)
+            items.append(
+                [
+                    fmt.period(ev.start, ev.end),
+                    fmt.quantity(ev.quantity, ev.low, ev.high),
+                    fmt.unit(str(ev.unit), ev.quantity),
+                    vessel,
+                ]
+            )
         if count > len(items):
             items.append(lang.t("more_events", n=lang.number(count - len(items))))
         blocks.append({"list": items, "title": lang.t("events")})
@@ -287,58 +282,12 @@ def _leg_popup(
     return blocks
 
 
-def _label_zooms(
-    places: gpd.GeoDataFrame,
-    labels: Sequence[str],
-    importance: Sequence[float],
-    *,
-    rtl: bool = False,
-) -> list[int | None]:
-    """Find the smallest zoom at which each place's label fits without overlaps.
-
-    Labels are placed greedily, most important place first; a label sits beside
-    its marker (to the right, or to the left in right-to-left languages).
-    """
-
-    def label_box(x: float, y: float, text: str) -> tuple[float, float, float, float]:
-        width = 10 + 7.5 * len(text)
-        return (x - width, y - 9, x - 6, y + 9) if rtl else (x + 6, y - 9, x + width, y + 9)
-
-    lon = np.radians(places.geometry.x.to_numpy())
-    lat = np.radians(np.clip(places.geometry.y.to_numpy(), -85, 85))
-    x0 = (lon + math.pi) / (2 * math.pi)
-    y0 = (1 - np.log(np.tan(lat) + 1 / np.cos(lat)) / math.pi) / 2
-    order = sorted(range(len(labels)), key=lambda i: (-importance[i], labels[i]))
-    zooms: list[int | None] = [None] * len(labels)
-    placed: list[int] = []
-    for i in order:
-        for z in range(2, 13):
-            size = 256 * 2**z
-            x, y = x0[i] * size, y0[i] * size
-            box = label_box(x, y, labels[i])
-            clash = False
-            for j in placed:
-                zj = zooms[j]
-                if zj is None or zj > z:
-                    continue
-                xj, yj = x0[j] * size, y0[j] * size
-                other = label_box(xj, yj, labels[j])
-                marker = (xj - 8, yj - 8, xj + 8, yj + 8)
-                for b in (other, marker):
-                    if box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]:
-                        clash = True
-                        break
-                if clash:
-                    break
-            if not clash:
-                zooms[i] = z
-                placed.append(i)
-                break
-    return zooms
-
-
 def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = None) -> folium.Map:
     """Render the map of a data set in one language.
+
+    A map of a few hundred legs draws them as SVG paths; a bigger one (or one
+    whose ``map.toml`` asks for ``renderer = "canvas"``) carries them as compact
+    tables drawn on one canvas (:mod:`shipmap.map.canvas`).
 
     Parameters
     ----------
@@ -378,6 +327,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
     months = shared.months
     headlines = flows.headlines
     details = shared.details
+    leg_figures = shared.leg_figures
 
     arrow = "←" if language_.rtl else "→"
     legs = legs.assign(
@@ -389,6 +339,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
         ]
     )
     bounds = legs.total_bounds if len(legs) else places.total_bounds
+    canvas = use_canvas(config, legs=len(legs), places=len(places))
     m = folium.Map(
         tiles=None,
         control_scale=True,
@@ -401,79 +352,57 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
     m.default_js = []
     m.default_css = []
     add_basemap(m, name=config.basemap, extent=basemap_extent(places, legs), lang=language_)
+    fmt = _Formats(language_)
 
-    # Legs: one GeoJSON layer per mode.
-    leg_weights: dict[str, float] = {}
-    for mode in [md for md in MODE_COLORS if md in set(legs["mode"])]:
-        features: list[dict[str, Any]] = []
-        for leg in legs[legs["mode"] == mode].sort_values("id").to_dict("records"):
-            leg_id = str(leg["id"])
-            label = str(leg["_label"])
-            fig_rows, leg_months, start_month = shared.leg_figures.get(leg_id, ([], [], None))
-            event_months = [list(pair) for pair in leg_months]
-            value = leg.get(width_unit) if width_unit else None
-            has_value = isinstance(value, float) and math.isfinite(value)
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": leg_id,
-                    "geometry": _rounded(leg["geometry"]),
-                    "properties": {
-                        "id": leg_id,
-                        "label": label,
-                        "mode": mode,
-                        "color": MODE_COLORS[mode],
-                        "weight": (
-                            round(width_scale(float(value), top), 2)
-                            if has_value and value is not None
-                            else NO_FIGURE_WIDTH
-                        ),
-                        "popup": _leg_popup(
-                            leg,
-                            figures=fig_rows,
-                            details=details.get(leg_id, {}),
-                            places=place_names,
-                            sources=sources,
-                            lang=language_,
-                        ),
-                        "event_months": event_months,
-                        "start_month": start_month,
-                    },
-                }
-            )
-        weights = {str(f["id"]): f["properties"]["weight"] for f in features}
-        leg_weights.update(weights)
-        dash = MODE_DASH[mode]
-        VerbatimGeoJson(
-            {"type": "FeatureCollection", "features": features},
-            name=language_.t("mode." + mode),
-            style_function=lambda f, _w=weights, _c=MODE_COLORS[mode], _d=dash: {
-                "color": _c,
-                "weight": _w.get(f["id"], NO_FIGURE_WIDTH),
-                "opacity": 0.85,
-                "dashArray": _d,
-                "lineCap": "round",
-            },
-            highlight_function=lambda f: {"opacity": 1.0},
-            on_each_feature=JsCode("function (f, l) { window.shipmap.registerLeg(f, l); }"),
-            smooth_factor=0.5,
-            attribution=network_attribution(legs[legs["mode"] == mode]),
-        ).add_to(m)
-    add_schematic_layer(m, legs, weights=leg_weights)
+    # Legs, by mode (sea, rail, road, air), each mode by id.
+    modes = [md for md in MODE_COLORS if md in set(legs["mode"])]
+    rank = {md: i for i, md in enumerate(modes)}
+    ordered = legs.assign(_mode_rank=legs["mode"].map(rank)).sort_values(
+        ["_mode_rank", "id"], kind="stable"
+    )
+    leg_rows: list[dict[str, Any]] = []
+    no_figures: tuple[list[Any], list[list[int]], int | None] = ([], [], None)
+    for leg in ordered.drop(columns=["_mode_rank"]).to_dict("records"):
+        leg_id = str(leg["id"])
+        fig_rows, leg_months, start_month = leg_figures.get(leg_id, no_figures)
+        value = leg.get(width_unit) if width_unit else None
+        has_value = isinstance(value, float) and math.isfinite(value)
+        leg_rows.append(
+            {
+                "id": leg_id,
+                "label": str(leg["_label"]),
+                "mode": str(leg["mode"]),
+                "geometry": leg["geometry"],
+                "weight": (
+                    round(width_scale(float(value), top), 2)
+                    if has_value and value is not None
+                    else NO_FIGURE_WIDTH
+                ),
+                "popup": _leg_popup(
+                    leg,
+                    figures=fig_rows,
+                    details=details.get(leg_id, {}),
+                    places=place_names,
+                    sources=sources,
+                    lang=language_,
+                    fmt=fmt,
+                ),
+                "event_months": [list(pair) for pair in leg_months],
+                "start_month": start_month,
+                "vessels": details.get(leg_id, {}).get("vessels", []),
+            }
+        )
 
-    # Places: one layer, markers styled by kind.
+    add_gaps(m, content.gaps, lang=language_)
+
+    # Places.
     leg_labels = {str(k): v for k, v in zip(legs["id"], legs["_label"], strict=True)}
-    arrived = _place_figures(legs, headlines, "destination", leg_labels, language_)
-    left = _place_figures(legs, headlines, "origin", leg_labels, language_)
-    degree = pd.concat([legs["origin"], legs["destination"]]).value_counts()
+    arrived = _place_figures(legs, headlines, "destination", leg_labels, fmt)
+    left = _place_figures(legs, headlines, "origin", leg_labels, fmt)
     place_rows = places.sort_values("id").reset_index(drop=True)
     labels = [place_names[str(r)] for r in place_rows["id"]]
-    importance = [
-        float(degree.get(r["id"], 0)) * 10 + (3 if r["kind"] in ("port", "front", "depot") else 0)
-        for r in place_rows.to_dict("records")
-    ]
-    label_zooms = _label_zooms(place_rows, labels, importance, rtl=language_.rtl)
-    features = []
+    label_zooms = place_labels(shared.label_points, labels, rtl=language_.rtl)
+    place_items: list[dict[str, Any]] = []
     for r, label, lz in zip(place_rows.to_dict("records"), labels, label_zooms, strict=True):
         kind = str(r.get("kind") or "other")
         blocks: list[dict[str, Any]] = [{"h": label}]
@@ -497,40 +426,32 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
         ids = split_list(str(r.get("source") or ""))
         if ids:
             blocks.append({"links": _source_links(ids, sources), "title": language_.t("sources")})
-        fill, radius = KIND_STYLE.get(kind, KIND_STYLE["other"])
-        features.append(
+        place_items.append(
             {
-                "type": "Feature",
                 "id": str(r["id"]),
-                "geometry": _rounded(r["geometry"]),
-                "properties": {
-                    "id": str(r["id"]),
-                    "name": str(r.get("name") or ""),
-                    "label": label,
-                    "kind": kind,
-                    "label_zoom": lz,
-                    "popup": blocks,
-                    "fill": fill,
-                    "radius": radius,
-                },
+                "name": str(r.get("name") or ""),
+                "label": label,
+                "kind": kind,
+                "label_zoom": lz,
+                "popup": blocks,
+                "geometry": r["geometry"],
             }
         )
-    styles = {str(f["id"]): (f["properties"]["fill"], f["properties"]["radius"]) for f in features}
-    VerbatimGeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name=language_.t("places"),
-        marker=folium.CircleMarker(
-            radius=6, weight=2, color="#222222", fill=True, fill_opacity=1.0
-        ),
-        style_function=lambda f, _s=styles: {
-            "fillColor": _s[f["id"]][0],
-            "radius": _s[f["id"]][1],
-            "color": "#222222",
-            "weight": 2,
-            "fillOpacity": 1.0,
-        },
-        on_each_feature=JsCode("function (f, l) { window.shipmap.registerPlace(f, l); }"),
-    ).add_to(m)
+
+    if canvas:
+        add_route_canvas(
+            m,
+            leg_rows,
+            place_items,
+            modes=modes,
+            lang=language_,
+            mode_colors=MODE_COLORS,
+            mode_dash=MODE_DASH,
+            kind_style=KIND_STYLE,
+        )
+    else:
+        _add_svg_layers(m, leg_rows, place_items, modes=modes, lang=language_)
+    add_schematic_layer(m, legs, weights={str(r["id"]): float(r["weight"]) for r in leg_rows})
 
     folium.LayerControl(position="topleft" if language_.rtl else "topright", collapsed=True).add_to(
         m
@@ -552,6 +473,163 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
     return m
 
 
+def _add_svg_layers(
+    m: folium.Map,
+    leg_rows: Sequence[Mapping[str, Any]],
+    place_items: Sequence[Mapping[str, Any]],
+    *,
+    modes: Sequence[str],
+    lang: Language,
+) -> None:
+    """Draw legs and places as GeoJSON layers (SVG): one per mode, one for places."""
+    for mode in modes:
+        features = [
+            {
+                "type": "Feature",
+                "id": leg["id"],
+                "geometry": _rounded(leg["geometry"]),
+                "properties": {
+                    "id": leg["id"],
+                    "label": leg["label"],
+                    "mode": mode,
+                    "color": MODE_COLORS[mode],
+                    "weight": leg["weight"],
+                    "popup": leg["popup"],
+                    "event_months": leg["event_months"],
+                    "start_month": leg["start_month"],
+                },
+            }
+            for leg in leg_rows
+            if leg["mode"] == mode
+        ]
+        weights = {str(f["id"]): f["properties"]["weight"] for f in features}
+        dash = MODE_DASH[mode]
+        VerbatimGeoJson(
+            {"type": "FeatureCollection", "features": features},
+            name=lang.t("mode." + mode),
+            style_function=lambda f, _w=weights, _c=MODE_COLORS[mode], _d=dash: {
+                "color": _c,
+                "weight": _w.get(f["id"], NO_FIGURE_WIDTH),
+                "opacity": 0.85,
+                "dashArray": _d,
+                "lineCap": "round",
+            },
+            highlight_function=lambda f: {"opacity": 1.0},
+            on_each_feature=JsCode("function (f, l) { window.shipmap.registerLeg(f, l); }"),
+            smooth_factor=0.5,
+        ).add_to(m)
+
+    features = []
+    for p in place_items:
+        fill, radius = KIND_STYLE.get(p["kind"], KIND_STYLE["other"])
+        features.append(
+            {
+                "type": "Feature",
+                "id": p["id"],
+                "geometry": _rounded(p["geometry"]),
+                "properties": {
+                    "id": p["id"],
+                    "name": p["name"],
+                    "label": p["label"],
+                    "kind": p["kind"],
+                    "label_zoom": p["label_zoom"],
+                    "popup": p["popup"],
+                    "fill": fill,
+                    "radius": radius,
+                },
+            }
+        )
+    styles = {str(f["id"]): (f["properties"]["fill"], f["properties"]["radius"]) for f in features}
+    VerbatimGeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=lang.t("places"),
+        marker=folium.CircleMarker(
+            radius=6, weight=2, color="#222222", fill=True, fill_opacity=1.0
+        ),
+        style_function=lambda f, _s=styles: {
+            "fillColor": _s[f["id"]][0],
+            "radius": _s[f["id"]][1],
+            "color": "#222222",
+            "weight": 2,
+            "fillOpacity": 1.0,
+        },
+        on_each_feature=JsCode("function (f, l) { window.shipmap.registerPlace(f, l); }"),
+    ).add_to(m)
+
+
+def _leg_figures(
+    headlines: pd.DataFrame, month_bins: pd.DataFrame, months: pd.DatetimeIndex
+) -> dict[str, tuple[list[Any], list[list[int]], int | None]]:
+    """Per leg: its headline figures in the readers' unit order, events per month, first month.
+
+    Worked out in a few passes over the whole frames (not one pandas call per
+    leg), once for all the languages of a map.
+    """
+    out: dict[str, tuple[list[Any], list[list[int]], int | None]] = {}
+    if headlines.empty:
+        return out
+    units = headlines["unit"].astype(str)
+    unit_rank = {u: _order_units([u, *UNIT_ORDER]).index(u) for u in set(units)}
+    figs = headlines.assign(_rank=units.map(unit_rank)).sort_values(
+        ["leg", "_rank", "unit"], kind="stable"
+    )
+    per_leg_months: dict[str, list[list[int]]] = {}
+    if not month_bins.empty and len(months):
+        per_month = month_bins.groupby(["leg", "month"], sort=True)["rows"].sum()
+        month_pos = months.searchsorted(per_month.index.get_level_values("month"))
+        for (leg, _), pos, n in zip(per_month.index, month_pos, per_month.to_numpy(), strict=True):
+            per_leg_months.setdefault(str(leg), []).append([int(pos), int(n)])
+    first = figs.groupby("leg", sort=False)["start"].min()
+    first_month = (
+        dict(
+            zip(
+                first.index.astype(str),
+                months.searchsorted(first.dt.to_period("M").dt.to_timestamp()).tolist(),
+                strict=True,
+            )
+        )
+        if len(months)
+        else {}
+    )
+    rows: dict[str, list[Any]] = {}
+    for fig in figs.itertuples(index=False):
+        rows.setdefault(str(fig.leg), []).append(fig)
+    for leg, fig_rows in rows.items():
+        out[leg] = (fig_rows, per_leg_months.get(leg, []), first_month.get(leg))
+    return out
+
+
+class _Formats:
+    """A language's figure and period texts, each worked out once per map."""
+
+    def __init__(self, lang: Language) -> None:
+        self.lang = lang
+        self._quantity: dict[tuple[Any, ...], str] = {}
+        self._period: dict[tuple[Any, ...], str] = {}
+        self._unit: dict[tuple[str, float], str] = {}
+
+    def quantity(self, q: float, low: float | None = None, high: float | None = None) -> str:
+        key = (q, low, high)
+        text = self._quantity.get(key)
+        if text is None:
+            text = self._quantity[key] = self.lang.quantity(q, low, high)
+        return text
+
+    def unit(self, unit: str, q: float) -> str:
+        key = (unit, q)
+        text = self._unit.get(key)
+        if text is None:
+            text = self._unit[key] = self.lang.unit(unit, q)
+        return text
+
+    def period(self, start: pd.Timestamp, end: pd.Timestamp) -> str:
+        key = (start, end)
+        text = self._period.get(key)
+        if text is None:
+            text = self._period[key] = self.lang.period(start.date(), end.date())
+        return text
+
+
 def lang_kind(lang: Language, kind: str) -> str:
     """Display name of a place kind."""
     return lang.t("kind." + kind)
@@ -562,14 +640,14 @@ def _place_figures(
     headlines: pd.DataFrame,
     end: str,
     leg_labels: Mapping[str, str],
-    lang: Language,
-) -> dict[str, list[str]]:
+    fmt: _Formats,
+) -> dict[str, list[list[str]]]:
     """Per place, the headline figures of the legs that arrive at (or leave) it.
 
     Figures are listed per leg, never summed across legs: two reports on two
     legs do not add up to a figure anybody reported.
     """
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[list[str]]] = {}
     if headlines.empty:
         return out
     ends = dict(zip(legs["id"].astype(str), legs[end].astype(str), strict=True))
@@ -582,10 +660,12 @@ def _place_figures(
         place = ends.get(str(fig.leg))
         if place is None:
             continue
-        text = (
-            f"{leg_labels.get(str(fig.leg), str(fig.leg))}: "
-            f"{lang.quantity(fig.quantity, fig.low, fig.high)} "
-            f"{lang.unit(str(fig.unit), fig.quantity)}"
+        # [route, figure, unit]: the page writes "route: figure unit".
+        out.setdefault(place, []).append(
+            [
+                leg_labels.get(str(fig.leg), str(fig.leg)),
+                fmt.quantity(fig.quantity, fig.low, fig.high),
+                fmt.unit(str(fig.unit), fig.quantity),
+            ]
         )
-        out.setdefault(place, []).append(text)
     return out

@@ -89,7 +89,21 @@ def route_rows(
 
 
 def add_schematic_layer(m: folium.Map, legs: pd.DataFrame, *, weights: Mapping[str, float]) -> None:
-    """Draw every schematic stretch over its leg: white casing, dotted dark line."""
+    """Draw every schematic stretch over its leg (white casing, dotted dark line).
+
+    Also credits OpenStreetMap in the attribution control when any leg is traced
+    on its network (a layer with no features carries the credit, so that it shows
+    however the legs themselves are drawn, as SVG or on a canvas).
+    """
+    credit = network_attribution(legs)
+    if credit is not None:
+        VerbatimGeoJson(
+            {"type": "FeatureCollection", "features": []},
+            name="network-credit",
+            control=False,
+            interactive=False,
+            attribution=credit,
+        ).add_to(m)
     if not has_schematic(legs):
         return
     features = []

@@ -12,11 +12,6 @@ from shipmap.geo import DataError, Gazetteer, locate_places
 NAN = math.nan
 
 
-@pytest.fixture(scope="module")
-def gaz(tmp_path_factory: pytest.TempPathFactory) -> Gazetteer:
-    return Gazetteer.load(cache_dir=tmp_path_factory.mktemp("gazetteer-cache"))
-
-
 def frame(*rows: dict[str, object]) -> pd.DataFrame:
     """A places frame as the data set reader hands it over (header = line 1)."""
     base = {"id": "", "name": "", "aliases": "", "country": "", "kind": "", "lat": NAN, "lon": NAN}
@@ -49,7 +44,7 @@ def test_aliases_and_country_of_a_row_are_used(gaz: Gazetteer) -> None:
     out = locate_places(
         frame(
             {"id": "a", "name": "Rajin harbour", "aliases": " ; Najin"},
-            {"id": "b", "name": "Moscow", "country": "US"},
+            {"id": "b", "name": "Moscow", "country": "US", "aliases": "Moscow, Idaho"},
             {"id": "c", "name": "ولادی\u200cوستوک"},
         ),
         gazetteer=gaz,

@@ -216,9 +216,9 @@ def test_the_land_is_kept_in_the_cache_folder_and_a_damaged_copy_is_redone(tmp_p
     extent = (120.0, 30.0, 145.0, 50.0)
     fresh = land_geojson(extent)
     (kept,) = (tmp_path / "land").glob("*.json")
-    assert json.loads(kept.read_text("utf-8")) == fresh
+    assert json.loads(kept.read_text("utf-8").partition("\n")[2]) == fresh  # after its seal
     kept.write_text('{"type": "FeatureCollection", "feat', "utf-8")  # cut short
     basemap._land_text.cache_clear()
     assert land_geojson(extent) == fresh
-    assert json.loads(kept.read_text("utf-8")) == fresh
+    assert json.loads(kept.read_text("utf-8").partition("\n")[2]) == fresh
     basemap._land_text.cache_clear()

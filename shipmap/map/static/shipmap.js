@@ -12,6 +12,7 @@
   var places = [];
   var config = null;
   var map = null;
+  var routes = null;  /* the canvas of a map with many legs (routecanvas.js), or null */
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -25,6 +26,14 @@
 
   function safeUrl(url) {
     return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+  }
+
+  /* A list item is a text, an event [period, figure, unit, vessels] or a
+   * route's figure [route, figure, unit]. */
+  function listText(item) {
+    if (!Array.isArray(item)) return item;
+    if (item.length === 4) return item[0] + ": " + item[1] + " " + item[2] + (item[3] ? " (" + item[3] + ")" : "");
+    return item[0] + ": " + item[1] + " " + item[2];
   }
 
   /* A popup is a list of blocks: {h}, {row:[label, value]}, {p}, {list:[...]},
@@ -53,7 +62,7 @@
         var heading = b.title ? el("p", "shipmap-label-key", b.title) : null;
         if (heading) root.appendChild(heading);
         var ul = el("ul");
-        b.list.forEach(function (item) { ul.appendChild(el("li", null, item)); });
+        b.list.forEach(function (item) { ul.appendChild(el("li", null, listText(item))); });
         root.appendChild(ul);
       } else if (b.links) {
         if (b.title) root.appendChild(el("p", "shipmap-label-key", b.title));
@@ -145,7 +154,7 @@
     var side = document.documentElement.dir === "rtl" ? "left" : "right";
     layer.bindPopup(function () { return buildPopup(props.popup); }, popupOptions(320));
     var tip = el("span", null, props.label || props.name || props.id);
-    var entry = { id: props.id, props: props, layer: layer, tip: tip };
+    var entry = { id: props.id, props: props, layer: layer, tip: tip, latlng: layer.getLatLng() };
     if (props.label_zoom !== null && props.label_zoom !== undefined) {
       layer.bindTooltip(tip, { permanent: true, direction: side, className: "shipmap-label", offset: [side === "left" ? -6 : 6, 0] });
     } else {
@@ -155,6 +164,7 @@
   }
 
   function updateLabels() {
+    if (routes) return;  /* the canvas draws the labels that fit */
     var z = map.getZoom();
     places.forEach(function (p) {
       var lz = p.props.label_zoom;
@@ -189,13 +199,18 @@
       }
       if (all || !(p.event_months && p.event_months.length)) leg.tip.textContent = leg.title;
       leg.visible = visible;
-      leg.layer.setStyle({ opacity: visible ? 0.85 : 0.12 });
-      if (leg.arrow) {
-        if (visible && leg.layer._map) leg.arrow.addTo(leg.layer._map);
-        else leg.arrow.remove();
+      if (routes) {
+        routes.faded[leg.index] = visible ? 0 : 1;
+      } else {
+        leg.layer.setStyle({ opacity: visible ? 0.85 : 0.12 });
+        if (leg.arrow) {
+          if (visible && leg.layer._map) leg.arrow.addTo(leg.layer._map);
+          else leg.arrow.remove();
+        }
       }
       if (visible) shownLegs += 1;
     });
+    if (routes) routes.redraw();
     var out = document.getElementById("shipmap-time-value");
     if (out) {
       out.textContent = all ? config.strings.show_all : months[index].label;
@@ -253,17 +268,36 @@
    * button to zoom there and one to see every route again. */
   function detailBounds() {
     var radius = 400000;  /* metres */
+    /* Places are binned in a 3-D grid of points on the unit sphere whose cells
+     * are as wide as the chord of 400 km, so each place is compared only with
+     * those in the 27 cells around it: near-linear, where comparing every pair
+     * took seconds with a few thousand places. */
+    var lls = places.map(function (p) { return p.latlng; });
+    var cell = 2 * Math.sin(radius / 6371008.8 / 2) * 1.001, grid = {};
+    function coords(ll) {
+      var la = ll.lat * Math.PI / 180, lo = ll.lng * Math.PI / 180;
+      return [Math.floor(Math.cos(la) * Math.cos(lo) / cell), Math.floor(Math.cos(la) * Math.sin(lo) / cell), Math.floor(Math.sin(la) / cell)];
+    }
+    lls.forEach(function (ll, i) {
+      var key = coords(ll).join(":");
+      (grid[key] = grid[key] || []).push(i);
+    });
+    function near(ll) {
+      var out = [], c = coords(ll);
+      for (var dx = -1; dx <= 1; dx++) for (var dy = -1; dy <= 1; dy++) for (var dz = -1; dz <= 1; dz++) {
+        var bin = grid[(c[0] + dx) + ":" + (c[1] + dy) + ":" + (c[2] + dz)];
+        if (!bin) continue;
+        for (var k = 0; k < bin.length; k++) if (map.distance(ll, lls[bin[k]]) <= radius) out.push(lls[bin[k]]);
+      }
+      return out;
+    }
     var best = null, bestCount = 0;
-    places.forEach(function (p) {
-      var here = p.layer.getLatLng();
-      var count = places.filter(function (q) { return map.distance(here, q.layer.getLatLng()) <= radius; }).length;
+    lls.forEach(function (here) {
+      var count = near(here).length;
       if (count > bestCount) { best = here; bestCount = count; }
     });
     if (!best || bestCount < 3 || bestCount === places.length || !config.bounds) return null;
-    var near = places
-      .map(function (p) { return p.layer.getLatLng(); })
-      .filter(function (ll) { return map.distance(best, ll) <= radius; });
-    var detail = L.latLngBounds(near).pad(0.25);
+    var detail = L.latLngBounds(near(best)).pad(0.25);
     var all = L.latLngBounds(config.bounds);
     var span = function (b) { return map.distance(b.getSouthWest(), b.getNorthEast()); };
     return span(all) > 4 * span(detail) ? detail : null;
@@ -278,6 +312,129 @@
     box.querySelector(".shipmap-view-all").addEventListener("click", function () {
       fitView(L.latLngBounds(config.bounds));
     });
+  }
+
+  /* A map with many legs: legs and places come as compact tables drawn on one
+   * canvas; each gets a light entry here, so that the time control, the views
+   * and the search work on both kinds of map alike. */
+  function useCanvas(leafletMap, id) {
+    map = leafletMap;
+    var packed = JSON.parse(document.getElementById(id).textContent).zlib;
+    var bytes = atob(packed), raw = new Uint8Array(bytes.length);
+    for (var b = 0; b < bytes.length; b++) raw[b] = bytes.charCodeAt(b);
+    var data = JSON.parse(new TextDecoder().decode(window.fflate.unzlibSync(raw)));
+    routes = window.shipmapRouteCanvas(data);
+    var t = data.legs, at = 0;
+    for (var l = 0; l < t.id.length; l++) {
+      var pairs = [];
+      for (var k = 0; k < t.months_n[l]; k++, at += 2) pairs.push([t.months[at], t.months[at + 1]]);
+      var title = routes.legTitle(l);
+      legs.push({ id: t.id[l], index: l, title: title, tip: { textContent: title },
+                  props: { event_months: pairs, start_month: t.start_month[l] } });
+    }
+    for (var i = 0; i < data.places.id.length; i++) {
+      places.push({ id: data.places.id[i], index: i, latlng: routes.latLngOfPlace(i),
+                    props: { label_zoom: data.places.label_zoom[i] } });
+    }
+    routes.tips = legs;
+    routes.on("pick", function (e) {
+      if (e.place !== undefined) openPlace(e.place, e.latlng);
+      else openLeg(e.leg, e.latlng);
+    });
+    map.addLayer(routes);
+    routes.ui = data.ui || {};
+  }
+
+  function openLeg(l, latlng) {
+    var at = latlng || routes.legBounds(l).getCenter();
+    L.popup(popupOptions(340)).setLatLng(at).setContent(buildPopup(routes.legBlocks(l))).openOn(map);
+  }
+
+  function openPlace(i, latlng) {
+    var at = latlng || routes.latLngOfPlace(i);
+    L.popup(L.extend(popupOptions(320), { offset: L.point(0, -4) }))
+      .setLatLng(at).setContent(buildPopup(routes.placeBlocks(i))).openOn(map);
+  }
+
+  /* Search: a place by its name, or a ship, whose legs are then shown alone. */
+  function setupSearch(data) {
+    var ui = data.ui || {};
+    var rtl = document.documentElement.dir === "rtl";
+    var control = L.control({ position: rtl ? "bottomright" : "bottomleft" });
+    control.onAdd = function () {
+      var box = L.DomUtil.create("div", "leaflet-bar shipmap-search");
+      var form = L.DomUtil.create("form", "", box);
+      form.setAttribute("role", "search");
+      var input = L.DomUtil.create("input", "", form);
+      input.type = "search";
+      input.id = "shipmap-search";
+      input.placeholder = ui.search || "";
+      input.setAttribute("aria-label", ui.search || "");
+      input.setAttribute("list", "shipmap-search-list");
+      input.setAttribute("autocomplete", "off");
+      var list = L.DomUtil.create("datalist", "", form);
+      list.id = "shipmap-search-list";
+      var status = L.DomUtil.create("p", "shipmap-search-status", box);
+      status.setAttribute("aria-live", "polite");
+      var clear = L.DomUtil.create("button", "", box);
+      clear.type = "button";
+      clear.textContent = ui.clear || "×";
+      clear.hidden = true;
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      var filled = false;
+      input.addEventListener("focus", function () {
+        if (filled) return;  /* the list is made when first needed */
+        filled = true;
+        var seen = {};
+        routes.searchNames().forEach(function (name) {
+          if (seen[name]) return;
+          seen[name] = true;
+          var option = document.createElement("option");
+          option.value = name;
+          list.appendChild(option);
+        });
+      });
+      function reset() {
+        routes.only = null;
+        routes.redraw();
+        status.textContent = "";
+        clear.hidden = true;
+      }
+      function go() {
+        var found = routes.find(input.value);
+        if (!found) { reset(); if (input.value.trim()) status.textContent = ui.not_found || ""; return; }
+        if (found.place !== undefined) {
+          reset();
+          var ll = routes.latLngOfPlace(found.place);
+          map.setView(ll, Math.max(map.getZoom(), 6), { animate: false });
+          openPlace(found.place, ll);
+        } else {
+          map.closePopup();
+          routes.only = found.legs;
+          routes.redraw();
+          var bounds = null;
+          found.legs.forEach(function (l) {
+            var b = routes.legBounds(l);
+            bounds = bounds ? bounds.extend(b) : b;
+          });
+          if (bounds) fitView(bounds);
+          status.textContent = (ui.ship_routes || "{n}").replace("{n}", config.digits(found.legs.size)).replace("{ship}", found.name);
+          clear.hidden = false;
+        }
+      }
+      form.addEventListener("submit", function (e) { e.preventDefault(); go(); });
+      /* Picking a name from the list goes there at once. */
+      input.addEventListener("input", function (e) { if (e.inputType === "insertReplacementText") go(); });
+      clear.addEventListener("click", function () { input.value = ""; reset(); input.focus(); });
+      return box;
+    };
+    control.addTo(map);
+  }
+
+  function modeLayer(mode, layer) {
+    layer.on("add", function () { if (routes) { routes.hiddenMode[mode] = false; routes.redraw(); } });
+    layer.on("remove", function () { if (routes) { routes.hiddenMode[mode] = true; routes.redraw(); } });
   }
 
   function init(leafletMap) {
@@ -300,11 +457,13 @@
       panelPadding.end = rtl ? l.right + 10 : window.innerWidth - l.left + 10;
     }
     legs.concat(places).forEach(function (entry) {
+      if (!entry.layer) return;
       var popup = entry.layer.getPopup();
       if (popup) L.setOptions(popup, popupOptions(popup.options.maxWidth));
     });
     if (config.bounds) fitView(config.bounds, false);
     setupViews();
+    if (routes) setupSearch(routes);
     if (window.innerWidth <= 600) {
       ["shipmap-summary", "shipmap-legend"].forEach(function (id) {
         var d = document.getElementById(id);
@@ -317,10 +476,30 @@
     document.documentElement.setAttribute("data-shipmap-ready", "true");
   }
 
+  /* A dark gap: a tooltip and a popup, nothing else (no arrow, no time control). */
+  function registerGap(feature, layer) {
+    var props = feature.properties || {};
+    layer.bindTooltip(el("span", null, props.label || ""), { sticky: true });
+    layer.bindPopup(function () { return buildPopup(props.popup); }, popupOptions(320));
+  }
+
   window.shipmap = {
+    registerGap: registerGap,
     registerLeg: registerLeg,
     registerPlace: registerPlace,
     init: init,
+    useCanvas: useCanvas,
+    modeLayer: modeLayer,
+    openLeg: function (id) {
+      var entry = legs.find(function (e) { return e.id === id; });
+      if (entry && routes) openLeg(entry.index); else if (entry) entry.layer.openPopup();
+    },
+    openPlace: function (id) {
+      var entry = places.find(function (e) { return e.id === id; });
+      if (entry && routes) openPlace(entry.index); else if (entry) entry.layer.openPopup();
+    },
+    routes: function () { return routes; },
+    map: function () { return map; },
     setMonth: function (i) { setMonth(i); },
     legs: legs,
     places: places

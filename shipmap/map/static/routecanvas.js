@@ -1,0 +1,440 @@
+/* shipmap: thousands of legs and places drawn on one canvas.
+ *
+ * The page carries its legs as compact tables (see shipmap/map/canvas.py): lines
+ * quantised to Web Mercator units, delta-encoded as base64 varints, with a
+ * simplified copy per zoom band; popups as blocks whose texts are indices into
+ * one table of strings, turned into DOM nodes only when a popup opens. One
+ * canvas (a Leaflet renderer, so zoom animation and panning behave as for any
+ * vector layer) draws the legs, their arrows, the places and the labels that
+ * fit at the current zoom. A static R-tree (Flatbush) of the legs' boxes finds
+ * what is under the pointer; the leg closest to it, within its width and a few
+ * pixels, opens its popup.
+ *
+ * Nothing from the data set is ever markup: texts go through textContent (the
+ * popup builder) or fillText (labels).
+ */
+(function () {
+  "use strict";
+
+  var ARROW_MIN_PX = 48;   /* a leg shorter than this on screen gets no arrow */
+  var LABEL_MAX = 400;     /* labels drawn at most at once */
+  var HIT_PX = 4;          /* pointer tolerance beyond a line's half width */
+
+  function varints(b64) {
+    var s = atob(b64 || ""), n = s.length, out = new Float64Array(n), k = 0, v = 0, mul = 1;
+    for (var i = 0; i < n; i++) {
+      var c = s.charCodeAt(i);
+      v += (c & 127) * mul;
+      if (c < 128) { out[k++] = v; v = 0; mul = 1; } else { mul *= 128; }
+    }
+    return out.subarray(0, k);
+  }
+
+  function unzig(v) { return v % 2 ? -(v + 1) / 2 : v / 2; }
+
+  /* Lines: full-resolution points, per-band index lists, boxes, arrows. */
+  function decodeLines(g) {
+    var count = g.n.length, start = new Int32Array(count + 1), i, l;
+    for (l = 0; l < count; l++) start[l + 1] = start[l] + g.n[l];
+    var total = start[count], raw = varints(g.xy);
+    var X = new Float64Array(total), Y = new Float64Array(total), x = 0, y = 0;
+    for (i = 0; i < total; i++) {
+      x += unzig(raw[2 * i]); y += unzig(raw[2 * i + 1]);
+      X[i] = x; Y[i] = y;
+    }
+    var bands = g.band.map(function (b) {
+      var gaps = varints(b.i), idx = new Int32Array(gaps.length), bs = new Int32Array(count + 1), p = 0;
+      for (var m = 0; m < count; m++) {
+        bs[m] = p;
+        var acc = 0;
+        for (var k = 0; k < b.n[m]; k++) { acc += gaps[p]; idx[p] = start[m] + acc; p++; }
+      }
+      bs[count] = p;
+      return { idx: idx, start: bs };
+    });
+    var box = new Float64Array(4 * count), arrow = new Float64Array(3 * count);
+    for (l = 0; l < count; l++) {
+      var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, len = 0;
+      for (i = start[l]; i < start[l + 1]; i++) {
+        if (X[i] < x0) x0 = X[i]; if (X[i] > x1) x1 = X[i];
+        if (Y[i] < y0) y0 = Y[i]; if (Y[i] > y1) y1 = Y[i];
+        if (i > start[l]) len += Math.sqrt((X[i] - X[i - 1]) * (X[i] - X[i - 1]) + (Y[i] - Y[i - 1]) * (Y[i] - Y[i - 1]));
+      }
+      box[4 * l] = x0; box[4 * l + 1] = y0; box[4 * l + 2] = x1; box[4 * l + 3] = y1;
+      /* The arrow sits 60% along the line, pointing the way of travel; Web
+       * Mercator is conformal, so the angle holds at every zoom. */
+      var goal = len * 0.6, run = 0;
+      arrow[3 * l] = NaN;
+      for (i = start[l] + 1; i < start[l + 1]; i++) {
+        var dx = X[i] - X[i - 1], dy = Y[i] - Y[i - 1], d = Math.sqrt(dx * dx + dy * dy);
+        if (run + d >= goal && d > 0) {
+          var f = (goal - run) / d;
+          arrow[3 * l] = X[i - 1] + dx * f; arrow[3 * l + 1] = Y[i - 1] + dy * f;
+          arrow[3 * l + 2] = Math.atan2(dy, dx);
+          break;
+        }
+        run += d;
+      }
+    }
+    return { count: count, X: X, Y: Y, start: start, bands: bands, zooms: g.bands, box: box, arrow: arrow };
+  }
+
+  function decodePoints(b64, count) {
+    var raw = varints(b64), X = new Float64Array(count), Y = new Float64Array(count), x = 0, y = 0;
+    for (var i = 0; i < count; i++) {
+      x += unzig(raw[2 * i]); y += unzig(raw[2 * i + 1]);
+      X[i] = x; Y[i] = y;
+    }
+    return { X: X, Y: Y };
+  }
+
+  /* Popup blocks: [type, payload, title] with every text an index into strings. */
+  function popupBlocks(encoded, strings) {
+    function s(i) { return i === null || i === undefined ? "" : strings[i]; }
+    function deep(v) { return Array.isArray(v) ? v.map(deep) : s(v); }
+    return (encoded || []).map(function (b) {
+      var kind = b[0], out = {};
+      if (kind === "h" || kind === "p") out[kind] = s(b[1]);
+      else out[kind] = deep(b[1]);
+      if (b.length > 2) out.title = s(b[2]);
+      return out;
+    });
+  }
+
+  function dashOf(text) {
+    if (!text) return [];
+    return String(text).split(/[ ,]+/).map(Number).filter(function (v) { return isFinite(v); });
+  }
+
+  function distToSegment(px, py, ax, ay, bx, by) {
+    var dx = bx - ax, dy = by - ay, len = dx * dx + dy * dy, t = 0;
+    if (len > 0) t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / len));
+    var qx = ax + t * dx - px, qy = ay + t * dy - py;
+    return Math.sqrt(qx * qx + qy * qy);
+  }
+
+  /* Defined on first use: this script may come before Leaflet's in the page. */
+  var RouteCanvas = null;
+  var proto = {
+    options: { padding: 0.1 },
+
+    initialize: function (data, options) {
+      L.Canvas.prototype.initialize.call(this, options);
+      this.data = data;
+      this.strings = data.strings;
+      var legs = data.legs, places = data.places;
+      this.lines = decodeLines(data.geometry);
+      this.legCount = this.lines.count;
+      this.modes = legs.modes;            /* [{key, color, dash}] */
+      this.legMode = legs.mode;
+      this.weight = legs.weight;
+      this.faded = new Uint8Array(this.legCount);
+      this.hiddenMode = {};
+      this.only = null;                    /* a set of leg indices to show alone, or null */
+      this.placeCount = places.id.length;
+      var pts = decodePoints(places.xy, this.placeCount);
+      this.PX = pts.X; this.PY = pts.Y;
+      this.kinds = places.kinds;           /* [{key, fill, radius}] */
+      this.index = null;
+      this._hover = -1;
+      this._tooltip = L.tooltip({ sticky: true, direction: "top", offset: [0, -8] });
+    },
+
+    /* One R-tree over the legs' boxes, built once, on first need. */
+    _tree: function () {
+      if (this.index || typeof Flatbush === "undefined") return this.index;
+      var n = this.legCount, box = this.lines.box, tree = new Flatbush(Math.max(n, 1));
+      for (var l = 0; l < n; l++) tree.add(box[4 * l], box[4 * l + 1], box[4 * l + 2], box[4 * l + 3]);
+      if (!n) tree.add(0, 0, 0, 0);
+      tree.finish();
+      this.index = tree;
+      return tree;
+    },
+
+    _units: function () {
+      var map = this._map, zoom = map.getZoom();
+      return { zoom: zoom, s: map.options.crs.scale(zoom) / Math.pow(2, this.data.geometry.bits), o: map.getPixelOrigin() };
+    },
+
+    _band: function (zoom) {
+      var zooms = this.lines.zooms;
+      for (var b = 0; b < zooms.length; b++) if (zoom <= zooms[b]) return this.lines.bands[b];
+      return null;
+    },
+
+    legShown: function (l) {
+      if (this.hiddenMode[this.modes[this.legMode[l]].key]) return false;
+      if (this.only && !this.only.has(l)) return false;
+      return true;
+    },
+
+    /* Leaflet's canvas renderer asks its layers to draw; this one draws its data. */
+    _updatePaths: function () {
+      if (this._postponeUpdatePaths) return;
+      this._redraw();
+    },
+    _onZoomEnd: function () {},
+    _requestRedraw: function () {
+      if (!this._map) return;
+      this._redrawRequest = this._redrawRequest || L.Util.requestAnimFrame(this._redraw, this);
+    },
+    redraw: function () { this._requestRedraw(); return this; },
+
+    _redraw: function () {
+      this._redrawRequest = null;
+      if (!this._map || !this._ctx) return;
+      var ctx = this._ctx, b = this._bounds;
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, this._container.width, this._container.height);
+      ctx.restore();
+      var u = this._units(), s = u.s, ox = u.o.x, oy = u.o.y;
+      var vx0 = (b.min.x + ox) / s, vy0 = (b.min.y + oy) / s, vx1 = (b.max.x + ox) / s, vy1 = (b.max.y + oy) / s;
+      var lines = this.lines, X = lines.X, Y = lines.Y, box = lines.box, band = this._band(u.zoom);
+      var lastStyle = null, drawn = 0;
+      ctx.lineCap = "round";
+      ctx.lineJoin = "round";
+      var arrows = [];
+      for (var l = 0; l < lines.count; l++) {
+        if (box[4 * l + 2] < vx0 || box[4 * l] > vx1 || box[4 * l + 3] < vy0 || box[4 * l + 1] > vy1) continue;
+        if (!this.legShown(l)) continue;
+        var mode = this.modes[this.legMode[l]], faded = this.faded[l];
+        var style = this.legMode[l] + ":" + this.weight[l] + ":" + faded;
+        if (style !== lastStyle) {
+          ctx.strokeStyle = mode.color;
+          ctx.lineWidth = this.weight[l];
+          ctx.globalAlpha = faded ? 0.12 : 0.85;
+          ctx.setLineDash(mode.dashes || (mode.dashes = dashOf(mode.dash)));
+          lastStyle = style;
+        }
+        ctx.beginPath();
+        if (band) {
+          var a = band.start[l], e = band.start[l + 1], idx = band.idx;
+          ctx.moveTo(X[idx[a]] * s - ox, Y[idx[a]] * s - oy);
+          for (var k = a + 1; k < e; k++) ctx.lineTo(X[idx[k]] * s - ox, Y[idx[k]] * s - oy);
+        } else {
+          var a2 = lines.start[l], e2 = lines.start[l + 1];
+          ctx.moveTo(X[a2] * s - ox, Y[a2] * s - oy);
+          for (var k2 = a2 + 1; k2 < e2; k2++) ctx.lineTo(X[k2] * s - ox, Y[k2] * s - oy);
+        }
+        ctx.stroke();
+        drawn++;
+        var span = Math.max(box[4 * l + 2] - box[4 * l], box[4 * l + 3] - box[4 * l + 1]) * s;
+        if (!faded && span >= ARROW_MIN_PX && !isNaN(lines.arrow[3 * l])) arrows.push(l);
+      }
+      ctx.globalAlpha = 1;
+      ctx.setLineDash([]);
+      /* Arrows on top of every line, drawn while they stay few enough to read. */
+      if (arrows.length <= 1500) {
+        ctx.strokeStyle = "#ffffff";
+        ctx.lineWidth = 1.5;
+        for (var j = 0; j < arrows.length; j++) {
+          var m = arrows[j], ar = lines.arrow;
+          var cx = ar[3 * m] * s - ox, cy = ar[3 * m + 1] * s - oy, t = ar[3 * m + 2];
+          var c = Math.cos(t), sn = Math.sin(t);
+          ctx.fillStyle = this.modes[this.legMode[m]].color;
+          ctx.beginPath();
+          ctx.moveTo(cx + (-6 * c + 6 * sn), cy + (-6 * sn - 6 * c));
+          ctx.lineTo(cx + 6 * c, cy + 6 * sn);
+          ctx.lineTo(cx + (-6 * c - 6 * sn), cy + (-6 * sn + 6 * c));
+          ctx.closePath();
+          ctx.fill();
+          ctx.stroke();
+        }
+      }
+      this._drawPlaces(ctx, u, vx0, vy0, vx1, vy1);
+      this.drawnLegs = drawn;
+    },
+
+    _drawPlaces: function (ctx, u, vx0, vy0, vx1, vy1) {
+      var s = u.s, ox = u.o.x, oy = u.o.y, places = this.data.places, PX = this.PX, PY = this.PY;
+      var kinds = this.kinds, kind = places.kind, labelZoom = places.label_zoom;
+      var labelled = [], inView = [], i;
+      for (i = 0; i < this.placeCount; i++) {
+        if (PX[i] < vx0 || PX[i] > vx1 || PY[i] < vy0 || PY[i] > vy1) continue;
+        inView.push(i);
+      }
+      /* Hundreds of places in view: smaller markers, so the routes between them show. */
+      var shrink = inView.length > 600 ? 0.4 : inView.length > 200 ? 0.7 : 1;
+      this.markerScale = shrink;
+      ctx.strokeStyle = "#222222";
+      ctx.lineWidth = shrink < 1 ? 1 : 2;
+      for (var n = 0; n < inView.length; n++) {
+        i = inView[n];
+        var k = kinds[kind[i]], x = PX[i] * s - ox, y = PY[i] * s - oy;
+        ctx.fillStyle = k.fill;
+        ctx.beginPath();
+        ctx.arc(x, y, Math.max(2, k.radius * shrink), 0, 2 * Math.PI);
+        ctx.fill();
+        ctx.stroke();
+        var lz = labelZoom[i];
+        if (lz !== null && lz <= u.zoom && labelled.length < LABEL_MAX) labelled.push(i);
+      }
+      this.labelled = labelled.length;
+      if (!labelled.length) return;
+      var rtl = document.documentElement.dir === "rtl";
+      ctx.font = "bold 12px " + getComputedStyle(document.body).fontFamily;
+      ctx.textBaseline = "middle";
+      ctx.direction = rtl ? "rtl" : "ltr";
+      ctx.textAlign = rtl ? "right" : "left";
+      ctx.lineJoin = "round";
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = "rgba(255,255,255,0.9)";
+      ctx.fillStyle = "#1a1a1a";
+      for (var j = 0; j < labelled.length; j++) {
+        var p = labelled[j], r = Math.max(2, kinds[kind[p]].radius * shrink);
+        var lx = PX[p] * s - ox + (rtl ? -(r + 5) : r + 5), ly = PY[p] * s - oy;
+        var text = this.strings[places.label[p]];
+        ctx.strokeText(text, lx, ly);
+        ctx.fillText(text, lx, ly);
+      }
+    },
+
+    /* What is under a container point: {place: i} or {leg: l}, or null. */
+    hit: function (point) {
+      if (!this._map) return null;
+      var u = this._units(), s = u.s, layer = this._map.containerPointToLayerPoint(point);
+      var ux = (layer.x + u.o.x) / s, uy = (layer.y + u.o.y) / s;
+      var best = null, bestD = Infinity, i;
+      for (i = 0; i < this.placeCount; i++) {
+        var k = this.kinds[this.data.places.kind[i]], radius = Math.max(2, k.radius * (this.markerScale || 1));
+        var dp = Math.sqrt((this.PX[i] - ux) * (this.PX[i] - ux) + (this.PY[i] - uy) * (this.PY[i] - uy)) * s;
+        if (dp <= radius + 3 && dp < bestD) { best = { place: i }; bestD = dp; }
+      }
+      if (best) return best;
+      var tree = this._tree();
+      if (!tree) return null;
+      var reach = (8 + HIT_PX) / s;
+      var found = tree.search(ux - reach, uy - reach, ux + reach, uy + reach);
+      var lines = this.lines, X = lines.X, Y = lines.Y, band = this._band(u.zoom);
+      for (var f = 0; f < found.length; f++) {
+        var l = found[f];
+        if (!this.legShown(l)) continue;
+        var tol = this.weight[l] / 2 + HIT_PX, d = Infinity, a, e, k2;
+        if (band) {
+          a = band.start[l]; e = band.start[l + 1];
+          for (k2 = a + 1; k2 < e; k2++) {
+            var p0 = band.idx[k2 - 1], p1 = band.idx[k2];
+            d = Math.min(d, distToSegment(ux, uy, X[p0], Y[p0], X[p1], Y[p1]) * s);
+          }
+        } else {
+          a = lines.start[l]; e = lines.start[l + 1];
+          for (k2 = a + 1; k2 < e; k2++) d = Math.min(d, distToSegment(ux, uy, X[k2 - 1], Y[k2 - 1], X[k2], Y[k2]) * s);
+        }
+        /* Among overlapping legs, the one drawn last (on top) wins a tie. */
+        if (d <= tol && (d < bestD || (d === bestD && best && l > best.leg))) { best = { leg: l }; bestD = d; }
+      }
+      return best;
+    },
+
+    latLngOfPlace: function (i) {
+      return this._unproject(this.PX[i], this.PY[i]);
+    },
+
+    _unproject: function (x, y) {
+      var size = Math.pow(2, this.data.geometry.bits), crs = L.CRS.EPSG3857;
+      return crs.pointToLatLng(L.point(x / size * 256, y / size * 256), 0);
+    },
+
+    legBounds: function (l) {
+      var b = this.lines.box;
+      return L.latLngBounds(this._unproject(b[4 * l], b[4 * l + 3]), this._unproject(b[4 * l + 2], b[4 * l + 1]));
+    },
+
+    placeBlocks: function (i) { return popupBlocks(this.data.places.popup[i], this.strings); },
+    legBlocks: function (l) { return popupBlocks(this.data.legs.popup[l], this.strings); },
+    legTitle: function (l) { return this.strings[this.data.legs.label[l]]; },
+    placeTitle: function (i) { return this.strings[this.data.places.label[i]]; },
+
+    /* A click on a leg or place opens it; every other mouse event (and a click
+     * on nothing) goes on to the map, as Leaflet's canvas does: double-click
+     * zoom, closing popups and the map's own handlers keep working. */
+    _onClick: function (e) {
+      if (!this._map) return;
+      var point = this._map.mouseEventToContainerPoint(e);
+      var found = e.type === "click" && !(this._map.dragging && this._map.dragging.moved()) ? this.hit(point) : null;
+      if (!found) { this._fireEvent(false, e); return; }
+      var latlng = found.place !== undefined ? this.latLngOfPlace(found.place) : this._map.containerPointToLatLng(point);
+      this.fire("pick", { leg: found.leg, place: found.place, latlng: latlng });
+    },
+
+    _onMouseMove: function (e) {
+      if (!this._map || this._map.dragging.moving() || this._map._animatingZoom) return;
+      this._fireEvent(false, e);
+      var self = this, point = this._map.mouseEventToContainerPoint(e);
+      if (this._moveRequest) { this._pendingPoint = point; return; }
+      this._pendingPoint = point;
+      this._moveRequest = L.Util.requestAnimFrame(function () {
+        self._moveRequest = null;
+        self._hoverAt(self._pendingPoint);
+      });
+    },
+
+    _hoverAt: function (point) {
+      if (!this._map) return;
+      var found = this.hit(point);
+      var key = found ? (found.place !== undefined ? "p" + found.place : "l" + found.leg) : "";
+      this._container.style.cursor = found ? "pointer" : "";
+      if (!found) { if (this._tooltip._map) this._map.closeTooltip(this._tooltip); this._hover = ""; return; }
+      var text = found.place !== undefined ? this.placeTitle(found.place) : this.tipText(found.leg);
+      if (key !== this._hover) {
+        var span = document.createElement("span");
+        span.textContent = text;
+        span.dir = "auto";
+        this._tooltip.setContent(span);
+        this._hover = key;
+      }
+      this._tooltip.setLatLng(this._map.containerPointToLatLng(point));
+      if (!this._tooltip._map) this._map.openTooltip(this._tooltip);
+    },
+
+    /* Names a reader may search for: places, then ships. */
+    searchNames: function () {
+      var out = [], i, seen = {};
+      for (i = 0; i < this.placeCount; i++) out.push(this.placeTitle(i));
+      var vessels = this.data.legs.vessels;
+      for (i = 0; i < vessels.length; i++) {
+        for (var k = 0; k < vessels[i].length; k++) {
+          var v = vessels[i][k];
+          if (!seen[v]) { seen[v] = true; out.push(this.strings[v]); }
+        }
+      }
+      return out;
+    },
+
+    /* A place whose name is the text (else one whose name holds it), or the
+     * legs of a ship of that name: {place: i} or {legs: Set, name}. */
+    find: function (text) {
+      var q = String(text || "").trim().toLocaleLowerCase();
+      if (!q) return null;
+      var i, partial = -1;
+      for (i = 0; i < this.placeCount; i++) {
+        var name = this.placeTitle(i).toLocaleLowerCase();
+        if (name === q) return { place: i };
+        if (partial < 0 && name.indexOf(q) >= 0) partial = i;
+      }
+      var vessels = this.data.legs.vessels, legs = new Set(), name2 = null;
+      for (i = 0; i < vessels.length; i++) {
+        for (var k = 0; k < vessels[i].length; k++) {
+          var v = this.strings[vessels[i][k]];
+          if (v.toLocaleLowerCase() === q) { legs.add(i); name2 = v; }
+        }
+      }
+      if (legs.size) return { legs: legs, name: name2 };
+      return partial >= 0 ? { place: partial } : null;
+    },
+
+    tipText: function (l) { return this.tips ? this.tips[l] || this.legTitle(l) : this.legTitle(l); },
+
+    _handleMouseOut: function () {
+      if (this._tooltip._map) this._map.closeTooltip(this._tooltip);
+      if (this._container) this._container.style.cursor = "";
+      this._hover = "";
+    }
+  };
+
+  window.shipmapRouteCanvas = function (data, options) {
+    RouteCanvas = RouteCanvas || L.Canvas.extend(proto);
+    return new RouteCanvas(data, options);
+  };
+})();

@@ -1,0 +1,227 @@
+"""Maps with many legs, drawn on one canvas, in a real headless Chromium with the network cut."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from builders import write_dataset
+from pyproj import Geod
+
+from shipmap.cli import main
+
+pytestmark = pytest.mark.browser
+
+ROWS, COLS = 20, 20
+LAT0, LON0, STEP = 30.0, 0.0, 3.0
+GEOD = Geod(ellps="WGS84")
+
+
+def _grid_dataset(folder: Path) -> Path:
+    """400 cities on a grid, 380 rail legs each joining a city to its eastern neighbour.
+
+    Legs lie 3 degrees apart, so a point on one is far from every other; every
+    fifth leg has a dated movement by a named train, the others a reported total.
+    """
+    places = ["id,name,name:fa,lat,lon,kind"]
+    for r in range(ROWS):
+        for c in range(COLS):
+            places.append(
+                f"p{r:02d}{c:02d},City {r}-{c},شهر {r}-{c},{LAT0 + r * STEP},{c * STEP},city"
+            )
+    legs = ["id,origin,destination,mode,label"]
+    ships = ["leg,start,end,quantity,unit,basis,vessel"]
+    for r in range(ROWS):
+        for c in range(COLS - 1):
+            leg = f"r{r:02d}c{c:02d}"
+            legs.append(f"{leg},p{r:02d}{c:02d},p{r:02d}{c + 1:02d},rail,Line {r}-{c}")
+            if (r * COLS + c) % 5 == 0:
+                month = 1 + (r + c) % 12
+                train = "Polar Star" if r == 7 else f"Train {c}"
+                ships.append(f"{leg},2024-{month:02d},,{10 + c},railcars,event,{train}")
+            else:
+                ships.append(f"{leg},2023-01,2024-12,{100 + r},railcars,total,")
+    files = {
+        "places.csv": "\n".join(places) + "\n",
+        "legs.csv": "\n".join(legs) + "\n",
+        "shipments.csv": "\n".join(ships) + "\n",
+        "sources.csv": None,
+        "map.toml": textwrap.dedent(
+            """\
+            languages = ["en", "fa"]
+            [title]
+            en = "Many legs"
+            fa = "مسیرهای بسیار"
+            """
+        ),
+    }
+    return write_dataset(folder, files)
+
+
+@pytest.fixture(scope="module")
+def grid_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("grid")
+    data = _grid_dataset(base / "data")
+    assert main(["build", str(data), "-o", str(base / "out"), "-q"]) == 0
+    return base / "out"
+
+
+@pytest.fixture(scope="module")
+def tiny_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The tiny data set built twice: as SVG (its default) and on a canvas."""
+    base = tmp_path_factory.mktemp("tinypair")
+    svg = write_dataset(base / "svg")
+    canvas = write_dataset(base / "canvas")
+    toml = canvas / "map.toml"
+    toml.write_text('renderer = "canvas"\n' + toml.read_text(encoding="utf-8"), encoding="utf-8")
+    for data, out in ((svg, base / "out-svg"), (canvas, base / "out-canvas")):
+        assert main(["build", str(data), "-o", str(out), "-q"]) == 0
+    return base / "out-svg", base / "out-canvas"
+
+
+def _midpoint(r: int, c: int) -> tuple[float, float]:
+    """(lat, lon) half-way along leg r-c, a geodesic."""
+    lat = LAT0 + r * STEP
+    azimuth, _, length = GEOD.inv(c * STEP, lat, (c + 1) * STEP, lat)
+    lon, mid_lat, _ = GEOD.fwd(c * STEP, lat, azimuth, length / 2)
+    return mid_lat, lon
+
+
+def _click_at(page, lat: float, lon: float, *, zoom: int = 6) -> None:
+    point = page.evaluate(
+        """([lat, lon, zoom]) => {
+            const map = window.shipmap.map();
+            map.setView([lat, lon], zoom, {animate: false});
+            return map.latLngToContainerPoint([lat, lon]);
+        }""",
+        [lat, lon, zoom],
+    )
+    page.wait_for_timeout(100)
+    page.mouse.click(point["x"], point["y"])
+
+
+def _popup_title(page) -> str | None:
+    node = page.locator(".leaflet-popup-content h3")
+    return node.first.inner_text() if node.count() else None
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_a_map_of_hundreds_of_legs_is_drawn_on_one_canvas(grid_build, open_page, lang):
+    page = open_page(grid_build / f"map-{lang}.html")
+    state = page.evaluate(
+        """() => {
+            const r = window.shipmap.routes();
+            return {legs: r.legCount, places: r.placeCount, drawn: r.drawnLegs,
+                    paths: document.querySelectorAll('.leaflet-overlay-pane path').length,
+                    canvases: document.querySelectorAll('.leaflet-overlay-pane canvas').length,
+                    labels: r.labelled};
+        }"""
+    )
+    assert state["legs"] == ROWS * (COLS - 1) and state["places"] == ROWS * COLS
+    assert state["drawn"] == ROWS * (COLS - 1)  # the whole grid is in view
+    assert state["paths"] == 0 and state["canvases"] == 1
+    # Labels: only those that fit at this zoom, more after zooming in.
+    assert 0 < state["labels"] < ROWS * COLS
+    more = page.evaluate(
+        """async () => {
+            const map = window.shipmap.map(), r = window.shipmap.routes();
+            map.setView([45, 30], 7, {animate: false});
+            await new Promise(res => requestAnimationFrame(() => requestAnimationFrame(res)));
+            return r.labelled;
+        }"""
+    )
+    assert more > 0
+    assert page.errors == []
+
+
+@pytest.mark.parametrize(("r", "c"), [(3, 4), (7, 12), (15, 0)])
+def test_clicking_a_leg_opens_the_popup_of_that_leg(grid_build, open_page, r, c):
+    page = open_page(grid_build / "map-en.html")
+    _click_at(page, *_midpoint(r, c))
+    assert _popup_title(page) == f"Line {r}-{c}"
+    text = page.locator(".leaflet-popup-content").inner_text()
+    assert "railcars" in text
+    # Half-way between two rows of legs there is nothing to open.
+    page.evaluate("() => window.shipmap.map().closePopup()")
+    _click_at(page, LAT0 + (r + 0.5) * STEP, (c + 0.5) * STEP)
+    assert _popup_title(page) is None
+    assert page.errors == []
+
+
+def test_clicking_a_place_opens_its_popup(grid_build, open_page):
+    page = open_page(grid_build / "map-en.html")
+    _click_at(page, LAT0 + 5 * STEP, 6 * STEP)
+    assert _popup_title(page) == "City 5-6"
+    assert "Line 5-6" in page.locator(".leaflet-popup-content").inner_text()  # it left here
+
+
+def test_the_time_control_fades_legs_not_yet_reported_on_the_canvas(grid_build, open_page):
+    page = open_page(grid_build / "map-en.html")
+    page.locator("#shipmap-time").fill("0")
+    state = page.evaluate(
+        """() => {
+            const r = window.shipmap.routes();
+            return {faded: r.faded.reduce((a, b) => a + b, 0),
+                    status: document.getElementById('shipmap-time-status').textContent};
+        }"""
+    )
+    # In the first month only the legs with a movement that month are shown.
+    events = [(r, c) for r in range(ROWS) for c in range(COLS - 1) if (r * COLS + c) % 5 == 0]
+    first = [rc for rc in events if 1 + sum(rc) % 12 == 1]
+    totals = ROWS * (COLS - 1) - len(events)  # reported totals from 2023-01 stay shown
+    assert state["faded"] == len(events) - len(first)
+    assert state["status"].endswith(str(len(first) + totals))
+    page.locator("#shipmap-time").fill(page.evaluate("document.getElementById('shipmap-time').max"))
+    assert page.evaluate("window.shipmap.routes().faded.reduce((a, b) => a + b, 0)") == 0
+
+
+def test_searching_finds_a_place_or_shows_a_ships_routes_alone(grid_build, open_page):
+    page = open_page(grid_build / "map-en.html")
+    box = page.locator("#shipmap-search")
+    box.fill("city 12-3")
+    box.press("Enter")
+    assert _popup_title(page) == "City 12-3"
+    box.fill("Polar Star")
+    box.press("Enter")
+    shown = page.evaluate("Array.from(window.shipmap.routes().only || [])")
+    polar = [c for c in range(COLS - 1) if (7 * COLS + c) % 5 == 0]
+    ids = page.evaluate("(ls) => ls.map(l => window.shipmap.legs[l].id)", shown)
+    assert sorted(ids) == [f"r07c{c:02d}" for c in polar]
+    assert (
+        page.locator(".shipmap-search-status").inner_text() == f"{len(polar)} routes of Polar Star"
+    )
+    # Another ship's legs are not drawn and cannot be clicked.
+    _click_at(page, *_midpoint(3, 4))
+    assert _popup_title(page) is None
+    page.locator(".shipmap-search button").click()
+    assert page.evaluate("window.shipmap.routes().only") is None
+    assert page.errors == []
+
+
+def test_hiding_a_mode_in_the_layer_control_hides_its_legs(grid_build, open_page):
+    page = open_page(grid_build / "map-en.html")
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_label("By rail").uncheck()
+    _click_at(page, *_midpoint(3, 4))
+    assert _popup_title(page) is None
+    assert page.evaluate("window.shipmap.routes().drawnLegs") == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_canvas_popups_read_as_the_svg_maps_do(tiny_pair, open_page, lang):
+    svg, canvas = tiny_pair
+    texts = {}
+    for name, out in (("svg", svg), ("canvas", canvas)):
+        page = open_page(out / f"map-{lang}.html")
+        assert page.evaluate("!!window.shipmap.routes()") == (name == "canvas")
+        seen = {}
+        for kind, ids in (("Leg", "legs"), ("Place", "places")):
+            for item in page.evaluate(f"window.shipmap.{ids}.map(e => e.id)"):
+                page.evaluate(f"(id) => window.shipmap.open{kind}(id)", item)
+                seen[item] = page.locator(".leaflet-popup-content").inner_text()
+                page.evaluate("() => window.shipmap.map().closePopup()")
+        texts[name] = seen
+        assert page.errors == []
+    assert texts["svg"] == texts["canvas"]
+    assert len(texts["svg"]) == 9

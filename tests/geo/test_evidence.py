@@ -1,0 +1,244 @@
+"""The classes of wrong pin the geocoder once made, each pinned with small cases.
+
+Each test says what an analyst sees: either the right place, or a refusal that
+lists the right place among the candidates. Never a pin in the wrong country.
+"""
+
+from __future__ import annotations
+
+import pytest
+from shipmap.geo import AmbiguousPlaceError, Gazetteer, Place, PlaceNotFoundError, geocode
+from shipmap.geo.geocode import geocode_code, quote
+
+
+def refused_with(gaz: Gazetteer, name: str, meant: str, **kw: object) -> list[str]:
+    with pytest.raises(PlaceNotFoundError) as e:
+        geocode(name, gazetteer=gaz, **kw)  # type: ignore[arg-type]
+    assert any(c.startswith(meant) for c in e.value.candidates), e.value.candidates
+    return e.value.candidates
+
+
+# --------------------------------------------------------------------------- main vs alternate
+
+
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("Odessa", "Odesa (UA)"),  # not only Odessa, Texas
+        ("St. Petersburg", "Saint Petersburg (RU)"),  # not only Florida's
+        ("Calcutta", "Kolkata (IN)"),  # not a South African village
+        ("Viborg", "Vyborg (RU)"),  # not only Denmark's
+    ],
+)
+def test_a_bigger_place_known_by_an_alternate_name_is_not_hidden(
+    gaz: Gazetteer, name: str, meant: str
+) -> None:
+    refused_with(gaz, name, meant)
+
+
+def test_the_country_settles_a_main_versus_alternate_name(gaz: Gazetteer) -> None:
+    assert geocode("Odessa", country="UA", gazetteer=gaz).source == "GeoNames 698740"
+    assert geocode("Calcutta", country="IN", gazetteer=gaz).name == "Kolkata"
+
+
+def test_two_namesakes_within_the_given_country_are_refused(gaz: Gazetteer) -> None:
+    candidates = refused_with(gaz, "Matamoros", "Heroica Matamoros (MX)", country="MX")
+    assert any(c.startswith("Matamoros (MX)") for c in candidates)  # Coahuila's
+
+
+# --------------------------------------------------------------------------- codes, countries
+
+
+def test_an_airport_code_is_not_a_name(gaz: Gazetteer) -> None:
+    # "HEL" is Helsinki's airport code: asked as a name, Hel is the town in Poland
+    refused_with(gaz, "Hel", "Hel (PL)")
+    assert geocode("Hel", country="PL", kind="port", gazetteer=gaz).country == "PL"
+    assert geocode_code("HEL", gazetteer=gaz).name == "Helsinki"
+    assert geocode_code("ru vvo", gazetteer=gaz).name == "Vladivostok"
+
+
+def test_codes_and_abbreviations_asked_as_names_are_refused(gaz: Gazetteer) -> None:
+    with pytest.raises(PlaceNotFoundError, match="looks like a code or an abbreviation"):
+        geocode("UK", gazetteer=gaz)  # not Uk, a town in Russia
+    with pytest.raises(PlaceNotFoundError, match="no place has the code"):
+        geocode_code("QQQ", gazetteer=gaz)
+
+
+@pytest.mark.parametrize(("name", "cc"), [("Egypt", "EG"), ("Sudan", "SD"), ("Мексика", "MX")])
+def test_a_country_name_is_refused_as_a_country_not_pinned_on_a_town(
+    gaz: Gazetteer, name: str, cc: str
+) -> None:
+    with pytest.raises(AmbiguousPlaceError, match=rf"names a country .*{cc}") as e:
+        geocode(name, gazetteer=gaz)
+    assert e.value.candidates[0].endswith(f"(the country, {cc})")
+
+
+def test_a_city_state_is_placed_at_its_capital(gaz: Gazetteer) -> None:
+    assert geocode("Singapore", gazetteer=gaz).country == "SG"
+
+
+def test_a_us_state_is_not_a_town(gaz: Gazetteer) -> None:
+    with pytest.raises(AmbiguousPlaceError, match="names a state"):
+        geocode("California", gazetteer=gaz)
+
+
+def test_a_translation_does_not_pin_a_city(gaz: Gazetteer) -> None:
+    # "White House" is among Casablanca's alternate names: never enough alone
+    candidates = refused_with(gaz, "White House", "White House (TN, US)")
+    assert any(c.startswith("Casablanca (MA)") for c in candidates)
+
+
+# --------------------------------------------------------------------------- scripts
+
+
+def test_a_foreign_script_name_carried_only_by_a_small_namesake_is_refused(
+    gaz: Gazetteer,
+) -> None:
+    # سول is Sewell, New Jersey in GeoNames; Persian writers mean Seoul (سئول)
+    with pytest.raises(AmbiguousPlaceError, match="only as a foreign-script name"):
+        geocode("سول", gazetteer=gaz)
+    with pytest.raises(PlaceNotFoundError):
+        geocode("سول", country="KR", gazetteer=gaz)
+    assert geocode("سئول", gazetteer=gaz).country == "KR"
+
+
+def test_a_large_city_named_in_a_foreign_script_is_placed(gaz: Gazetteer) -> None:
+    assert geocode("Сеул", gazetteer=gaz).country == "KR"  # Russian for Seoul
+    assert geocode("東京", gazetteer=gaz).country == "JP"
+
+
+@pytest.mark.parametrize("name", ["奥克兰", "Кантон"])
+def test_a_transliteration_shared_by_namesakes_is_refused(gaz: Gazetteer, name: str) -> None:
+    # 奥克兰 is Oakland as well as Auckland; Кантон is Canton, Ohio as well as Guangzhou
+    with pytest.raises(AmbiguousPlaceError):
+        geocode(name, gazetteer=gaz)
+
+
+# --------------------------------------------------------------------------- missing places
+
+
+def test_a_state_qualifier_narrows_the_search(gaz: Gazetteer) -> None:
+    astoria = geocode("Astoria, Oregon", gazetteer=gaz)
+    assert (astoria.country, round(astoria.lat)) == ("US", 46)  # not Astoria, Queens
+    # Whittier, Alaska (272 people) is not in the gazetteer: not California's
+    with pytest.raises(PlaceNotFoundError, match="in or near 'Alaska'") as e:
+        geocode("Whittier, Alaska", gazetteer=gaz)
+    assert not isinstance(e.value, AmbiguousPlaceError)
+
+
+def test_a_country_qualifier_is_a_country(gaz: Gazetteer) -> None:
+    assert geocode("Lagos, Portugal", gazetteer=gaz).country == "PT"
+    with pytest.raises(PlaceNotFoundError, match="no place named 'Lagos' in RU"):
+        geocode("Lagos, Portugal", country="RU", gazetteer=gaz)
+
+
+def test_a_village_alone_in_its_country_is_not_taken_for_certain(gaz: Gazetteer) -> None:
+    # Lone entries this small may share their name with a place GeoNames lacks
+    with pytest.raises(AmbiguousPlaceError, match="missing from the gazetteer"):
+        geocode("Hel", country="PL", gazetteer=gaz)
+    assert geocode("Tikhoretsk", country="RU", gazetteer=gaz).country == "RU"
+
+
+# --------------------------------------------------------------------------- misspellings
+
+
+@pytest.mark.parametrize(("typo", "meant"), [("Paras", "Paris (FR)"), ("Meca", "Makkah (SA)")])
+def test_a_spelling_one_letter_off_a_big_city_is_not_taken(
+    gaz: Gazetteer, typo: str, meant: str
+) -> None:
+    refused_with(gaz, typo, meant)
+
+
+# --------------------------------------------------------------------------- ports
+
+
+@pytest.mark.parametrize(("name", "cc"), [("Olya", "RU"), ("Bandar Amirabad", "IR")])
+def test_ports_of_the_port_list_are_found(gaz: Gazetteer, name: str, cc: str) -> None:
+    m = geocode(name, country=cc, kind="port", gazetteer=gaz)
+    assert (m.country, m.kind) == (cc, "port")
+    assert m.source.startswith("UN/LOCODE ")
+
+
+def test_amirabad_lists_the_caspian_port_among_its_namesakes(gaz: Gazetteer) -> None:
+    candidates = refused_with(
+        gaz, "Amirabad", "Bandar Amirabad (IR) port", country="IR", kind="port"
+    )
+    assert len(candidates) == len(set(candidates))  # each place once
+
+
+def test_a_port_wrapped_in_port_words_is_found(gaz: Gazetteer) -> None:
+    assert geocode("Port of Rotterdam", country="NL", kind="port", gazetteer=gaz).country == "NL"
+
+
+def test_a_port_is_not_pinned_inland(gaz: Gazetteer) -> None:
+    # Minturn, Colorado is the only Minturn in GeoNames; the port of Minturn is in Maine
+    with pytest.raises(PlaceNotFoundError):
+        geocode("Minturn", country="US", kind="port", gazetteer=gaz)
+    with pytest.raises(PlaceNotFoundError, match="no port named 'Tikhoretsk'"):
+        geocode(
+            "Tikhoretsk",
+            country="RU",
+            kind="port",
+            gazetteer=Gazetteer(gaz.curated[:0], world=gaz.world),
+        )
+
+
+def test_anzali_is_found_and_suggested(gaz: Gazetteer) -> None:
+    assert geocode("Anzali", country="IR", kind="port", gazetteer=gaz).name == "Bandar-e Anzali"
+    with pytest.raises(PlaceNotFoundError) as e:
+        geocode("Anzalli", country="IR", gazetteer=gaz)
+    assert e.value.suggestions[0].startswith("Bandar-e Anzal")
+
+
+# --------------------------------------------------------------------------- a port list's data
+
+
+def test_a_port_list_row_is_trusted_only_where_geonames_agrees() -> None:
+    from shipmap.geo import index
+
+    b = index._Builder()
+    town = b.add_place("Alpha", 10.0, 10.0, "AA", population=5000)
+    b.add_key("alpha", town, index.MAIN)
+    b.add_place("Beta", 20.0, 20.0, "AA", population=800)
+    b.add_key("beta", town + 1, index.MAIN)
+    rows = [
+        {"locode": "AAALP", "name": "Alpha", "country": "AA", "lat": "10.05", "lon": "10.05"},
+        # the only Beta of the country lies 150 km away: the list's point is wrong
+        {"locode": "AABET", "name": "Beta", "country": "AA", "lat": "21.0", "lon": "20.5"},
+        # no namesake, but places of the country nearby: kept
+        {"locode": "AAGAM", "name": "Gamma", "country": "AA", "lat": "20.1", "lon": "20.1"},
+        # no namesake, nothing of the country within 50 km: dropped
+        {"locode": "AADEL", "name": "Delta", "country": "AA", "lat": "-40.0", "lon": "60.0"},
+    ]
+    index._add_ports(b, 2, rows)
+    kept = {b.code[i]: b.check[i] for i in range(2, len(b.names))}
+    assert set(kept) == {"AAALP", "AAGAM"}
+    assert 6 < kept["AAALP"] < 8  # km from the named town
+
+
+# --------------------------------------------------------------------------- context
+
+
+def test_the_other_places_of_the_data_set_settle_a_name() -> None:
+    near_a = Place("Twin", 10.0, 10.0, ("AA",), "city", "test a", curated=True, population=50_000)
+    near_b = Place("Twin", -30.0, 100.0, ("BB",), "city", "test b", curated=True, population=5_000)
+    gaz = Gazetteer([near_a, near_b])
+    with pytest.raises(AmbiguousPlaceError):
+        geocode("Twin", gazetteer=gaz)
+    assert geocode("Twin", near=[(10.5, 10.2)], gazetteer=gaz).country == "AA"
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def test_a_name_is_printed_as_written() -> None:
+    name = "ماخاچ\u200cقلعه"
+    assert quote(name) == f"'{name}'"  # the zero-width non-joiner stays, unescaped
+    assert quote("a\nb") == "'a\\x0ab'"  # a control character is shown, not obeyed
+
+
+def test_a_refusal_lists_each_place_once(gaz: Gazetteer) -> None:
+    with pytest.raises(AmbiguousPlaceError) as e:
+        geocode("Springfield", gazetteer=gaz)
+    assert len(e.value.candidates) == len(set(e.value.candidates)) > 1
+    assert str(e.value).count("Springfield (MO, US)") == 1
