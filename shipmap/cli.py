@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import signal
 import sys
@@ -41,6 +42,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
             progress=progress,
             basemap=args.basemap,
             pictures=args.png,
+            events=args.events,
+            scheduler=args.scheduler or os.environ.get("SHIPMAP_SCHEDULER") or None,
             force=args.force,
         )
         if not args.quiet:
@@ -87,7 +90,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         raise DataError(problems)
     print(
         f"{args.dataset}: ok ({len(ds.places)} places, {len(ds.legs)} legs, "
-        f"{len(ds.shipments)} shipment rows, {len(ds.sources)} sources)"
+        f"{ds.figures.rows} shipment rows, {len(ds.sources)} sources)"
     )
     return 0
 
@@ -452,6 +455,17 @@ def _parser() -> argparse.ArgumentParser:
         "--png",
         action="store_true",
         help="also draw a PNG of each map (needs Chromium and Playwright)",
+    )
+    p.add_argument(
+        "--events",
+        action="store_true",
+        help="also write every shipment row, checked and typed, as events.parquet",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="check and sum Parquet shipments on a Dask cluster, e.g. tcp://10.0.0.5:8786 "
+        "(default: $SHIPMAP_SCHEDULER; none: on this machine)",
     )
     p.set_defaults(func=_cmd_build)
 
