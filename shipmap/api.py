@@ -38,6 +38,7 @@ def folium_map(dataset: Dataset | str | Path, *, lang: str | None = None) -> fol
     """
     from shipmap.geo.places import locate_places
     from shipmap.map.content import MapContent
+    from shipmap.map.gaps import read_gaps
     from shipmap.map.render import render_map
     from shipmap.routes.flows import join_flows
     from shipmap.routes.legs import build_legs
@@ -45,8 +46,12 @@ def folium_map(dataset: Dataset | str | Path, *, lang: str | None = None) -> fol
     ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
     places = locate_places(ds.places, cache_dir=cache_dir("gazetteer"))
     legs = build_legs(ds.legs, places, cache_dir=cache_dir("routes"))
-    flows = join_flows(legs, ds.shipments)
+    flows = join_flows(legs, ds.figures)
     content = MapContent(
-        places=places, flows=flows, shipments=ds.shipments, sources=ds.sources, config=ds.config
+        places=places,
+        flows=flows,
+        sources=ds.sources,
+        config=ds.config,
+        gaps=read_gaps(ds.root),
     )
     return render_map(content, lang=lang or ds.config.languages[0])

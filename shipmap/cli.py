@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import signal
 import sys
@@ -41,6 +42,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
             progress=progress,
             basemap=args.basemap,
             pictures=args.png,
+            events=args.events,
+            scheduler=args.scheduler or os.environ.get("SHIPMAP_SCHEDULER") or None,
             force=args.force,
         )
         if not args.quiet:
@@ -82,7 +85,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     locate_places(ds.places, cache_dir=cache_dir("gazetteer"))
     print(
         f"{args.dataset}: ok ({len(ds.places)} places, {len(ds.legs)} legs, "
-        f"{len(ds.shipments)} shipment rows, {len(ds.sources)} sources)"
+        f"{ds.figures.rows} shipment rows, {len(ds.sources)} sources)"
     )
     return 0
 
@@ -246,6 +249,68 @@ def _embeddable(url: str) -> bool:
     return ":" not in head
 
 
+def _cmd_ais(args: argparse.Namespace) -> int:
+    from shipmap.ais import Thresholds, ais_to_dataset
+    from shipmap.ais.convert import NothingToWriteError
+
+    thresholds = Thresholds(
+        slow_kn=args.slow,
+        min_stay_h=args.min_stay,
+        port_radius_km=args.port_radius,
+        gap_h=args.gap,
+        max_speed_kn=args.max_speed,
+    )
+    columns = {
+        field: getattr(args, f"{field}_column")
+        for field in ("mmsi", "time", "lat", "lon", "sog", "cog", "name", "imo")
+        if getattr(args, f"{field}_column")
+    }
+    shown = sys.stderr.isatty() and not args.quiet
+
+    def progress(stage: str, done: float) -> None:
+        if shown:
+            sys.stderr.write(f"\r\x1b[K  {stage} {min(done, 1.0):.0%}")
+            sys.stderr.flush()
+
+    try:
+        report = ais_to_dataset(
+            [Path(f) for f in args.files],
+            Path(args.output),
+            thresholds,
+            source_id=args.source_id,
+            publisher=args.publisher,
+            title=args.title,
+            url=args.url or "",
+            columns=columns,
+            mmsi=args.mmsi,
+            time_format=args.time_format,
+            world_ports=not args.no_world_ports,
+            memory_limit=args.memory_limit,
+            progress=progress,
+        )
+    except NothingToWriteError as err:
+        if shown:
+            sys.stderr.write("\r\x1b[K")
+        for line in err.report.dropped_lines():
+            print(line, file=sys.stderr)
+        if not args.quiet:
+            for line in err.report.summary():
+                print(line)
+        raise
+    if shown:
+        sys.stderr.write("\r\x1b[K")
+    for line in report.dropped_lines():
+        print(line, file=sys.stderr)
+    if not args.quiet:
+        for line in report.summary():
+            print(line)
+        written = ", ".join(f"{n} {name}" for name, n in report.written.items())
+        print(
+            f"{args.output}: wrote {written} (source {report.source.id if report.source else ''})"
+        )
+    return 0
+
+
 def _page_title(path: Path) -> str | None:
     import html
 
@@ -307,6 +372,17 @@ def _parser() -> argparse.ArgumentParser:
         "--png",
         action="store_true",
         help="also draw a PNG of each map (needs Chromium and Playwright)",
+    )
+    p.add_argument(
+        "--events",
+        action="store_true",
+        help="also write every shipment row, checked and typed, as events.parquet",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="check and sum Parquet shipments on a Dask cluster, e.g. tcp://10.0.0.5:8786 "
+        "(default: $SHIPMAP_SCHEDULER; none: on this machine)",
     )
     p.set_defaults(func=_cmd_build)
 
@@ -384,6 +460,104 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="the URL the map will be served from (default: its file name)")
     p.add_argument("--title", help="iframe title for screen readers (default: the map's title)")
     p.set_defaults(func=_cmd_embed)
+
+    p = sub.add_parser(
+        "ais",
+        help="turn AIS ship positions into voyages, port calls and dark gaps",
+        description="Read AIS positions (NMEA sentences, or CSV / Parquet exports), find "
+        "port calls, voyages between ports and dark gaps, and write or extend the data set "
+        "DATASET: ports in places.csv, one sea leg per port pair, one shipments.csv row per "
+        "voyage (unit 'voyages'), the AIS source in sources.csv, calls.csv and gaps.csv. "
+        "Running the same files again replaces what they wrote. See docs/ais.md.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="AIS files: NMEA, CSV or Parquet")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="DATASET",
+        help="data set folder to write or extend",
+    )
+    rules = p.add_argument_group("rules (docs/ais.md)")
+    rules.add_argument(
+        "--slow",
+        type=float,
+        default=0.5,
+        metavar="KN",
+        help="a ship slower than this is stopped (default 0.5 kn)",
+    )
+    rules.add_argument(
+        "--min-stay",
+        type=float,
+        default=2.0,
+        metavar="HOURS",
+        help="a stop this long near a port is a call (default 2 h)",
+    )
+    rules.add_argument(
+        "--port-radius",
+        type=float,
+        default=10.0,
+        metavar="KM",
+        help="a stop this close to a port is at that port (default 10 km)",
+    )
+    rules.add_argument(
+        "--gap",
+        type=float,
+        default=12.0,
+        metavar="HOURS",
+        help="silent longer than this at sea is a dark gap (default 12 h)",
+    )
+    rules.add_argument(
+        "--max-speed",
+        type=float,
+        default=50.0,
+        metavar="KN",
+        help="faster is impossible: such fixes are dropped (default 50 kn)",
+    )
+    cols = p.add_argument_group(
+        "columns", "for CSV / Parquet exports whose column names are not recognised"
+    )
+    for field, example in (
+        ("mmsi", "MMSI"),
+        ("time", "BaseDateTime"),
+        ("lat", "LAT"),
+        ("lon", "LON"),
+        ("sog", "SOG"),
+        ("cog", "COG"),
+        ("name", "VesselName"),
+        ("imo", "IMO"),
+    ):
+        cols.add_argument(f"--{field}-column", metavar="NAME", help=f"e.g. {example}")
+    cols.add_argument(
+        "--time-format",
+        metavar="FMT",
+        help="strptime format of the time column, e.g. '%%d/%%m/%%Y %%H:%%M:%%S'",
+    )
+    cols.add_argument(
+        "--mmsi",
+        type=int,
+        metavar="N",
+        help="one MMSI for every row (a single ship's file without an MMSI column)",
+    )
+    src = p.add_argument_group("source", "the sources.csv row that describes the files")
+    src.add_argument("--source-id", metavar="ID", help="default: ais-<first file name>")
+    src.add_argument("--publisher", metavar="TEXT", help="who published the positions")
+    src.add_argument("--title", metavar="TEXT", help="default: AIS positions in <files>")
+    src.add_argument("--url", metavar="URL", help="where the files come from")
+    p.add_argument(
+        "--no-world-ports",
+        action="store_true",
+        help="use only the data set's ports and the gazetteer's curated ones, not the "
+        "UN/LOCODE ports of its world index (which is built on first use)",
+    )
+    p.add_argument(
+        "--memory-limit",
+        default="1GB",
+        metavar="SIZE",
+        help="DuckDB's memory limit; beyond it work spills to disk (default 1GB)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="print only dropped lines and errors")
+    p.set_defaults(func=_cmd_ais)
     return parser
 
 

@@ -223,6 +223,10 @@ def _panels(
         {"label": lang.t("mode." + m), "color": MODE_COLORS[m], "dash": MODE_DASH[m] or ""}
         for m in modes
     ]
+    if content.gaps is not None and not content.gaps.empty:
+        from shipmap.map.gaps import GAP_COLOR, GAP_DASH
+
+        mode_items.append({"label": lang.t("gap.legend"), "color": GAP_COLOR, "dash": GAP_DASH})
     width_items = [
         {"label": lang.quantity(v), "width": round(width_scale(v, top), 1)}
         for v in _nice_steps(top)

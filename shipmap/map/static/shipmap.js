@@ -476,7 +476,15 @@
     document.documentElement.setAttribute("data-shipmap-ready", "true");
   }
 
+  /* A dark gap: a tooltip and a popup, nothing else (no arrow, no time control). */
+  function registerGap(feature, layer) {
+    var props = feature.properties || {};
+    layer.bindTooltip(el("span", null, props.label || ""), { sticky: true });
+    layer.bindPopup(function () { return buildPopup(props.popup); }, popupOptions(320));
+  }
+
   window.shipmap = {
+    registerGap: registerGap,
     registerLeg: registerLeg,
     registerPlace: registerPlace,
     init: init,
