@@ -54,6 +54,12 @@ class Progress:
         sys.stderr.flush()
         return result
 
+    def note(self, text: str) -> None:
+        """Say what a long stage is doing now (e.g. preparing a network, the first time)."""
+        if self.enabled:
+            sys.stderr.write(f"\r\x1b[K  {text}…")
+            sys.stderr.flush()
+
     def rows(self, done: int) -> None:
         """Show how many rows the running stage has done, and how fast (5 times a second)."""
         if not self.enabled:
@@ -116,7 +122,8 @@ def build(
     from shipmap.routes.legs import build_legs
 
     legs = progress.step(
-        "Drawing legs", lambda: build_legs(ds.legs, places, cache_dir=cache_dir("routes"))
+        "Drawing legs",
+        lambda: build_legs(ds.legs, places, cache_dir=cache_dir("routes"), progress=progress.note),
     )
 
     from shipmap.routes.flows import join_flows

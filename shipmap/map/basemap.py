@@ -52,8 +52,9 @@ __all__ = [
 
 #: The basemap name that means "no tile server at all".
 
-#: Credit for the offline land, shown in the map's attribution.
-LAND_ATTRIBUTION = "Land and borders: Natural Earth"
+#: Credit for the offline land and borders, shown in the map's attribution (kept short:
+#: on a phone it shares the bottom edge with the scale and the OpenStreetMap credit).
+LAND_ATTRIBUTION = "Natural Earth"
 
 #: (min lon, min lat, max lon, max lat), EPSG:4326.
 Extent = tuple[float, float, float, float]

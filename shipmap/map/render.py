@@ -28,6 +28,7 @@ from shipmap.map.gaps import add_gaps
 from shipmap.map.i18n import Language, language
 from shipmap.map.labels import LabelPoints, place_labels
 from shipmap.map.page import PagePanels, VerbatimGeoJson
+from shipmap.map.schematic import add_schematic_layer, route_rows
 from shipmap.map.style import (
     KIND_STYLE,
     MODE_COLORS,
@@ -159,6 +160,7 @@ def _leg_popup(
     length = leg.get("length_km")
     if isinstance(length, float) and math.isfinite(length):
         blocks.append({"row": [lang.t("length"), lang.t("km", n=lang.number(round(length)))]})
+    blocks.extend(route_rows(leg, places=places, lang=lang))
     if details.get("vessels"):
         blocks.append({"list": list(details["vessels"]), "title": lang.t("vessels")})
     if "events" in details:
@@ -357,6 +359,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
         )
     else:
         _add_svg_layers(m, leg_rows, place_items, modes=modes, lang=language_)
+    add_schematic_layer(m, legs, weights={str(r["id"]): float(r["weight"]) for r in leg_rows})
 
     folium.LayerControl(position="topleft" if language_.rtl else "topright", collapsed=True).add_to(
         m
