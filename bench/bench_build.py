@@ -367,7 +367,8 @@ imports count:
 
 - **shipmap**: `python -m shipmap.cli build DIR -o OUT -q`: validation, routing,
   figures, two maps (en, fa), index, GeoJSON, `flows.csv` and `shipmap.gpkg`
-  (whose `events` layer holds every shipment row). The route and land caches
+  (`places`, `legs` and `months`; the rows themselves only with `--events`,
+  not asked for here). The route and land caches
   are warm: one untimed build comes first (sea routing is benchmarked on its
   own in `bench/bench_routing.py`).
 - **baseline**: `plain_folium.py DIR OUT.html` (`../shared/baseline/`): pandas,

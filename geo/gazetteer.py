@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 from shipmap.geo.index import (
     CODE,
     KIND_NAMES,
@@ -41,6 +42,12 @@ __all__ = ["Candidate", "Gazetteer", "Place", "read_curated"]
 
 _world_lock = threading.Lock()
 _CURATED_RESOURCE = "data/gazetteer.csv"
+#: A romanization (0-100) at least this close to a name of the given country may mean it...
+_TRANSLIT_SIMILARITY = 85.0
+#: ...when the next closest name is at least this much less close...
+_TRANSLIT_MARGIN = 8.0
+#: ...and it has at least this many letters.
+_TRANSLIT_MIN_LENGTH = 4
 #: Near spellings offered are at most this much (0-100) less alike than the best one.
 _SUGGESTION_SPREAD = 5.0
 _CURATED_COLUMNS = ("id", "name", "aliases", "country", "kind", "lat", "lon", "source")
@@ -78,7 +85,7 @@ class Place:
     spellings
         The curated row's name and aliases as written (empty for world places).
     near_port
-        True for a place that lies by a listed port (so it may be one).
+        True for a place that lies by a listed port or on a sea coast (so it may be one).
     """
 
     name: str
@@ -165,6 +172,7 @@ class Gazetteer:
         self._world_index = world
         self._load_world = load_world
         self._places: dict[int, Place] = {}
+        self._by_country: dict[str, tuple[dict[str, list[int]], dict[int, list[str]]]] = {}
 
     @classmethod
     def load(cls, *, cache_dir: Path | str | None = None, world: bool = True) -> Gazetteer:
@@ -236,22 +244,59 @@ class Gazetteer:
     def transliterated(self, name: str, *, country: str | None = None) -> list[Candidate]:
         """Return Latin-named places whose name a romanization of ``name`` spells.
 
-        For a name in another script that no place carries: ``Хобарт`` →
-        "Khobart" does not match, ``Порт-Луи`` → "Port-Lui" does not either, but
-        ``Асуан`` → "Asuan" finds Aswan's variant "Asuan". Only main names and
-        variant spellings are searched; the evidence is ``ROMAN`` (weak).
+        For a name in another script that no place carries: ``Асуан`` → "Asuan"
+        finds Aswan's variant "Asuan". Within a given country, a near spelling
+        of the romanization also counts (``Хобарт`` → "Khobart" ≈ Hobart) when
+        it is clearly the nearest. Only main names and variant spellings are
+        searched, and the evidence is ``ROMAN`` (weak: never enough alone, and
+        within a country only for a town of 20,000 people or more).
         """
-        if self._world is None or script_of(name) in ("LATIN", ""):
+        world = self._world
+        if world is None or script_of(name) in ("LATIN", ""):
             return []
         from anyascii import anyascii
 
         key = fold(anyascii(name))
+        if not key:
+            return []
         cc = country.upper() if country else None
-        return [
+        exact = [
             Candidate(self.world_place(i), ROMAN)
-            for i, evidence in self._world.lookup(key)
-            if evidence <= VARIANT and (cc is None or str(self._world.country[i]) == cc)
+            for i, evidence in world.lookup(key)
+            if evidence <= VARIANT and (cc is None or str(world.country[i]) == cc)
         ]
+        if exact or cc is None or len(key) < _TRANSLIT_MIN_LENGTH:
+            return exact
+        from rapidfuzz import fuzz, process
+
+        names, by_length = self._country_keys(cc)
+        spread = max(1, len(key) // 4)
+        pool = [
+            k for n in range(len(key) - spread, len(key) + spread + 1) for k in by_length.get(n, ())
+        ]
+        cutoff = _TRANSLIT_SIMILARITY - _TRANSLIT_MARGIN
+        best = process.extract(key, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=2)
+        if not best or best[0][1] < _TRANSLIT_SIMILARITY:
+            return []
+        if len(best) > 1 and best[1][1] > best[0][1] - _TRANSLIT_MARGIN:
+            return []
+        return [Candidate(self.world_place(i), ROMAN) for i in names[best[0][0]]]
+
+    def _country_keys(self, cc: str) -> tuple[dict[str, list[int]], dict[int, list[str]]]:
+        """Return the folded main names of a country's places (for near romanizations)."""
+        if cc not in self._by_country:
+            world = self._world
+            assert world is not None
+            found: dict[str, list[int]] = {}
+            places = np.flatnonzero((world.country == cc) & (world.kind <= 1))  # towns, ports
+            for i, key in zip(places.tolist(), world.main_key(places), strict=True):
+                if key:
+                    found.setdefault(key, []).append(i)
+            by_length: dict[int, list[str]] = {}
+            for key in found:
+                by_length.setdefault(len(key), []).append(key)
+            self._by_country[cc] = (found, by_length)
+        return self._by_country[cc]
 
     def by_code(self, code: str) -> list[Candidate]:
         """Return the places carrying an IATA, ICAO or UN/LOCODE code (case and spaces ignored)."""
@@ -294,7 +339,7 @@ class Gazetteer:
                 geonameid=gid,
                 capital=bool(w.capital[i]),
                 admin1=str(w.admin1[i]),
-                near_port=bool(w.near_port[i]),
+                near_port=bool(w.near_port[i] or w.coastal[i]),
             )
             self._places[i] = place
         return place

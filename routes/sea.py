@@ -39,7 +39,7 @@ from shipmap.errors import ShipmapError
 __all__ = ["ALGORITHM_VERSION", "PORT_REACH_KM", "SeaRouteError", "sea_route"]
 
 #: Changes whenever the routing would draw a different line; part of the cache key.
-ALGORITHM_VERSION = "sea-6"
+ALGORITHM_VERSION = "sea-7"
 
 #: A port farther than this from water on the primary coastline may look further
 #: (estuaries, barrages), up to :data:`_FAR_REACH_KM`.
@@ -641,9 +641,28 @@ def _entries(place: Point, name: str, mask: LandMask, net: PassageNetwork) -> li
         for acc in net.accesses(idx):
             out.append(_Entry(acc.gate, acc.path, dist + acc.km, passages=acc.passages))
     if not out:
-        w = _nearest_water(place, _Water(mask, [place]).land, _FAR_REACH_KM)
+        # up an estuary or behind a barrage: water the older coastline (GSHHG)
+        # keeps open counts too, but the port's own stretch, a straight line
+        # over land, may still be no longer than PORT_REACH_KM
+        loose_land = _Water(mask, [place]).land
+        w = _nearest_water(place, loose_land, PORT_REACH_KM)
         if w is not None:
             out.append(_Entry(w, (w,), _gc_km(place, w), loose=True))
+        else:
+            far = _nearest_water(place, loose_land, _FAR_REACH_KM)
+            if far is not None:
+                reason = (
+                    f"is {_gc_km(place, far):.0f} km from the nearest water the coastline "
+                    f"data shows (lat, lon {_latlon(far)}), and a line may cross no more "
+                    f"than {PORT_REACH_KM:g} km of land to reach it; check its coordinates "
+                    "(a port's point should lie by its quays), or draw that stretch by road"
+                )
+                raise SeaRouteError(
+                    f"the {name} (lat, lon {_latlon(place)}) {reason}",
+                    end=name if name in ("origin", "destination") else None,
+                    point=place,
+                    reason=reason,
+                )
     if not out:
         reason = (
             f"is more than {_FAR_REACH_KM:g} km from the sea and from every waterway "

@@ -46,11 +46,10 @@ def folium_map(dataset: Dataset | str | Path, *, lang: str | None = None) -> fol
     ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
     places = locate_places(ds.places, cache_dir=cache_dir("gazetteer"))
     legs = build_legs(ds.legs, places, cache_dir=cache_dir("routes"))
-    flows = join_flows(legs, ds.shipments)
+    flows = join_flows(legs, ds.figures)
     content = MapContent(
         places=places,
         flows=flows,
-        shipments=ds.shipments,
         sources=ds.sources,
         config=ds.config,
         gaps=read_gaps(ds.root),

@@ -1,4 +1,4 @@
-"""The ``shipmap`` command: build, validate, geocode and embed.
+"""The ``shipmap`` command: build, validate, route, geocode and embed.
 
 Only this module and :mod:`shipmap.outputs.write` touch the disk. Errors a user can act
 on (:class:`shipmap.errors.ShipmapError`) are printed one line per problem on stderr
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import signal
 import sys
@@ -16,7 +17,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from shipmap.cache import cache_dir
 from shipmap.errors import DataError, PlaceNotFoundError, Problem, ShipmapError
@@ -41,6 +42,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
             progress=progress,
             basemap=args.basemap,
             pictures=args.png,
+            events=args.events,
+            scheduler=args.scheduler or os.environ.get("SHIPMAP_SCHEDULER") or None,
             force=args.force,
         )
         if not args.quiet:
@@ -77,14 +80,97 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from shipmap.dataset import load_dataset
     from shipmap.geo.places import locate_places
+    from shipmap.routes.legs import route_legs
 
     ds = load_dataset(Path(args.dataset))
-    locate_places(ds.places, cache_dir=cache_dir("gazetteer"))
+    places = locate_places(ds.places, cache_dir=cache_dir("gazetteer"))
+    # Route every leg as the build would, so that a data set called ok here builds.
+    _, problems = route_legs(ds.legs, places, cache_dir=cache_dir("routes"), progress=_note(args))
+    if problems:
+        raise DataError(problems)
     print(
         f"{args.dataset}: ok ({len(ds.places)} places, {len(ds.legs)} legs, "
-        f"{len(ds.shipments)} shipment rows, {len(ds.sources)} sources)"
+        f"{ds.figures.rows} shipment rows, {len(ds.sources)} sources)"
     )
     return 0
+
+
+def _note(args: argparse.Namespace) -> Callable[[str], None] | None:
+    """Progress notes on stderr while a network is prepared (a terminal only)."""
+    if getattr(args, "quiet", False) or not sys.stderr.isatty():
+        return None
+    return lambda text: print(f"shipmap: {text}…", file=sys.stderr, flush=True)
+
+
+def _cmd_route(args: argparse.Namespace) -> int:
+    from shipmap.dataset import load_dataset
+    from shipmap.geo.places import locate_places
+    from shipmap.routes.legs import route_legs
+
+    ds = load_dataset(Path(args.dataset))
+    places = locate_places(ds.places, cache_dir=cache_dir("gazetteer"))
+    legs, problems = route_legs(
+        ds.legs, places, cache_dir=cache_dir("routes"), progress=_note(args)
+    )
+    if args.output:
+        _write_text(Path(args.output), _route_geojson(legs))
+    if not args.quiet:
+        for leg in legs.sort_values("id").to_dict("records"):
+            line = f"{leg['id']}: {leg['mode']}, {leg['length_km']:,.0f} km, {leg['method']}"
+            for s in leg["_stretches"]:
+                line += f"\n  schematic {s['from']} → {s['to']}: {s['reason']}"
+            print(line)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _route_geojson(legs: Any) -> str:
+    """Return the routed legs as a GeoJSON FeatureCollection (RFC 7946: split at ±180°)."""
+    from shapely.geometry import mapping
+
+    from shipmap.routes.geodesic import split_antimeridian
+
+    features = []
+    for leg in legs.sort_values("id").to_dict("records"):
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(leg["id"]),
+                "properties": {
+                    "id": str(leg["id"]),
+                    "mode": str(leg["mode"]),
+                    "length_km": round(float(leg["length_km"]), 1),
+                    "method": str(leg["method"]),
+                    "schematic": [
+                        {"from": s["from"], "to": s["to"], "reason": s["reason"]}
+                        for s in leg["_stretches"]
+                    ],
+                },
+                "geometry": mapping(split_antimeridian(leg["geometry"])),
+            }
+        )
+    doc = {"type": "FeatureCollection", "features": features}
+    return json.dumps(doc, ensure_ascii=False) + "\n"
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write a file all at once: a temporary file beside it takes its place."""
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as err:
+        raise ShipmapError(f"{path}: cannot write ({err.strerror})") from err
 
 
 def _cmd_geocode(args: argparse.Namespace) -> int:
@@ -370,6 +456,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also draw a PNG of each map (needs Chromium and Playwright)",
     )
+    p.add_argument(
+        "--events",
+        action="store_true",
+        help="also write every shipment row, checked and typed, as events.parquet",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="check and sum Parquet shipments on a Dask cluster, e.g. tcp://10.0.0.5:8786 "
+        "(default: $SHIPMAP_SCHEDULER; none: on this machine)",
+    )
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser(
@@ -403,6 +500,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_dataset_argument(p)
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser(
+        "route",
+        help="draw every leg of a data set and say how each was drawn",
+        description="Route every leg of a data set as a build would (sea legs on water, "
+        "rail and road legs along OpenStreetMap's network, schematic where it has no "
+        "believable route), print one line per leg and one per schematic stretch, and "
+        "write the legs it could draw as GeoJSON with -o. Legs that cannot be drawn are "
+        "reported as legs.csv:LINE: column: message; the exit status is then 1.",
+    )
+    _add_dataset_argument(p)
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the drawn legs as a GeoJSON FeatureCollection (id, mode, length_km, "
+        "method, schematic)",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the problems")
+    p.set_defaults(func=_cmd_route)
 
     p = sub.add_parser(
         "geocode",

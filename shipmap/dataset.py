@@ -19,7 +19,8 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property, partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -45,6 +46,20 @@ from shipmap.contract import SHIPMENTS as _SHIPMENTS
 from shipmap.contract import SOURCES as _SOURCES
 from shipmap.contract import Columns as _Spec
 from shipmap.errors import DataError, Problem
+from shipmap.shipments import (
+    ROW,
+    Figures,
+    PartSpec,
+    Reduction,
+    Rules,
+    blank_rows,
+    frame_table,
+    parquet_parts,
+    read_csv_fast,
+    reduce_part,
+    reduce_parts,
+    rows_with_ids,
+)
 
 __all__ = ["DATASET_FILES", "Dataset", "load_dataset", "split_list"]
 
@@ -95,16 +110,27 @@ class Dataset:
 
     Text columns hold ``str`` with ``""`` for "not given"; every frame has
     ``_line``, the CSV line each row came from (header = 1). ``places`` has float
-    ``lat``/``lon`` (NaN: to be geocoded); ``shipments`` has ``start``/``end`` as
-    ``datetime64[ns]`` and float ``quantity``/``low``/``high``.
+    ``lat``/``lon`` (NaN: to be geocoded).
+
+    The shipment rows, which may be far more than memory holds, are checked and
+    reduced as they are read: ``figures`` is all the map and the exports need.
+    ``shipments`` gives the rows themselves as a frame, read again on first use
+    (``start``/``end`` as ``datetime64[ns]``, float ``quantity``/``low``/``high``);
+    a notebook may want it, the pipeline does not.
     """
 
     root: Path
     places: pd.DataFrame
     legs: pd.DataFrame
-    shipments: pd.DataFrame
     sources: pd.DataFrame
+    figures: Figures
     config: MapConfig = field(default_factory=MapConfig)
+    read_rows: Callable[[], pd.DataFrame] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def shipments(self) -> pd.DataFrame:
+        """The checked shipment rows as one frame (read on first use)."""
+        return self.read_rows() if self.read_rows is not None else _empty_frame(_SHIPMENTS)
 
 
 # ---------------------------------------------------------------------------
@@ -1021,15 +1047,15 @@ def _is_web_url(url: str) -> bool:
 
 
 def _check_sources_used(tables: Mapping[str, _Table], sources: _Table, problems: _Problems) -> None:
-    for name in ("places", "legs", "shipments"):
-        table = tables[name]
+    for table in tables.values():
         if "source" in table.frame.columns:
             _check_refs(table, "source", sources, problems, what="source", many=True)
 
 
 def _check_reserved_columns(table: _Table, problems: _Problems) -> None:
     """Refuse extra columns that would take a name the outputs use, or differ only in case."""
-    reserved = _RESERVED_IN.get(table.file, ())
+    file = _SHIPMENTS.file if table.file.endswith(".parquet") else table.file
+    reserved = _RESERVED_IN.get(file, ())
     seen: dict[str, str] = {}
     for name in table.frame.columns:
         if name == LINE or name in table.missing:
@@ -1122,10 +1148,10 @@ def _check_units(shipments: _Table, legs: _Table, problems: _Problems) -> None:
                 given[column.casefold()] = name
 
 
-def _check_width_by(config: MapConfig, shipments: _Table, problems: _Problems) -> None:
-    if config.width_by is None or not shipments.complete:
+def _check_width_by(config: MapConfig, units_seen: set[str] | None, problems: _Problems) -> None:
+    if config.width_by is None or units_seen is None:
         return
-    units = sorted(set(shipments.col("unit").unique()) - {""})
+    units = sorted(units_seen - {""})
     if config.width_by not in units:
         hint = _did_you_mean(
             config.width_by, units, f"units in shipments.csv: {', '.join(units) or 'none'}"
@@ -1136,17 +1162,383 @@ def _check_width_by(config: MapConfig, shipments: _Table, problems: _Problems) -
 
 
 # ---------------------------------------------------------------------------
+# Shipment rows: a CSV file, a Parquet file or a folder of them, of any size
+
+#: Stands for "the shipment row at this position among all rows" until located.
+_ROWS_FILE = "\0shipments"
+_PARQUET = "shipments.parquet"
+_PARQUET_FOLDER = "shipments"
+
+
+@dataclass
+class _Rows:
+    """The shipment rows as checked: their figures, and how to name a row."""
+
+    figures: Figures
+    units: set[str] | None  # every unit seen; None when the rows were not all read
+    read_frame: Callable[[], pd.DataFrame]
+    parts: list[PartSpec] = field(default_factory=list)
+
+    def locate(self, problem: Problem) -> Problem:
+        """Name a Parquet row by its file, row group and row."""
+        if problem.file != _ROWS_FILE:
+            return problem
+        if problem.line is None or not self.parts:
+            return replace(problem, file=_PARQUET_FOLDER)
+        spec = self._part(problem.line)
+        message = re.sub(
+            r"first used on line (\d+)",
+            lambda m: f"first used in {self._where(int(m[1]))}",
+            problem.message,
+        )
+        return Problem(
+            spec.label, problem.line - spec.first_row, problem.column, message, spec.row_group
+        )
+
+    def _part(self, row: int) -> PartSpec:
+        starts = [p.first_row for p in self.parts]
+        return self.parts[max(int(np.searchsorted(starts, row, side="right")) - 1, 0)]
+
+    def _where(self, row: int) -> str:
+        spec = self._part(row)
+        return f"{spec.label}, row group {spec.row_group}, row {row - spec.first_row}"
+
+
+def _no_rows(units: set[str] | None) -> _Rows:
+    return _Rows(Reduction().figures(), units, _typed_empty_shipments)
+
+
+def _typed_empty_shipments() -> pd.DataFrame:
+    table = _Table(_SHIPMENTS.file, _empty_frame(_SHIPMENTS))
+    _check_shipments(table, _unread(_LEGS), _Problems())
+    return table.frame
+
+
+def _header_table(file: str, names: list[str]) -> _Table:
+    """Make a table of no rows with these columns, for checking a header."""
+    frame = pd.DataFrame({n: pd.Series(dtype="str") for n in names})
+    frame[LINE] = pd.Series(dtype=np.int64)
+    return _Table(file, frame)
+
+
+def _unread(spec: _Spec) -> _Table:
+    return _Table(spec.file, _empty_frame(spec), complete=False)
+
+
+def _check_shipment_rows(
+    root: Path,
+    legs: _Table,
+    sources: _Table,
+    problems: _Problems,
+    *,
+    scheduler: str | None,
+    progress: Callable[[int], None] | None,
+) -> _Rows:
+    """Read, check and reduce the shipment rows, wherever they are."""
+    given = [
+        path
+        for path in (root / _SHIPMENTS.file, root / _PARQUET, root / _PARQUET_FOLDER)
+        if path.exists()
+    ]
+    if not given:
+        return _no_rows(set())
+    if len(given) > 1:
+        names = " and ".join(p.name for p in given)
+        problems.add(given[1].name, None, None, f"shipments given twice ({names}): keep one")
+        return _no_rows(None)
+    rules = Rules(
+        legs=frozenset(legs.col("id")) if legs.complete else None,
+        sources=frozenset(sources.col("id")) if sources.complete else None,
+    )
+    if given[0].name == _SHIPMENTS.file:
+        return _csv_rows(root, rules, legs, sources, problems)
+    return _parquet_rows(
+        root, given[0], rules, legs, sources, problems, scheduler=scheduler, progress=progress
+    )
+
+
+def _csv_rows(
+    root: Path, rules: Rules, legs: _Table, sources: _Table, problems: _Problems
+) -> _Rows:
+    """Check and reduce ``shipments.csv``: one part, read by pyarrow (or line by line)."""
+    data = _read_input(root / _SHIPMENTS.file, _SHIPMENTS.file, problems)
+    if data is None:
+        return _no_rows(None)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data or data.isspace():
+        problems.add(
+            _SHIPMENTS.file,
+            None,
+            None,
+            f"the file is empty: it needs a header row ({','.join(_SHIPMENTS.required)}) "
+            "(or delete the file)",
+        )
+        return _no_rows(None)
+    if not _header_fits(data, _SHIPMENTS, problems):
+        return _no_rows(None)
+    fast = read_csv_fast(data) if not _has_long_line(data) else None
+    if fast is not None:
+        names, rows = fast
+        header = _header_table(_SHIPMENTS.file, names)
+        _check_header(header, _SHIPMENTS, problems)
+        blank = blank_rows(rows, data)
+        if len(blank):
+            keep = np.ones(rows.num_rows, dtype=bool)
+            keep[blank] = False
+            rows = rows.filter(pa.array(keep))
+    else:
+        text = _decode(data, _SHIPMENTS.file, problems)
+        complete = text is not None
+        header = _read_exact(
+            text if text is not None else data.decode("utf-8", errors="replace"),
+            _SHIPMENTS,
+            problems,
+        )
+        header.complete = header.complete and complete
+        _check_header(header, _SHIPMENTS, problems)
+        rows = frame_table(header.frame)
+    del data
+    _check_reserved_columns(header, problems)
+    read_frame = partial(_csv_frame, root)
+    if header.missing:
+        return _Rows(Reduction().figures(), None, read_frame)  # the header says it all
+    reduction = Reduction()
+    reduction.add(reduce_part(rows, first_row=0, rules=rules))
+    units = _word_flagged(reduction, _SHIPMENTS.file, legs, sources, problems)
+    lines = rows.column(LINE).to_numpy()
+    _check_unit_names(reduction, _SHIPMENTS.file, lambda row: int(lines[row]), legs, problems)
+    figures = reduction.figures()
+    _check_sums(figures, _SHIPMENTS.file, rows, problems)
+    return _Rows(figures, units if header.complete else None, read_frame)
+
+
+def _has_long_line(data: bytes) -> bool:
+    """Whether some line is longer than a cell may be (then the exact parser names it)."""
+    if len(data) <= MAX_CELL_CHARS:
+        return False
+    breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    edges = np.concatenate([[-1], breaks, [len(data)]])
+    return bool(np.diff(edges).max() > MAX_CELL_CHARS)
+
+
+def _check_unit_names(
+    reduction: Reduction,
+    file: str,
+    line_of: Callable[[int], int],
+    legs: _Table,
+    problems: _Problems,
+) -> None:
+    """Check the units (how many, and the column names they give) by their first rows."""
+    first = sorted((line_of(row), unit) for unit, row in reduction.unit_first.items())
+    frame = pd.DataFrame(
+        {
+            "unit": pd.Series([u for _, u in first], dtype="str"),
+            LINE: np.array([line for line, _ in first], dtype=np.int64),
+        }
+    )
+    _check_units(_Table(file, frame), legs, problems)
+
+
+def _check_sums(figures: Figures, file: str, rows: pa.Table | None, problems: _Problems) -> None:
+    """Refuse figures whose sum is more than a float can hold, naming their lines."""
+    bad: dict[tuple[str, str], list[str]] = {}
+    for frame, columns in (
+        (figures.headlines, ("quantity", "low", "high")),
+        (figures.months, ("quantity",)),
+    ):
+        for column in columns:
+            overflow = np.isinf(frame[column].to_numpy(dtype=float))
+            for leg, unit in zip(frame["leg"][overflow], frame["unit"][overflow], strict=True):
+                found = bad.setdefault((str(leg), str(unit)), [])
+                if column not in found:
+                    found.append(column)
+    for (leg, unit), columns in sorted(bad.items()):
+        columns.sort(key=("quantity", "low", "high").index)
+        lines: list[int] = []
+        if rows is not None:
+            legs_text = pc.cast(rows.column("leg"), pa.string())
+            units_text = pc.cast(rows.column("unit"), pa.string())
+            mask = pc.and_(
+                pc.equal(pc.utf8_trim_whitespace(legs_text), leg),
+                pc.equal(pc.utf8_trim_whitespace(units_text), unit),
+            )
+            lines = sorted(int(n) for n in pc.filter(rows.column(LINE), mask).to_pylist())
+        shown = ", ".join(str(n) for n in lines[:10])
+        more = f" and {len(lines) - 10} more" if len(lines) > 10 else ""
+        where = f" of lines {shown}{more}" if lines else ""
+        problems.add(
+            file,
+            lines[0] if lines else None,
+            columns[0],
+            f"the {unit} of leg {leg!r} add up to more than a number can hold "
+            f"({', '.join(columns)}{where}): check these figures for a typo",
+        )
+
+
+def _csv_frame(root: Path) -> pd.DataFrame:
+    problems = _Problems()
+    table = _read_table(root, _SHIPMENTS, problems, required=False)
+    _check_shipments(table, _unread(_LEGS), problems)
+    return table.frame
+
+
+def _parquet_rows(
+    root: Path,
+    given: Path,
+    rules: Rules,
+    legs: _Table,
+    sources: _Table,
+    problems: _Problems,
+    *,
+    scheduler: str | None,
+    progress: Callable[[int], None] | None,
+) -> _Rows:
+    """Check and reduce Parquet shipments, one row group at a time, here or on a cluster."""
+    import pyarrow.parquet as pq
+
+    if given.is_dir():
+        files = sorted(
+            (path, path.relative_to(root).as_posix())
+            for path in given.rglob("*.parquet")
+            if path.is_file()
+            and not any(p.startswith((".", "_")) for p in path.relative_to(given).parts)
+        )
+        if not files:
+            problems.add(
+                _PARQUET_FOLDER,
+                None,
+                None,
+                "the folder holds no .parquet files: put the shipment rows in it as Parquet, "
+                "or give shipments.csv instead",
+            )
+            return _no_rows(None)
+    else:
+        files = [(given, given.name)]
+    readable = True
+    for path, label in files:
+        try:
+            names = list(pq.read_schema(path).names)
+        except (pa.ArrowException, OSError) as e:
+            problems.add(label, None, None, f"cannot read this file as Parquet ({e})")
+            readable = False
+            continue
+        names += [
+            key for key, _, _ in (p.partition("=") for p in Path(label).parent.parts if "=" in p)
+        ]
+        header = _header_table(label, names)
+        _check_header(header, replace(_SHIPMENTS, file=label), problems)
+        _check_reserved_columns(header, problems)
+        readable = readable and not header.missing
+    if not readable:
+        return _no_rows(None)
+    parts = parquet_parts(files)
+    if scheduler is not None:
+        from shipmap.cluster import reduce_on_cluster
+
+        reduction = reduce_on_cluster(parts, rules, scheduler, progress=progress)
+    else:
+        reduction = reduce_parts(parts, rules, progress=progress)
+    repeated = reduction.repeated_hashes()
+    if len(repeated):
+        reduction.flagged.append(rows_with_ids(parts, repeated))
+    units = _word_flagged(reduction, _ROWS_FILE, legs, sources, problems)
+    _check_unit_names(reduction, _ROWS_FILE, int, legs, problems)
+    figures = reduction.figures()
+    _check_sums(figures, _ROWS_FILE, None, problems)
+    return _Rows(figures, units, partial(_parquet_frame, parts), parts)
+
+
+def _parquet_frame(parts: list[PartSpec]) -> pd.DataFrame:
+    from shipmap.shipments import read_part
+
+    columns = (*_SHIPMENTS.known,)
+    tables = [
+        read_part(spec, columns).append_column(
+            ROW, pa.array(np.arange(spec.rows, dtype=np.int64) + spec.first_row)
+        )
+        for spec in parts
+    ]
+    frame = _text_frame(pa.concat_tables(tables, promote_options="permissive"), line=ROW)
+    for name in _SHIPMENTS.known:
+        if name not in frame.columns:
+            frame[name] = pd.Series("", index=frame.index, dtype="str")
+    table = _Table(_PARQUET_FOLDER, frame)
+    _check_shipments(table, _unread(_LEGS), _Problems())
+    return table.frame
+
+
+def _word_flagged(
+    reduction: Reduction, file: str, legs: _Table, sources: _Table, problems: _Problems
+) -> set[str]:
+    """Word the problems of the rows the reduction flagged; return every unit seen."""
+    units = set(reduction.units)
+    if not reduction.flagged:
+        return units
+    flagged = pa.concat_tables(reduction.flagged, promote_options="permissive")
+    line = LINE if LINE in flagged.column_names else ROW
+    frame = _text_frame(flagged, line=line).drop_duplicates(LINE).reset_index(drop=True)
+    for name in _SHIPMENTS.known:
+        if name not in frame.columns:
+            frame[name] = pd.Series("", index=frame.index, dtype="str")
+    units |= set(frame["unit"])
+    table = _Table(file, frame)
+    _check_shipments(table, legs, problems)
+    _check_refs(table, "source", sources, problems, what="source", many=True)
+    if reduction.n_flagged > len(frame):
+        problems.add(
+            file,
+            None,
+            None,
+            f"... and {reduction.n_flagged - len(frame):,} more rows that break a rule "
+            "(only the first rows were looked at closely)",
+        )
+    return units
+
+
+def _text_frame(table: pa.Table, *, line: str) -> pd.DataFrame:
+    """Rows as read (text, numbers or dates) as stripped text, as a CSV file gives them."""
+    out: dict[str, pd.Series] = {}
+    for name in table.column_names:
+        if name in (LINE, ROW):
+            continue
+        column = table.column(name)
+        if pa.types.is_dictionary(column.type):
+            column = pc.cast(column, column.type.value_type)
+        if pa.types.is_timestamp(column.type):
+            column = pc.cast(column, pa.date32(), safe=False)
+        if not pa.types.is_string(column.type):
+            column = pc.cast(column, pa.string())
+        text = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
+        out[name] = pd.Series(text.to_pylist(), dtype="str")
+    frame = pd.DataFrame(out)
+    frame[LINE] = table.column(line).to_numpy()
+    return frame
+
+
+# ---------------------------------------------------------------------------
 # Entry point
 
 
-def load_dataset(root: Path) -> Dataset:
+def load_dataset(
+    root: Path,
+    *,
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Dataset:
     """Read the data set in ``root`` and check every rule of the data contract.
 
     Parameters
     ----------
     root
         The data set folder: ``places.csv`` and ``legs.csv``, and optionally
-        ``shipments.csv``, ``sources.csv`` and ``map.toml``.
+        the shipments (``shipments.csv``, ``shipments.parquet`` or a folder
+        ``shipments/`` of Parquet files), ``sources.csv`` and ``map.toml``.
+    scheduler
+        The address of a Dask scheduler: Parquet shipments are then checked and
+        reduced on its workers, which must see the files at the same paths.
+    progress
+        Called with the number of shipment rows done so far, now and then.
 
     Returns
     -------
@@ -1166,7 +1558,6 @@ def load_dataset(root: Path) -> Dataset:
         raise DataError([Problem(str(root), None, None, "not a folder: give a data set folder")])
     places = _read_table(root, _PLACES, problems, required=True)
     legs = _read_table(root, _LEGS, problems, required=True)
-    shipments = _read_table(root, _SHIPMENTS, problems, required=False)
     sources = _read_table(root, _SOURCES, problems, required=False)
     if places.present and places.complete and places.frame.empty:
         problems.add("places.csv", None, None, "no places: add at least one row under the header")
@@ -1174,28 +1565,30 @@ def load_dataset(root: Path) -> Dataset:
 
     _check_places(places, problems)
     _check_legs(legs, places, problems)
-    _check_shipments(shipments, legs, problems)
     _check_sources(sources, problems)
-    _check_sources_used({"places": places, "legs": legs, "shipments": shipments}, sources, problems)
-    for table in (places, legs, shipments):
+    _check_sources_used({"places": places, "legs": legs}, sources, problems)
+    for table in (places, legs):
         _check_reserved_columns(table, problems)
-    _check_units(shipments, legs, problems)
+    rows = _check_shipment_rows(
+        root, legs, sources, problems, scheduler=scheduler, progress=progress
+    )
     config = MapConfig()
     try:
         config = read_config(root / "map.toml")
     except DataError as e:
         for p in e.problems:
             problems.add(p.file, p.line, p.column, p.message)
-    _check_width_by(config, shipments, problems)
+    _check_width_by(config, rows.units, problems)
 
-    found = problems.result()
+    found = [rows.locate(p) for p in problems.result()]
     if found:
         raise DataError(found)
     return Dataset(
         root=root,
         places=places.frame,
         legs=legs.frame,
-        shipments=shipments.frame,
         sources=sources.frame,
+        figures=rows.figures,
         config=config,
+        read_rows=rows.read_frame,
     )

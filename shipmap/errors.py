@@ -37,15 +37,23 @@ class Problem:
         Column (or TOML key) the problem is in, or ``None``.
     message
         What is wrong, and the fix where there is one.
+    row_group
+        For a Parquet file: the row group (from 0) the row is in; ``line`` is
+        then the row's position within that row group (from 0), as
+        ``pyarrow.parquet.ParquetFile(file).read_row_group(row_group)`` numbers them.
     """
 
     file: str
     line: int | None
     column: str | None
     message: str
+    row_group: int | None = None
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.row_group is not None:
+            where = f"{self.file}: row group {self.row_group}, row {self.line}"
+        else:
+            where = self.file if self.line is None else f"{self.file}:{self.line}"
         if self.column:
             # A column name is the user's text: one that holds a line break or
             # another unprintable character is quoted, so a problem stays one line.
@@ -70,8 +78,8 @@ class DataError(ShipmapError, ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def _problem_order(p: Problem) -> tuple[str, int, str, str]:
-    return (p.file, p.line or 0, p.column or "", p.message)
+def _problem_order(p: Problem) -> tuple[str, int, int, str, str]:
+    return (p.file, p.row_group or 0, p.line or 0, p.column or "", p.message)
 
 
 class PlaceNotFoundError(ShipmapError, LookupError):

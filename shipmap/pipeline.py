@@ -34,6 +34,7 @@ class Progress:
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled
         self.started = time.perf_counter()
+        self._text, self._t0, self._shown = "", self.started, self.started
 
     def step(self, text: str, action: Callable[[], T]) -> T:
         """Run one stage, showing its name and, when done, its time."""
@@ -42,6 +43,7 @@ class Progress:
         sys.stderr.write(f"\r\x1b[K  {text}…")
         sys.stderr.flush()
         t0 = time.perf_counter()
+        self._text, self._t0, self._shown = text, t0, t0
         try:
             result = action()
         except BaseException:
@@ -52,6 +54,24 @@ class Progress:
         sys.stderr.flush()
         return result
 
+    def note(self, text: str) -> None:
+        """Say what a long stage is doing now (e.g. preparing a network, the first time)."""
+        if self.enabled:
+            sys.stderr.write(f"\r\x1b[K  {text}…")
+            sys.stderr.flush()
+
+    def rows(self, done: int) -> None:
+        """Show how many rows the running stage has done, and how fast (5 times a second)."""
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if now - self._shown < 0.2 and self._shown != self._t0:  # the first report shows
+            return
+        self._shown = now
+        rate = done / max(now - self._t0, 1e-9)
+        sys.stderr.write(f"\r\x1b[K  {self._text}… {done:,} rows, {rate:,.0f} rows/s")
+        sys.stderr.flush()
+
 
 def build(
     dataset: Path,
@@ -60,14 +80,18 @@ def build(
     progress: Progress | None = None,
     basemap: str | None = None,
     pictures: bool = False,
+    events: bool = False,
+    scheduler: str | None = None,
     force: bool = False,
 ) -> list[str]:
     """Run the whole pipeline on a data set and write its outputs.
 
     ``basemap`` overrides map.toml's (a tile provider name or ``"offline"``);
-    ``pictures`` adds a PNG of each map, drawn by headless Chromium; ``force``
-    writes into an output folder that also holds files shipmap did not write
-    (they are kept). Returns the names of the files written into ``output``.
+    ``pictures`` adds a PNG of each map, drawn by headless Chromium; ``events``
+    adds every shipment row as ``events.parquet``; ``scheduler`` (a Dask
+    scheduler's address) checks and reduces Parquet shipments on that cluster;
+    ``force`` writes into an output folder that also holds files shipmap did not
+    write (they are kept). Returns the names of the files written into ``output``.
     """
     import dataclasses
 
@@ -80,7 +104,10 @@ def build(
         output, force=force, protect=[dataset, *(dataset / n for n in DATASET_FILES)]
     )
     progress = progress or Progress(enabled=False)
-    ds = progress.step(f"Reading {dataset}", lambda: load_dataset(dataset))
+    ds = progress.step(
+        f"Reading {dataset}",
+        lambda: load_dataset(dataset, scheduler=scheduler, progress=progress.rows),
+    )
     if basemap is not None:
         ds = dataclasses.replace(ds, config=dataclasses.replace(ds.config, basemap=basemap))
     tile_provider(ds.config.basemap)  # an unknown name fails before any work
@@ -95,14 +122,24 @@ def build(
     from shipmap.routes.legs import build_legs
 
     legs = progress.step(
-        "Drawing legs", lambda: build_legs(ds.legs, places, cache_dir=cache_dir("routes"))
+        "Drawing legs",
+        lambda: build_legs(ds.legs, places, cache_dir=cache_dir("routes"), progress=progress.note),
     )
 
     from shipmap.routes.flows import join_flows
 
-    flows = progress.step("Joining figures", lambda: join_flows(legs, ds.shipments))
+    flows = progress.step("Joining figures", lambda: join_flows(legs, ds.figures))
 
-    return _finish(ds, places, flows, output, progress=progress, pictures=pictures, force=force)
+    return _finish(
+        ds,
+        places,
+        flows,
+        output,
+        progress=progress,
+        pictures=pictures,
+        events=events,
+        force=force,
+    )
 
 
 def _finish(
@@ -113,6 +150,7 @@ def _finish(
     *,
     progress: Progress,
     pictures: bool,
+    events: bool = False,
     force: bool = False,
 ) -> list[str]:
     """Render the maps, index and exports of a joined data set and write them."""
@@ -135,7 +173,6 @@ def _finish(
     content = MapContent(
         places=places,
         flows=flows,
-        shipments=ds.shipments,
         sources=ds.sources,
         config=ds.config,
         gaps=read_gaps(ds.root),
@@ -166,13 +203,24 @@ def _finish(
     files["index.html"] = index_html(pages, title=ds.config.text("title", ds.config.languages[0]))
     files[GEOJSON_NAME] = geojson_text(geojson_document(places, flows.legs))
 
-    from shipmap.outputs.exports import FLOWS_CSV_NAME, GEOPACKAGE_NAME, flows_csv, geopackage_bytes
+    from shipmap.outputs.exports import (
+        EVENTS_NAME,
+        FLOWS_CSV_NAME,
+        GEOPACKAGE_NAME,
+        events_parquet,
+        flows_csv,
+        geopackage_bytes,
+    )
 
     files[FLOWS_CSV_NAME] = flows_csv(flows.legs, flows.headlines)
     files[GEOPACKAGE_NAME] = progress.step(
         f"Writing {GEOPACKAGE_NAME}",
-        lambda: geopackage_bytes(places, flows.legs, ds.shipments),
+        lambda: geopackage_bytes(places, flows.legs, flows.months),
     )
+    if events:
+        files[EVENTS_NAME] = progress.step(
+            f"Writing {EVENTS_NAME}", lambda: events_parquet(ds.shipments)
+        )
     if pictures:
         files.update(progress.step("Drawing pictures", lambda: _pictures(files)))
     protect = [ds.root, *(ds.root / name for name in DATASET_FILES)]

@@ -23,7 +23,6 @@ class MapContent:
 
     places: gpd.GeoDataFrame
     flows: Flows
-    shipments: pd.DataFrame
     sources: pd.DataFrame
     config: MapConfig
     #: Dark gaps from ``gaps.csv`` (see :func:`shipmap.map.gaps.read_gaps`), if any.

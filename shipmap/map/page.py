@@ -220,6 +220,12 @@ def _panels(
         {"label": lang.t("mode." + m), "color": MODE_COLORS[m], "dash": MODE_DASH[m] or ""}
         for m in modes
     ]
+    from shipmap.map.schematic import SCHEMATIC_COLOR, SCHEMATIC_DASH, has_schematic
+
+    if has_schematic(legs):
+        mode_items.append(
+            {"label": lang.t("schematic_legend"), "color": SCHEMATIC_COLOR, "dash": SCHEMATIC_DASH}
+        )
     if content.gaps is not None and not content.gaps.empty:
         from shipmap.map.gaps import GAP_COLOR, GAP_DASH
 

@@ -28,6 +28,7 @@ from shipmap.map.gaps import add_gaps
 from shipmap.map.i18n import Language, language
 from shipmap.map.labels import LabelPoints, place_labels
 from shipmap.map.page import PagePanels, VerbatimGeoJson
+from shipmap.map.schematic import add_schematic_layer, route_rows
 from shipmap.map.style import (
     KIND_STYLE,
     MODE_COLORS,
@@ -41,11 +42,6 @@ if TYPE_CHECKING:
     from shipmap.routes.flows import Flows
 
 __all__ = ["MapContent", "SharedWork", "render_map", "share_work"]
-
-_POPUP_EVENTS = 8
-_POPUP_VESSELS = 12
-#: The columns of an event a popup shows.
-_EVENT_COLUMNS = ("start", "end", "quantity", "low", "high", "unit", "vessel")
 
 
 def share_work(content: MapContent) -> SharedWork:
@@ -66,7 +62,7 @@ def share_work(content: MapContent) -> SharedWork:
     ]
     return SharedWork(
         months=months,
-        details=_leg_details(content.shipments),
+        details=flows.details,
         leg_figures=_leg_figures(flows.headlines, flows.months, months),
         label_points=LabelPoints.of(place_rows.geometry, importance),
     )
@@ -126,93 +122,6 @@ def _month_index(months: pd.DatetimeIndex, day: pd.Timestamp) -> int:
     return int(months.searchsorted(day.to_period("M").to_timestamp()))
 
 
-def _leg_details(shipments: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Vessels, sources and the latest dated events per leg, without row loops.
-
-    Works on integer codes (one factorisation of each column), so a million rows
-    cost a few numpy passes; only the few rows shown are taken from the frame.
-    """
-    details: dict[str, dict[str, Any]] = {}
-    if shipments.empty:
-        return details
-    leg_codes, leg_names = pd.factorize(shipments["leg"])
-    n_legs = len(leg_names)
-
-    def first_pairs(column: str) -> list[tuple[str, list[str]]]:
-        # Per leg, the distinct non-empty values of ``column`` in order of first appearance.
-        codes, names = pd.factorize(shipments[column])
-        width = max(len(names), 1)
-        empty = np.asarray(names == "", dtype=bool)
-        keep = codes >= 0
-        keep[keep] = ~empty[codes[keep]]
-        pair = leg_codes[keep].astype(np.int64) * width + codes[keep]
-        out: dict[int, list[str]] = {}
-        text = [str(n) for n in names]
-        # factorize lists distinct values in order of first appearance, by hashing.
-        for p in pd.factorize(pair)[1].tolist():
-            out.setdefault(p // width, []).append(text[p % width])
-        return [(str(leg_names[k]), v) for k, v in out.items()]
-
-    if "vessel" in shipments:
-        for leg, cells in first_pairs("vessel"):
-            names: dict[str, None] = {}
-            for cell in cells:  # a cell may list several vessels
-                names.update(dict.fromkeys(split_list(cell)))
-                if len(names) >= _POPUP_VESSELS:
-                    break
-            details.setdefault(leg, {})["vessels"] = list(names)[:_POPUP_VESSELS]
-    if "source" in shipments:
-        split: dict[str, list[str]] = {}
-        for leg, cells in first_pairs("source"):
-            for cell in cells:
-                if cell not in split:
-                    split[cell] = split_list(cell)
-            ids = [s for cell in cells for s in split[cell]]
-            details.setdefault(leg, {})["sources"] = list(dict.fromkeys(ids))
-    positions = np.flatnonzero((shipments["basis"] == "event").to_numpy(dtype=bool))
-    if len(positions):
-        legs_ev = leg_codes[positions]
-        counts = np.bincount(legs_ev, minlength=n_legs)
-        start = shipments["start"].to_numpy(dtype="datetime64[ns]")[positions].view(np.int64)
-        start = np.where(start == np.iinfo(np.int64).min, np.iinfo(np.int64).max, start)
-        # Only rows among the latest few of their leg are shown: pick those (with
-        # ties), and sort just them, by leg, then start, then row.
-        candidates = _latest_candidates(legs_ev, start, _POPUP_EVENTS, n_legs=n_legs)
-        order = candidates[np.lexsort((start[candidates], legs_ev[candidates]))]
-        per_leg = np.bincount(legs_ev[order], minlength=n_legs)
-        ends = np.cumsum(per_leg)
-        latest = np.concatenate(
-            [order[e - min(n, _POPUP_EVENTS) : e] for e, n in zip(ends, per_leg, strict=True) if n]
-        )
-        chosen = positions[latest]
-        columns = [c for c in _EVENT_COLUMNS if c in shipments]
-        rows = shipments[columns].iloc[chosen]
-        events: dict[int, list[Any]] = {}
-        for code, row in zip(leg_codes[chosen].tolist(), rows.itertuples(index=False), strict=True):
-            events.setdefault(code, []).append(row)
-        for code, group in events.items():
-            details.setdefault(str(leg_names[code]), {})["events"] = (group, int(counts[code]))
-    return details
-
-
-def _latest_candidates(
-    legs: np.ndarray, start: np.ndarray, keep: int, *, n_legs: int
-) -> np.ndarray:
-    """Positions of the rows whose start is among the ``keep`` latest of their leg.
-
-    Rows that tie with the last of them are included, so a stable sort of just
-    these rows puts the same rows last as a sort of them all.
-    """
-    sizes = pd.DataFrame({"leg": legs, "start": start}).groupby(["leg", "start"], sort=True).size()
-    at_or_after = sizes.iloc[::-1].groupby(level="leg").cumsum()
-    enough = at_or_after[at_or_after >= keep].reset_index()
-    threshold = np.full(n_legs, np.iinfo(np.int64).min, dtype=np.int64)
-    if len(enough):
-        latest = enough.groupby("leg")["start"].max()
-        threshold[latest.index.to_numpy()] = latest.to_numpy()
-    return np.flatnonzero(start >= threshold[legs])
-
-
 def _leg_popup(
     leg: Mapping[str, Any],
     *,
@@ -252,6 +161,7 @@ def _leg_popup(
     length = leg.get("length_km")
     if isinstance(length, float) and math.isfinite(length):
         blocks.append({"row": [lang.t("length"), lang.t("km", n=lang.number(round(length)))]})
+    blocks.extend(route_rows(leg, places=places, lang=lang))
     if details.get("vessels"):
         blocks.append({"list": list(details["vessels"]), "title": lang.t("vessels")})
     if "events" in details:
@@ -475,6 +385,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
         )
     else:
         _add_svg_layers(m, leg_rows, place_items, modes=modes, lang=language_)
+    add_schematic_layer(m, legs, weights={str(r["id"]): float(r["weight"]) for r in leg_rows})
 
     folium.LayerControl(position="topleft" if language_.rtl else "topright", collapsed=True).add_to(
         m

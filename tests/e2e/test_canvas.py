@@ -202,7 +202,10 @@ def test_searching_finds_a_place_or_shows_a_ships_routes_alone(grid_build, open_
 def test_hiding_a_mode_in_the_layer_control_hides_its_legs(grid_build, open_page):
     page = open_page(grid_build / "map-en.html")
     page.locator(".leaflet-control-layers").hover()
-    page.get_by_label("By rail").uncheck()
+    rail = page.get_by_label("By rail")
+    rail.focus()  # by keyboard: the legend panel may lie over the opened control
+    page.keyboard.press("Space")
+    assert not rail.is_checked()
     _click_at(page, *_midpoint(3, 4))
     assert _popup_title(page) is None
     assert page.evaluate("window.shipmap.routes().drawnLegs") == 0

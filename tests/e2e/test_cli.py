@@ -103,7 +103,9 @@ def test_embed_prints_a_responsive_titled_iframe(tiny, tmp_path, capsys):
     assert 'loading="lazy"' in snippet and "width: 100%" in snippet
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["validate"], ["geocode"], ["embed"]])
+@pytest.mark.parametrize(
+    "command", [[], ["build"], ["validate"], ["route"], ["geocode"], ["embed"]]
+)
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([*command, "--help"])

@@ -529,9 +529,7 @@ def test_the_page_links_only_http_urls_even_past_validation(tmp_path, open_page)
     sources.loc[sources["id"] != "plain", "url"] = BAD_URLS  # past validation
     places = locate_places(ds.places)
     flows = join_flows(build_legs(ds.legs, places, cache_dir=None), ds.shipments)
-    content = MapContent(
-        places=places, flows=flows, shipments=ds.shipments, sources=sources, config=ds.config
-    )
+    content = MapContent(places=places, flows=flows, sources=sources, config=ds.config)
     page_file = tmp_path / "map.html"
     page_file.write_text(
         map_html(render_map(content, lang="en"), lang=language("en"), title="t"), "utf-8"

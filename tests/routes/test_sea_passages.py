@@ -16,7 +16,7 @@ from shapely.geometry import Point
 from shipmap.routes.coastline import land_mask
 from shipmap.routes.geodesic import densify_line, length_km
 from shipmap.routes.legs import build_legs
-from shipmap.routes.sea import sea_route
+from shipmap.routes.sea import SeaRouteError, sea_route
 
 from shipmap.errors import DataError
 
@@ -41,6 +41,7 @@ PIRAEUS = (23.6167, 37.9333)
 GDANSK = (18.65, 54.40)
 SKAGEN = (10.60, 57.75)
 KABUL = (69.18, 34.53)
+HADERSLEV = (9.5, 55.25)
 KARACHI = (66.9833, 24.8333)
 
 
@@ -164,3 +165,14 @@ def test_place_in_a_landlocked_country_is_refused_by_name():
         "shipmap knows (canals, ship channels, river approaches); check its coordinates, "
         "or draw the leg by rail or road"
     )
+
+
+@pytest.mark.slow
+def test_port_beyond_5_km_of_water_is_refused_not_drawn_across_land():
+    # Haderslev's point lies up a fjord the coastline data closes, 9 km from the
+    # water it shows: a line would cross 9 km of land, so the leg is refused
+    with pytest.raises(SeaRouteError) as info:
+        sea_route(HADERSLEV, (16.3667, 56.6667))  # to Kalmar
+    assert info.value.end == "origin"
+    assert "is 9 km from the nearest water the coastline data shows" in str(info.value)
+    assert "no more than 5 km of land" in str(info.value)

@@ -15,14 +15,14 @@ def built(tiny_built: Path) -> Path:
     return tiny_built
 
 
-def test_the_geopackage_has_places_legs_and_events_in_wgs84(built):
+def test_the_geopackage_has_places_legs_and_months_in_wgs84(built):
     path = built / "shipmap.gpkg"
     layers = {name: kind for name, kind in pyogrio.list_layers(path)}
-    assert layers == {"places": "Point", "legs": "MultiLineString", "events": None}
+    assert layers == {"places": "Point", "legs": "MultiLineString", "months": None}
     places = pyogrio.read_dataframe(path, layer="places")
     legs = pyogrio.read_dataframe(path, layer="legs")
-    events = pyogrio.read_dataframe(path, layer="events", read_geometry=False)
-    assert len(places) == 5 and len(legs) == 4 and len(events) == 6
+    months = pyogrio.read_dataframe(path, layer="months", read_geometry=False)
+    assert len(places) == 5 and len(legs) == 4
     assert places.crs.to_epsg() == 4326 and legs.crs.to_epsg() == 4326
     assert sorted(places["id"]) == ["dunai", "kursk", "rajin", "tikhoretsk", "vostochny"]
     kursk = places.set_index("id").loc["kursk"]
@@ -31,10 +31,27 @@ def test_the_geopackage_has_places_legs_and_events_in_wgs84(built):
     leg = legs.set_index("id").loc["sea_rajin_vostochny"]
     assert leg["containers"] == 15800 and leg["munitions_low"] == 4_200_000
     assert leg["length_km"] > 100
-    assert "_line" not in places.columns and "_line" not in events.columns
+    assert "_line" not in places.columns
+    # The time series a GIS user joins to the legs: event rows per leg, unit and month.
+    assert list(months.columns) == ["leg", "unit", "month", "quantity", "rows"]
+    march = months[(months["leg"] == "sea_rajin_vostochny") & (months["month"] == "2024-03")]
+    assert len(march) >= 1 and march["rows"].sum() >= 1
+    assert not (built / "events.parquet").exists()  # rows only on request
+
+
+def test_events_parquet_holds_every_row_typed_when_asked_for(built, tmp_path):
+    import pyarrow.parquet as pq
+
+    from shipmap.cli import main
+
+    data = built.parent / "data"
+    assert main(["build", str(data), "-o", str(tmp_path / "out"), "-q", "--events"]) == 0
+    events = pq.read_table(tmp_path / "out" / "events.parquet").to_pandas()
+    assert len(events) == 6 and "_line" not in events.columns
     event = events.set_index("id").loc["c"]
     assert event["leg"] == "sea_rajin_vostochny" and event["vessel"] == "Lady R"
-    assert event["start"] == "2024-03-12" and event["basis"] == "event"
+    assert str(event["start"]) == "2024-03-12" and event["basis"] == "event"
+    assert event["quantity"] == float(event["quantity"])
 
 
 def test_the_flows_csv_has_one_row_per_leg_and_unit(built):

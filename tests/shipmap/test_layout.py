@@ -22,7 +22,10 @@ PACKAGES = {
     "shipmap.routes": ROOT / "routes",
 }
 #: Module-level mutable state that is a documented cache.
-DOCUMENTED_CACHES = {("shipmap.geo.geocode", "_loaded")}
+DOCUMENTED_CACHES = {
+    ("shipmap.geo.geocode", "_loaded"),
+    ("shipmap.routes.network", "_LOADED"),
+}
 
 
 def _modules() -> dict[str, Path]:

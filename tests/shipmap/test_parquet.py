@@ -1,0 +1,181 @@
+"""Shipments as Parquet: the same checks, the same one-line errors, the same maps as CSV."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from builders import TINY, write_dataset
+
+from shipmap.cli import main
+from shipmap.dataset import load_dataset
+from shipmap.errors import DataError
+
+# Rows with one problem each (and one good row between), as an analyst's export might have.
+BAD_ROWS = """\
+    id,leg,start,end,quantity,low,high,unit,basis,vessel,source,note
+    a,sea_rajin_vostochny,2024-03-12,,300,,,containers,event,Lady R,osc,
+    b,sea_rajin_vostochy,2024-03-12,,300,,,containers,event,,osc,
+    c,sea_rajin_vostochny,2024-13-40,,300,,,containers,event,,osc,
+    d,sea_rajin_vostochny,2024-03-12,2024-03-01,300,,,containers,event,,osc,
+    e,sea_rajin_vostochny,2024-03-12,,-5,,,containers,event,,osc,
+    f,sea_rajin_vostochny,2024-03-12,,300,400,,containers,event,,osc,
+    g,sea_rajin_vostochny,2024-03-12,,300,,,Containers,event,,osc,
+    h,sea_rajin_vostochny,2024-03-12,,300,,,containers,evnt,,osc,
+    i,sea_rajin_vostochny,2024-03-12,,300,,,containers,event,,nyt,
+    a,sea_rajin_vostochny,2024-03-13,,300,,,containers,event,,osc,
+    """
+
+
+def _as_parquet(folder: Path, *, row_group_size: int = 3, typed: bool = False) -> Path:
+    """Replace the data set's shipments.csv by shipments.parquet of the same rows."""
+    csv = folder / "shipments.csv"
+    frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if typed:
+        table = _typed(frame)
+    pq.write_table(table, folder / "shipments.parquet", row_group_size=row_group_size)
+    csv.unlink()
+    return folder
+
+
+def _typed(frame: pd.DataFrame) -> pa.Table:
+    """Dates as dates and numbers as numbers, as a Parquet writer would store them."""
+    columns = {}
+    for name in frame.columns:
+        text = frame[name]
+        if name in ("quantity", "low", "high"):
+            columns[name] = pa.array(pd.to_numeric(text.replace("", None)), pa.float64())
+        elif name in ("start", "end"):
+            days = pd.to_datetime(text.replace("", None), format="%Y-%m-%d")
+            columns[name] = pa.array(days.dt.date, pa.date32())
+        else:
+            columns[name] = pa.array(text.tolist(), pa.string())
+    return pa.table(columns)
+
+
+def _problems(folder: Path) -> list[str]:
+    with pytest.raises(DataError) as err:
+        load_dataset(folder)
+    return [str(p) for p in err.value.problems]
+
+
+def _messages(lines: list[str]) -> list[str]:
+    """The lines without their locations (file, line or row group and row)."""
+    where = r"shipments\.(csv:\d+|parquet: row group \d+, row \d+): "
+    first = r"\(first used (on line \d+|in shipments\.parquet, row group \d+, row \d+)\)"
+    return sorted(re.sub(first, "(first used ...)", re.sub(where, "", s)) for s in lines)
+
+
+def test_bad_parquet_rows_get_the_csv_messages_located_by_row_group_and_row(tmp_path: Path):
+    csv_lines = _problems(write_dataset(tmp_path / "csv", **{"shipments.csv": BAD_ROWS}))
+    parquet = _as_parquet(write_dataset(tmp_path / "pq", **{"shipments.csv": BAD_ROWS}))
+    parquet_lines = _problems(parquet)
+    assert len(csv_lines) == 9
+    assert _messages(parquet_lines) == _messages(csv_lines)
+    # Row b is the file's second row: row group 0, row 1 (as pyarrow counts them).
+    assert (
+        "shipments.parquet: row group 0, row 1: leg: unknown leg id 'sea_rajin_vostochy' "
+        "(did you mean 'sea_rajin_vostochny'?)" in parquet_lines
+    )
+    assert (
+        "shipments.parquet: row group 1, row 1: quantity: quantity -5 is negative: "
+        "it must be 0 or more" in parquet_lines
+    )
+    # The repeated id names where it was first used, in the same terms.
+    assert (
+        "shipments.parquet: row group 3, row 0: id: duplicate id 'a' (first used in "
+        "shipments.parquet, row group 0, row 0): ids must be unique" in parquet_lines
+    )
+
+
+def test_typed_parquet_columns_are_checked_as_numbers_and_dates(tmp_path: Path):
+    rows = """\
+        id,leg,start,end,quantity,low,high,unit,basis,vessel,source,note
+        a,sea_rajin_vostochny,2024-03-12,,300,,,containers,event,Lady R,osc,
+        e,sea_rajin_vostochny,2024-03-12,,-5,,,containers,event,,osc,
+        d,sea_rajin_vostochny,2024-03-12,2024-03-01,300,,,containers,event,,osc,
+        """
+    folder = _as_parquet(write_dataset(tmp_path, **{"shipments.csv": rows}), typed=True)
+    assert pq.read_schema(folder / "shipments.parquet").field("start").type == pa.date32()
+    assert _problems(folder) == [
+        "shipments.parquet: row group 0, row 1: quantity: quantity -5 is negative: "
+        "it must be 0 or more",
+        "shipments.parquet: row group 0, row 2: end: end 2024-03-01 is before start 2024-03-12",
+    ]
+
+
+def test_a_parquet_data_set_builds_the_same_outputs_as_its_csv(tmp_path: Path):
+    csv = write_dataset(tmp_path / "csv")
+    parquet = _as_parquet(write_dataset(tmp_path / "pq"), row_group_size=2)
+    assert main(["build", str(csv), "-o", str(tmp_path / "out-csv"), "-q"]) == 0
+    assert main(["build", str(parquet), "-o", str(tmp_path / "out-pq"), "-q"]) == 0
+    for name in ("map-en.html", "map-fa.html", "flows.csv", "shipmap.geojson", "shipmap.gpkg"):
+        assert (tmp_path / "out-pq" / name).read_bytes() == (
+            tmp_path / "out-csv" / name
+        ).read_bytes(), name
+
+
+def test_a_folder_of_parquet_files_partitioned_by_unit_is_read_whole(tmp_path: Path):
+    folder = write_dataset(tmp_path / "data")
+    frame = pd.read_csv(
+        io.StringIO(_dedent(TINY["shipments.csv"])), dtype=str, keep_default_na=False
+    )
+    (folder / "shipments.csv").unlink()
+    for unit, rows in frame.groupby("unit"):
+        part = folder / "shipments" / f"unit={unit}"
+        part.mkdir(parents=True)
+        pq.write_table(
+            pa.Table.from_pandas(rows.drop(columns="unit"), preserve_index=False),
+            part / "part-0.parquet",
+        )
+    ds = load_dataset(folder)
+    assert ds.figures.rows == 6
+    head = ds.figures.headlines.set_index(["leg", "unit"])
+    assert head.loc[("sea_rajin_vostochny", "containers"), "quantity"] == 15800
+    assert head.loc[("rail_vostochny_kursk", "troops"), "basis"] == "total"
+
+
+def test_a_bad_row_in_the_second_file_of_a_folder_names_that_file(tmp_path: Path):
+    folder = write_dataset(tmp_path / "data")
+    frame = pd.read_csv(folder / "shipments.csv", dtype=str, keep_default_na=False)
+    (folder / "shipments.csv").unlink()
+    (folder / "shipments").mkdir()
+    frame.loc[4, "quantity"] = "lots"
+    for i, rows in enumerate((frame.iloc[:3], frame.iloc[3:])):
+        pq.write_table(
+            pa.Table.from_pandas(rows, preserve_index=False),
+            folder / "shipments" / f"part-{i}.parquet",
+        )
+    assert _problems(folder) == [
+        "shipments/part-1.parquet: row group 0, row 1: quantity: 'lots' is not a number"
+    ]
+
+
+def test_shipments_given_twice_are_refused(tmp_path: Path):
+    folder = write_dataset(tmp_path)
+    pq.write_table(pa.table({"leg": ["x"]}), folder / "shipments.parquet")
+    assert _problems(folder) == [
+        "shipments.parquet: shipments given twice (shipments.csv and shipments.parquet): keep one"
+    ]
+
+
+def test_a_parquet_file_without_a_required_column_says_which(tmp_path: Path):
+    folder = _as_parquet(write_dataset(tmp_path))
+    table = pq.read_table(folder / "shipments.parquet").drop_columns(["unit"])
+    pq.write_table(table, folder / "shipments.parquet")
+    assert _problems(folder) == [
+        "shipments.parquet:1: unit: required column is missing; the header needs "
+        "leg, start, quantity, unit"
+    ]
+
+
+def _dedent(text: str) -> str:
+    import textwrap
+
+    return textwrap.dedent(text)
