@@ -126,9 +126,9 @@ WRAPPER = textwrap.dedent(
     shipmap.outputs.write.open = counting_open
     if where == "reading":
         real_load = shipmap.dataset.load_dataset
-        def load(root):
+        def load(root, **options):
             hit()
-            return real_load(root)
+            return real_load(root, **options)
         shipmap.dataset.load_dataset = load
     if where == "swapping":
         real_exchange = shipmap.outputs.write.exchange_folders
