@@ -19,7 +19,7 @@ GEOD = Geod(ellps="WGS84")
 
 
 def _grid_dataset(folder: Path) -> Path:
-    """400 cities on a grid, 380 rail legs each joining a city to its eastern neighbour.
+    """400 cities on a grid, 380 air legs each joining a city to its eastern neighbour.
 
     Legs lie 3 degrees apart, so a point on one is far from every other; every
     fifth leg has a dated movement by a named train, the others a reported total.
@@ -35,7 +35,7 @@ def _grid_dataset(folder: Path) -> Path:
     for r in range(ROWS):
         for c in range(COLS - 1):
             leg = f"r{r:02d}c{c:02d}"
-            legs.append(f"{leg},p{r:02d}{c:02d},p{r:02d}{c + 1:02d},rail,Line {r}-{c}")
+            legs.append(f"{leg},p{r:02d}{c:02d},p{r:02d}{c + 1:02d},air,Line {r}-{c}")
             if (r * COLS + c) % 5 == 0:
                 month = 1 + (r + c) % 12
                 train = "Polar Star" if r == 7 else f"Train {c}"
@@ -202,7 +202,7 @@ def test_searching_finds_a_place_or_shows_a_ships_routes_alone(grid_build, open_
 def test_hiding_a_mode_in_the_layer_control_hides_its_legs(grid_build, open_page):
     page = open_page(grid_build / "map-en.html")
     page.locator(".leaflet-control-layers").hover()
-    rail = page.get_by_label("By rail")
+    rail = page.get_by_label("By air")
     rail.focus()  # by keyboard: the legend panel may lie over the opened control
     page.keyboard.press("Space")
     assert not rail.is_checked()
