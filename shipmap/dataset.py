@@ -1377,9 +1377,12 @@ def _check_sums(figures: Figures, file: str, rows: pa.Table | None, problems: _P
 
 
 def _csv_frame(root: Path) -> pd.DataFrame:
+    """Read the checked shipment rows again, refusing a file that vanished or changed since."""
     problems = _Problems()
-    table = _read_table(root, _SHIPMENTS, problems, required=False)
+    table = _read_table(root, _SHIPMENTS, problems, required=True)
     _check_shipments(table, _unread(_LEGS), problems)
+    if problems.items:
+        raise DataError(problems.result())
     return table.frame
 
 
