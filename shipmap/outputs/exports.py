@@ -176,9 +176,6 @@ def _fixed_date() -> Iterator[None]:
 
 def _months_table(months: pd.DataFrame) -> pa.Table:
     """Give the time series per (leg, unit, month), the month as ISO text."""
-    if months.empty:  # no dated movement: an empty table (the frame may have no columns)
-        months = pd.DataFrame({"leg": [], "unit": [], "month": [], "quantity": [], "rows": []})
-        months["month"] = pd.to_datetime(months["month"])
     frame = months.sort_values(["leg", "unit", "month"], kind="stable").reset_index(drop=True)
     month = frame["month"].to_numpy(dtype="datetime64[ns]").astype("datetime64[M]")
     return pa.table(
