@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shipmap.cache import cache_dir
 from shipmap.dataset import Dataset
 from shipmap.dataset import load_dataset as _load_dataset
 from shipmap.pipeline import build as _build
@@ -36,22 +35,9 @@ def folium_map(dataset: Dataset | str | Path, *, lang: str | None = None) -> fol
     ``dataset`` is a folder or a loaded :class:`~shipmap.dataset.Dataset`; ``lang``
     defaults to the data set's first language.
     """
-    from shipmap.geo.places import locate_places
-    from shipmap.map.content import MapContent
-    from shipmap.map.gaps import read_gaps
     from shipmap.map.render import render_map
-    from shipmap.routes.flows import join_flows
-    from shipmap.routes.legs import build_legs
+    from shipmap.pipeline import map_content
 
     ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
-    places = locate_places(ds.places, cache_dir=cache_dir("gazetteer"))
-    legs = build_legs(ds.legs, places, cache_dir=cache_dir("routes"))
-    flows = join_flows(legs, ds.figures)
-    content = MapContent(
-        places=places,
-        flows=flows,
-        sources=ds.sources,
-        config=ds.config,
-        gaps=read_gaps(ds.root),
-    )
+    content = map_content(ds)
     return render_map(content, lang=lang or ds.config.languages[0])

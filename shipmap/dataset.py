@@ -1353,8 +1353,8 @@ def _check_sums(figures: Figures, file: str, rows: pa.Table | None, problems: _P
                 found = bad.setdefault((str(leg), str(unit)), [])
                 if column not in found:
                     found.append(column)
-    for (leg, unit), columns in sorted(bad.items()):
-        columns.sort(key=("quantity", "low", "high").index)
+    for (leg, unit), found_columns in sorted(bad.items()):
+        ordered = sorted(found_columns, key=("quantity", "low", "high").index)
         lines: list[int] = []
         if rows is not None:
             legs_text = pc.cast(rows.column("leg"), pa.string())
@@ -1370,9 +1370,9 @@ def _check_sums(figures: Figures, file: str, rows: pa.Table | None, problems: _P
         problems.add(
             file,
             lines[0] if lines else None,
-            columns[0],
+            ordered[0],
             f"the {unit} of leg {leg!r} add up to more than a number can hold "
-            f"({', '.join(columns)}{where}): check these figures for a typo",
+            f"({', '.join(ordered)}{where}): check these figures for a typo",
         )
 
 

@@ -18,12 +18,10 @@ from typing import TYPE_CHECKING, TypeVar
 from shipmap.cache import cache_dir
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from shipmap.dataset import Dataset
-    from shipmap.routes.flows import Flows
+    from shipmap.map.content import MapContent
 
-__all__ = ["Progress", "build"]
+__all__ = ["Progress", "build", "map_content"]
 
 T = TypeVar("T")
 
@@ -112,40 +110,42 @@ def build(
         ds = dataclasses.replace(ds, config=dataclasses.replace(ds.config, basemap=basemap))
     tile_provider(ds.config.basemap)  # an unknown name fails before any work
 
-    from shipmap.geo.places import locate_places
+    content = map_content(ds, progress=progress)
+    return _finish(
+        ds, content, output, progress=progress, pictures=pictures, events=events, force=force
+    )
 
+
+def map_content(ds: Dataset, *, progress: Progress | None = None) -> MapContent:
+    """Run places → legs → flows on a loaded data set: what its maps show, in every language."""
+    from shipmap.geo.places import locate_places
+    from shipmap.map.content import MapContent
+    from shipmap.map.gaps import read_gaps
+    from shipmap.routes.flows import join_flows
+    from shipmap.routes.legs import build_legs
+
+    progress = progress or Progress(enabled=False)
     places = progress.step(
         "Placing places",
         lambda: locate_places(ds.places, cache_dir=cache_dir("gazetteer")),
     )
-
-    from shipmap.routes.legs import build_legs
-
     legs = progress.step(
         "Drawing legs",
         lambda: build_legs(ds.legs, places, cache_dir=cache_dir("routes"), progress=progress.note),
     )
-
-    from shipmap.routes.flows import join_flows
-
     flows = progress.step("Joining figures", lambda: join_flows(legs, ds.figures))
-
-    return _finish(
-        ds,
-        places,
-        flows,
-        output,
-        progress=progress,
-        pictures=pictures,
-        events=events,
-        force=force,
+    return MapContent(
+        places=places,
+        flows=flows,
+        sources=ds.sources,
+        config=ds.config,
+        gaps=read_gaps(ds.root),
     )
 
 
 def _finish(
     ds: Dataset,
-    places: gpd.GeoDataFrame,
-    flows: Flows,
+    content: MapContent,
     output: Path,
     *,
     progress: Progress,
@@ -155,8 +155,6 @@ def _finish(
 ) -> list[str]:
     """Render the maps, index and exports of a joined data set and write them."""
     from shipmap.dataset import DATASET_FILES
-    from shipmap.map.content import MapContent
-    from shipmap.map.gaps import read_gaps
     from shipmap.map.i18n import language
     from shipmap.map.page import map_html
     from shipmap.map.render import render_map, share_work
@@ -170,13 +168,7 @@ def _finish(
         write_outputs,
     )
 
-    content = MapContent(
-        places=places,
-        flows=flows,
-        sources=ds.sources,
-        config=ds.config,
-        gaps=read_gaps(ds.root),
-    )
+    places, flows = content.places, content.flows
     shared = share_work(content)  # what every language's map shares, worked out once
     files: dict[str, str | bytes] = {}
     pages = []
