@@ -89,21 +89,39 @@ def _midpoint(r: int, c: int) -> tuple[float, float]:
 
 
 def _click_at(page, lat: float, lon: float, *, zoom: int = 6) -> None:
+    """Click where (lat, lon) is on screen, centred at ``zoom``, once the view holds.
+
+    The page may set its own view a moment after loading (a resize re-frames the
+    story), so the view is asked for again until it stays put for a quarter second.
+    """
     point = page.evaluate(
-        """([lat, lon, zoom]) => {
+        """async ([lat, lon, zoom]) => {
             const map = window.shipmap.map();
-            map.setView([lat, lon], zoom, {animate: false});
+            const sleep = ms => new Promise(res => setTimeout(res, ms));
+            for (let i = 0; i < 10; i++) {
+                map.setView([lat, lon], zoom, {animate: false});
+                await sleep(250);
+                const c = map.getCenter();
+                if (map.getZoom() === zoom && Math.abs(c.lat - lat) < 1e-6
+                    && Math.abs(c.lng - lon) < 1e-6) break;
+            }
             return map.latLngToContainerPoint([lat, lon]);
         }""",
         [lat, lon, zoom],
     )
-    page.wait_for_timeout(100)
     page.mouse.click(point["x"], point["y"])
 
 
 def _popup_title(page) -> str | None:
-    node = page.locator(".leaflet-popup-content h3")
-    return node.first.inner_text() if node.count() else None
+    """The title of the popup a reader sees; a closed one fading out (200 ms) is not seen."""
+    return page.evaluate(
+        """() => {
+            const open = Array.from(document.querySelectorAll('.leaflet-popup'))
+                .filter(p => p.style.opacity !== '0');
+            const h3 = open.length ? open[0].querySelector('.leaflet-popup-content h3') : null;
+            return h3 ? h3.innerText : null;
+        }"""
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
