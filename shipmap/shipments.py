@@ -705,16 +705,37 @@ class Reduction:
             self.latest = _pick_latest(pd.concat(frames, ignore_index=True))
             self._latest_parts = []
 
-    def repeated_hashes(self) -> np.ndarray:
-        """Id hashes seen more than once across the parts (usually none)."""
-        if not self.id_hashes:
+    def repeated_hashes(self, *, threads: int | None = None) -> np.ndarray:
+        """Id hashes seen more than once across the parts (usually none), sorted.
+
+        Each part's hashes come sorted. The range of hashes is cut into as many
+        slices as there are threads; each slice gathers its piece of every run
+        and a stable sort (timsort) merges the pieces, the slices in parallel.
+        """
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        runs, self.id_hashes = self.id_hashes, []
+        if not runs:
             return np.zeros(0, dtype=np.uint64)
-        hashes = np.concatenate(self.id_hashes)
-        self.id_hashes = []
-        # Each part's hashes come sorted: a stable sort (timsort) merges the runs.
-        hashes.sort(kind="stable")
-        same = hashes[1:] == hashes[:-1]
-        return np.unique(hashes[1:][same]) if same.any() else np.zeros(0, dtype=np.uint64)
+        slices = threads or min(os.cpu_count() or 1, 4)
+        # Hashes spread evenly over the 64-bit range: equal ranges, equal slices.
+        bounds = [np.uint64(i * (2**64 // slices)) for i in range(1, slices)]
+        cuts = [[0, *np.searchsorted(run, bounds), len(run)] for run in runs]
+        pieces = [
+            np.concatenate([run[c[i] : c[i + 1]] for run, c in zip(runs, cuts, strict=True)])
+            for i in range(slices)
+        ]
+        del runs, cuts
+
+        def repeated(hashes: np.ndarray) -> np.ndarray:
+            hashes.sort(kind="stable")
+            same = hashes[1:] == hashes[:-1]
+            return np.unique(hashes[1:][same]) if same.any() else np.zeros(0, np.uint64)
+
+        with ThreadPoolExecutor(max_workers=slices) as pool:
+            found = list(pool.map(repeated, pieces))
+        return np.concatenate(found)
 
     def figures(self) -> Figures:
         """Return the folded figures, in the shapes the pipeline's stages take."""

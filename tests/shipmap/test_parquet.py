@@ -244,3 +244,22 @@ def test_many_row_groups_give_the_figures_of_one_csv_file(tmp_path: Path):
         shown, count = details["events"]
         assert parquet.details[leg]["events"][1] == count
         assert [tuple(r) for r in parquet.details[leg]["events"][0]] == [tuple(r) for r in shown]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_an_id_repeated_in_any_two_row_groups_is_found_whatever_its_hash(threads: int):
+    # Ids are compared through 64-bit hashes, merged in slices of the hash range:
+    # a repeat at either end of the range or on a slice's edge is found all the same.
+    import numpy as np
+
+    from shipmap.shipments import Reduction
+
+    edges = [0, 2**63 - 1, 2**63, 2**64 // 3, 2**64 - 1]
+    rng = np.random.default_rng(7)
+    runs = [rng.integers(1, 2**64 - 2, 1000, dtype=np.uint64) for _ in range(4)]
+    runs[1] = np.concatenate([runs[1], np.array(edges, dtype=np.uint64)])
+    runs[3] = np.concatenate([runs[3], np.array(edges, dtype=np.uint64), runs[0][:2]])
+    reduction = Reduction(id_hashes=[np.sort(run) for run in runs])
+    found = reduction.repeated_hashes(threads=threads)
+    assert found.tolist() == sorted([*edges, *runs[0][:2].tolist()])
+    assert Reduction(id_hashes=[np.sort(run) for run in runs[:1]]).repeated_hashes().size == 0
