@@ -7,7 +7,8 @@ Two layers, looked up in this order:
    with its transliterations, its Korean, Russian and Persian spellings and the
    source of its coordinates;
 2. the world index (:mod:`shipmap.geo.index`): GeoNames places down to 500
-   people with their alternate names, UN/LOCODE ports cross-checked against
+   people with their alternate names, the ports listed in the searoute package
+   (with their UN/LOCODEs) cross-checked against
    GeoNames, and the names of countries and US states.
 
 The gazetteer answers "which places carry this spelling, and through what kind
@@ -322,7 +323,7 @@ class Gazetteer:
                     if not math.isnan(check)
                     else ", GeoNames places of the country nearby"
                 )
-                source = f"UN/LOCODE {w.code[i]}{agrees}"
+                source = f"searoute port {w.code[i]}{agrees}"
                 gid = None
             elif kind == "city":
                 source = f"GeoNames {gid}"

