@@ -33,9 +33,10 @@ def main() -> None:
     parser.add_argument("--wpi", type=Path, required=True)
     parser.add_argument("--unlocode", type=Path, required=True)
     args = parser.parse_args()
-    with open(args.wpi, encoding="utf-8-sig") as src, open(
-        HERE / "wpi_ports.csv", "w", encoding="utf-8", newline=""
-    ) as dst:
+    with (
+        open(args.wpi, encoding="utf-8-sig") as src,
+        open(HERE / "wpi_ports.csv", "w", encoding="utf-8", newline="") as dst,
+    ):
         out = csv.DictWriter(dst, WPI_COLUMNS, extrasaction="ignore")
         out.writeheader()
         out.writerows(csv.DictReader(src))
