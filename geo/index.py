@@ -24,9 +24,10 @@ country, name in a foreign script, machine romanization, code), which
 :mod:`shipmap.geo.geocode` weighs. Codes (IATA, ICAO, UN/LOCODE) live in a
 table of their own and match only when asked for as codes.
 
-The index is written once as an uncompressed NPZ file of plain arrays (no
-pickles) with a JSON description beside it, into the folder the caller names,
-and checked (format, sources, shapes, offsets, bounds) every time it is loaded.
+The index is written once as plain ``.npy`` columns (no pickles) with a JSON
+description beside it, into the folder the caller names, sealed by a cache
+entry under that folder's key (each column file's identity when written), and
+checked (seal, sources, shapes, offsets, bounds) every time it is loaded.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import math
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -50,7 +52,7 @@ from typing import Any
 import numpy as np
 from shipmap.geo.normalize import FOLD_VERSION, fold, script_of
 
-from shipmap.cache import ensure_cache_dir
+from shipmap.cache import ensure_cache_dir, read_entry, write_entry
 from shipmap.errors import ShipmapError
 
 __all__ = [
@@ -431,7 +433,7 @@ def load_index(cache_dir: Path | None) -> WorldIndex:
     if cache_dir is not None:
         path = cache_dir / _FOLDER
         try:
-            return _read(path, fingerprint)
+            return _read(path, fingerprint, _read_seal(cache_dir))
         except FileNotFoundError:
             pass
         except (OSError, ValueError, KeyError) as e:
@@ -442,15 +444,74 @@ def load_index(cache_dir: Path | None) -> WorldIndex:
     return _checked(arrays)
 
 
-def _read(folder: Path, fingerprint: dict[str, Any]) -> WorldIndex:
-    meta = json.loads((folder / "index.json").read_text(encoding="utf-8"))
-    if meta != fingerprint:
+#: The sealed cache entry (:func:`shipmap.cache.write_entry`) that vouches for the
+#: index folder: the sources fingerprint and, for each column file, the identity
+#: the file had when shipmap wrote it.
+_SEAL_ENTRY = f"{_FOLDER}.seal"
+
+
+def _file_identity(info: os.stat_result) -> list[int]:
+    """Return what changes whenever a file is replaced or written to (no user can set ctime)."""
+    return [info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+def _read_seal(cache_dir: Path) -> dict[str, Any]:
+    raw = read_entry(cache_dir, _SEAL_ENTRY, max_bytes=1 << 16)
+    if raw is None:
+        if (cache_dir / _FOLDER).exists():
+            raise ValueError("the index folder is not sealed by this user's shipmap")
+        raise FileNotFoundError(cache_dir / _FOLDER)
+    seal = json.loads(raw.decode("utf-8"))
+    if not isinstance(seal, dict):
+        raise ValueError("the index seal is not an object")
+    return seal
+
+
+def _seal(folder: Path, fingerprint: dict[str, Any]) -> bytes:
+    files = {name: _file_identity(os.lstat(folder / f"{name}.npy")) for name in _REQUIRED}
+    return json.dumps({"fingerprint": fingerprint, "files": files}, sort_keys=True).encode()
+
+
+def _read(folder: Path, fingerprint: dict[str, Any], seal: dict[str, Any]) -> WorldIndex:
+    """Map the index's columns, each only if it is the very file shipmap wrote and sealed.
+
+    The seal (an entry under the cache folder's key) names each column file's
+    inode, size and times; a file planted, replaced or written to since, even
+    with well-formed content, does not match, and the index is rebuilt.
+    """
+    if seal.get("fingerprint") != fingerprint:
         raise ValueError("built from other sources or by another version")
-    arrays = {
-        name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-        for name in _REQUIRED
-    }
+    files = seal.get("files")
+    if not isinstance(files, dict):
+        raise ValueError("the index seal lists no files")
+    arrays = {name: _map_column(folder / f"{name}.npy", files.get(name)) for name in _REQUIRED}
     return _checked(arrays)
+
+
+def _map_column(path: Path, identity: object) -> np.ndarray:
+    """Memory-map one sealed ``.npy`` file, checked on the descriptor that is mapped."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode) or _file_identity(info) != identity:
+            raise ValueError(f"{path.name} is not the file the index was sealed with")
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"{path.name}: unsupported .npy version {version}")
+        if dtype.hasobject:
+            raise ValueError(f"{path.name} holds Python objects")
+        offset = f.tell()
+        if offset + dtype.itemsize * math.prod(shape) != info.st_size:
+            raise ValueError(f"{path.name} has the wrong size for its header")
+        if math.prod(shape) == 0:
+            return np.zeros(shape, dtype=dtype)
+        return np.memmap(
+            f, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C"
+        )
 
 
 def _checked(arrays: dict[str, np.ndarray]) -> WorldIndex:
@@ -525,6 +586,7 @@ def _write(cache_dir: Path, arrays: dict[str, np.ndarray], fingerprint: dict[str
                 os.replace(target, old / "index")
                 shutil.rmtree(old, ignore_errors=True)
             os.replace(tmp, target)
+            write_entry(cache_dir, _SEAL_ENTRY, _seal(target, fingerprint))
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
