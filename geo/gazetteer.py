@@ -8,8 +8,8 @@ Two layers, looked up in this order:
    source of its coordinates;
 2. the world index (:mod:`shipmap.geo.index`): GeoNames places down to 500
    people with their alternate names, the ports listed in the searoute package
-   (with their UN/LOCODEs) cross-checked against
-   GeoNames, and the names of countries and US states.
+   (with their UN/LOCODEs) cross-checked against GeoNames, GeoNames' port
+   features (through harborly), and the names of countries and US states.
 
 The gazetteer answers "which places carry this spelling, and through what kind
 of name?" (:meth:`Gazetteer.candidates`); deciding between them is
@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from shipmap.geo.index import (
     CODE,
+    HARBOUR_FEATURES,
     KIND_NAMES,
     MAIN,
     ROMAN,
@@ -316,7 +317,9 @@ class Gazetteer:
             kind = KIND_NAMES[int(w.kind[i])]
             gid = int(w.geonameid[i]) or None
             population = int(w.population[i]) or None
-            if kind == "port":
+            if kind == "port" and gid:
+                source = f"GeoNames {gid} ({HARBOUR_FEATURES.get(str(w.code[i]), 'port')})"
+            elif kind == "port":
                 check = float(w.check[i])
                 agrees = (
                     f", named place {check:.1f} km away"

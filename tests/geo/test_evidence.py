@@ -156,12 +156,25 @@ def test_a_spelling_one_letter_off_a_big_city_is_not_taken(
 # --------------------------------------------------------------------------- ports
 
 
-@pytest.mark.parametrize(("name", "cc"), [("Dahej", "IN"), ("Santo Tomas de Castilla", "GT")])
-def test_ports_of_the_port_list_are_found(gaz: Gazetteer, name: str, cc: str) -> None:
-    # ports no GeoNames town of 500 people is named after
-    m = geocode(name, country=cc, kind="port", gazetteer=gaz)
-    assert (m.country, m.kind) == (cc, "port")
-    assert m.source.startswith("searoute port ")
+@pytest.mark.parametrize("name", ["Amirabad", "Bandar Amirabad", "Bandar-e Amirabad"])
+def test_a_port_no_town_is_named_after_is_found_among_geonames_harbours(
+    gaz: Gazetteer, name: str
+) -> None:
+    # Iran's Caspian port: GeoNames lists it as a port feature, not a town
+    m = geocode(name, country="IR", kind="port", gazetteer=gaz)
+    assert (m.country, m.kind, m.source) == ("IR", "port", "GeoNames 13157242 (port)")
+    assert distance_km(m.lat, m.lon, 36.85, 53.37) < 5
+
+
+def test_a_harbour_is_not_a_candidate_unless_a_port_is_asked_for(gaz: Gazetteer) -> None:
+    with pytest.raises(PlaceNotFoundError) as e:
+        geocode("Amirabad Port", country="IR", gazetteer=gaz)
+    assert not any("53.3654" in c for c in e.value.candidates)
+
+
+def test_a_listed_port_that_geonames_confirms_is_found(gaz: Gazetteer) -> None:
+    m = geocode("Frederikshavn", country="DK", kind="port", gazetteer=gaz)
+    assert m.kind == "port" and m.source.startswith("searoute port DKFDH, named place")
 
 
 def test_a_port_named_by_an_old_name_is_found_under_the_towns_name(gaz: Gazetteer) -> None:
@@ -172,13 +185,12 @@ def test_a_port_named_by_an_old_name_is_found_under_the_towns_name(gaz: Gazettee
     assert not any(c.startswith("Calcutta (IN)") for c in candidates)
 
 
-def test_a_port_missing_from_the_list_is_not_pinned_on_an_inland_namesake(
+def test_a_port_missing_from_the_lists_is_not_pinned_on_an_inland_namesake(
     gaz: Gazetteer,
 ) -> None:
-    # Iran's Caspian port Amirabad is in no list the index is built from; towns of
-    # that name lie inland
-    with pytest.raises(PlaceNotFoundError, match="no port named 'Amirabad' in IR") as e:
-        geocode("Amirabad", country="IR", kind="port", gazetteer=gaz)
+    # Whittier, Alaska is in no list the index is built from; California's is inland
+    with pytest.raises(PlaceNotFoundError, match="no port named 'Whittier' in US") as e:
+        geocode("Whittier", country="US", kind="port", gazetteer=gaz)
     assert len(e.value.candidates) == len(set(e.value.candidates))  # each place once
 
 
@@ -201,7 +213,7 @@ def test_a_port_is_not_pinned_inland(gaz: Gazetteer) -> None:
 
 def test_anzali_is_found_and_suggested(gaz: Gazetteer) -> None:
     m = geocode("Anzali", country="IR", kind="port", gazetteer=gaz)
-    assert m.name in ("Bandar-e Anzali", "Bandar Anzali")
+    assert m.country == "IR"
     assert distance_km(m.lat, m.lon, 37.4724, 49.4623) < 5
     with pytest.raises(PlaceNotFoundError) as e:
         geocode("Anzalli", country="IR", gazetteer=gaz)
@@ -223,15 +235,18 @@ def test_a_port_list_row_is_trusted_only_where_geonames_agrees() -> None:
         {"locode": "AAALP", "name": "Alpha", "country": "AA", "lat": "10.05", "lon": "10.05"},
         # the only Beta of the country lies 150 km away: the list's point is wrong
         {"locode": "AABET", "name": "Beta", "country": "AA", "lat": "21.0", "lon": "20.5"},
-        # no namesake, but places of the country nearby: kept
-        {"locode": "AAGAM", "name": "Gamma", "country": "AA", "lat": "20.1", "lon": "20.1"},
-        # no namesake, nothing of the country within 50 km: dropped
-        {"locode": "AADEL", "name": "Delta", "country": "AA", "lat": "-40.0", "lon": "60.0"},
+        # no town of that name, but a GeoNames harbour of it 3 km away: kept
+        {"locode": "AAGAM", "name": "Gamma", "country": "AA", "lat": "30.02", "lon": "30.02"},
+        # no namesake at all, though towns of the country lie near: nothing confirms it
+        {"locode": "AADEL", "name": "Delta", "country": "AA", "lat": "20.1", "lon": "20.1"},
     ]
+    harbour = b.add_place("Gamma Harbour", 30.0, 30.0, "AA", kind=index.KIND_PORT, code="HBR")
+    b.add_key("gamma", harbour, index.VARIANT)
     index._add_ports(b, 2, rows)
-    kept = {b.code[i]: b.check[i] for i in range(2, len(b.names))}
+    kept = {b.code[i]: b.check[i] for i in range(3, len(b.names))}
     assert set(kept) == {"AAALP", "AAGAM"}
     assert 6 < kept["AAALP"] < 8  # km from the named town
+    assert 2 < kept["AAGAM"] < 4
 
 
 # --------------------------------------------------------------------------- context

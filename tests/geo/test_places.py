@@ -129,7 +129,7 @@ def test_the_sources_that_placed_a_row_are_named_for_the_maps_credits(gaz: Gazet
     places = frame(
         {"id": "rajin", "name": "Rajin port", "country": "KP"},  # curated: cites its own source
         {"id": "perm", "name": "Perm", "country": "RU"},  # GeoNames
-        {"id": "dahej", "name": "Dahej", "country": "IN", "kind": "port"},  # searoute's list
+        {"id": "fdh", "name": "Frederikshavn", "country": "DK", "kind": "port"},  # searoute
     )
     out = locate_places(places, gazetteer=gaz)
     assert coordinate_credits(out["coord_source"]) == ["GeoNames", "searoute"]
