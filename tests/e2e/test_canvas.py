@@ -220,10 +220,9 @@ def test_searching_finds_a_place_or_shows_a_ships_routes_alone(grid_build, open_
 def test_hiding_a_mode_in_the_layer_control_hides_its_legs(grid_build, open_page):
     page = open_page(grid_build / "map-en.html")
     page.locator(".leaflet-control-layers").hover()
-    rail = page.get_by_label("By air")
-    rail.focus()  # by keyboard: the legend panel may lie over the opened control
-    page.keyboard.press("Space")
-    assert not rail.is_checked()
+    air = page.get_by_label("By air")
+    air.click()  # a real mouse click: nothing lies over the opened control
+    assert not air.is_checked()
     _click_at(page, *_midpoint(3, 4))
     assert _popup_title(page) is None
     assert page.evaluate("window.shipmap.routes().drawnLegs") == 0
@@ -246,3 +245,34 @@ def test_canvas_popups_read_as_the_svg_maps_do(tiny_pair, open_page, lang):
         assert page.errors == []
     assert texts["svg"] == texts["canvas"]
     assert len(texts["svg"]) == 9
+
+
+@pytest.mark.parametrize(
+    ("lang", "width", "height"),
+    [("en", 1280, 800), ("fa", 1280, 800), ("en", 700, 560), ("fa", 700, 560), ("en", 390, 740)],
+)
+def test_a_mouse_reaches_every_checkbox_of_the_opened_layer_control(
+    grid_build, open_page, lang, width, height
+):
+    """On a desktop, in an article column and on a phone, LTR and RTL, the legend
+    panel does not cover the opened layer control."""
+    page = open_page(grid_build / f"map-{lang}.html", width=width, height=height)
+    page.locator(".leaflet-control-layers").hover()
+    page.wait_for_selector(".leaflet-control-layers-expanded")
+    boxes = page.locator(".leaflet-control-layers-expanded input")
+    assert boxes.count() >= 3  # two basemaps and the mode of the legs
+    for n in range(boxes.count()):
+        box = boxes.nth(n)
+        on_top = box.evaluate(
+            """(input) => {
+                const r = input.getBoundingClientRect();
+                const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                return hit === input || input.closest('label').contains(hit);
+            }"""
+        )
+        assert on_top, f"checkbox {n} is covered"
+    air = page.locator(".leaflet-control-layers-overlays input").last
+    before = air.is_checked()
+    air.click()
+    assert air.is_checked() != before
+    assert page.errors == []

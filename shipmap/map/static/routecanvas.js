@@ -19,6 +19,7 @@
   var ARROW_MIN_PX = 48;   /* a leg shorter than this on screen gets no arrow */
   var LABEL_MAX = 400;     /* labels drawn at most at once */
   var HIT_PX = 4;          /* pointer tolerance beyond a line's half width */
+  var SLICE_MS = 50;       /* drawing (and rasterising) a slice of the legs takes about this */
 
   function varints(b64) {
     var s = atob(b64 || ""), n = s.length, out = new Float64Array(n), k = 0, v = 0, mul = 1;
@@ -168,10 +169,29 @@
       return true;
     },
 
-    /* Leaflet's canvas renderer asks its layers to draw; this one draws its data. */
+    /* Drawing. Chromium rasterises a canvas's drawing on the main thread when
+     * the frame is painted, and ten thousand stroked lines take it hundreds of
+     * milliseconds: one task long enough to stall a zoom or a pan. So a view
+     * is drawn into a canvas of its own, a slice of the legs at a time, each
+     * slice rasterised in its own task (reading one pixel back forces it),
+     * while the page keeps showing (and Leaflet keeps moving and scaling) the
+     * picture of the last view. The finished picture is then copied into the
+     * visible canvas in one step: a pixel copy, not a raster of lines. */
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) return;
+      var p = this.options.padding, size = this._map.getSize();
+      var min = this._map.containerPointToLayerPoint(size.multiplyBy(-p)).round();
+      var view = {
+        bounds: L.bounds(min, min.add(size.multiplyBy(1 + p * 2)).round()),
+        center: this._map.getCenter(),
+        zoom: this._map.getZoom()
+      };
+      if (!this._bounds) this._show(view, null);
+      this._render(view);
+    },
     _updatePaths: function () {
-      if (this._postponeUpdatePaths) return;
-      this._redraw();
+      if (this._postponeUpdatePaths || !this._map) return;
+      this._update();
     },
     _onZoomEnd: function () {},
     _requestRedraw: function () {
@@ -179,74 +199,148 @@
       this._redrawRequest = this._redrawRequest || L.Util.requestAnimFrame(this._redraw, this);
     },
     redraw: function () { this._requestRedraw(); return this; },
-
     _redraw: function () {
       this._redrawRequest = null;
-      if (!this._map || !this._ctx) return;
-      var ctx = this._ctx, b = this._bounds;
-      ctx.save();
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, this._container.width, this._container.height);
-      ctx.restore();
-      var u = this._units(), s = u.s, ox = u.o.x, oy = u.o.y;
-      var vx0 = (b.min.x + ox) / s, vy0 = (b.min.y + oy) / s, vx1 = (b.max.x + ox) / s, vy1 = (b.max.y + oy) / s;
-      var lines = this.lines, X = lines.X, Y = lines.Y, box = lines.box, band = this._band(u.zoom);
-      var lastStyle = null, drawn = 0;
-      ctx.lineCap = "round";
-      ctx.lineJoin = "round";
-      var arrows = [];
-      for (var l = 0; l < lines.count; l++) {
-        if (box[4 * l + 2] < vx0 || box[4 * l] > vx1 || box[4 * l + 3] < vy0 || box[4 * l + 1] > vy1) continue;
-        if (!this.legShown(l)) continue;
-        var mode = this.modes[this.legMode[l]], faded = this.faded[l];
-        var style = this.legMode[l] + ":" + this.weight[l] + ":" + faded;
-        if (style !== lastStyle) {
-          ctx.strokeStyle = mode.color;
-          ctx.lineWidth = this.weight[l];
-          ctx.globalAlpha = faded ? 0.12 : 0.85;
-          ctx.setLineDash(mode.dashes || (mode.dashes = dashOf(mode.dash)));
-          lastStyle = style;
-        }
-        ctx.beginPath();
-        if (band) {
-          var a = band.start[l], e = band.start[l + 1], idx = band.idx;
-          ctx.moveTo(X[idx[a]] * s - ox, Y[idx[a]] * s - oy);
-          for (var k = a + 1; k < e; k++) ctx.lineTo(X[idx[k]] * s - ox, Y[idx[k]] * s - oy);
-        } else {
-          var a2 = lines.start[l], e2 = lines.start[l + 1];
-          ctx.moveTo(X[a2] * s - ox, Y[a2] * s - oy);
-          for (var k2 = a2 + 1; k2 < e2; k2++) ctx.lineTo(X[k2] * s - ox, Y[k2] * s - oy);
-        }
-        ctx.stroke();
-        drawn++;
-        var span = Math.max(box[4 * l + 2] - box[4 * l], box[4 * l + 3] - box[4 * l + 1]) * s;
-        if (!faded && span >= ARROW_MIN_PX && !isNaN(lines.arrow[3 * l])) arrows.push(l);
-      }
-      ctx.globalAlpha = 1;
-      ctx.setLineDash([]);
-      /* Arrows on top of every line, drawn while they stay few enough to read. */
-      if (arrows.length <= 1500) {
-        ctx.strokeStyle = "#ffffff";
-        ctx.lineWidth = 1.5;
-        for (var j = 0; j < arrows.length; j++) {
-          var m = arrows[j], ar = lines.arrow;
-          var cx = ar[3 * m] * s - ox, cy = ar[3 * m + 1] * s - oy, t = ar[3 * m + 2];
-          var c = Math.cos(t), sn = Math.sin(t);
-          ctx.fillStyle = this.modes[this.legMode[m]].color;
-          ctx.beginPath();
-          ctx.moveTo(cx + (-6 * c + 6 * sn), cy + (-6 * sn - 6 * c));
-          ctx.lineTo(cx + 6 * c, cy + 6 * sn);
-          ctx.lineTo(cx + (-6 * c - 6 * sn), cy + (-6 * sn + 6 * c));
-          ctx.closePath();
-          ctx.fill();
-          ctx.stroke();
-        }
-      }
-      this._drawPlaces(ctx, u, vx0, vy0, vx1, vy1);
-      this.drawnLegs = drawn;
+      if (this._map && this._ctx) this._update();
     },
 
-    _drawPlaces: function (ctx, u, vx0, vy0, vx1, vy1) {
+    /* Put a finished picture (or none) on the visible canvas, for its view. */
+    _show: function (view, job) {
+      var c = this._container, b = view.bounds, size = b.getSize(), m = L.Browser.retina ? 2 : 1;
+      this._bounds = b; this._center = view.center; this._zoom = view.zoom;
+      L.DomUtil.setPosition(c, b.min);
+      if (c.width !== m * size.x || c.height !== m * size.y) {
+        c.width = m * size.x; c.height = m * size.y;
+        c.style.width = size.x + "px"; c.style.height = size.y + "px";
+      }
+      var ctx = this._ctx;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, c.width, c.height);
+      if (job) {
+        ctx.drawImage(job.canvas, 0, 0);
+        this.drawnLegs = job.drawn;
+        this.labelled = job.labelled;
+        this.markerScale = job.markerScale;
+      }
+      if (m === 2) ctx.scale(2, 2);
+      ctx.translate(-b.min.x, -b.min.y);
+      if (job) this.fire("drawn");
+    },
+
+    /* Draw a view slice by slice; a newer view (or redraw) abandons an older one. */
+    _render: function (view) {
+      var self = this, b = view.bounds, size = b.getSize(), m = L.Browser.retina ? 2 : 1;
+      /* One canvas to draw in: a job left behind by a newer one stops at its next slice. */
+      var canvas = this._back || (this._back = document.createElement("canvas"));
+      canvas.width = m * size.x; canvas.height = m * size.y;  /* also clears it */
+      var ctx = canvas.getContext("2d");
+      ctx.setTransform(m, 0, 0, m, -m * b.min.x, -m * b.min.y);
+      var u = this._units(), s = u.s, ox = u.o.x, oy = u.o.y;
+      var job = {
+        id: (this._jobId = (this._jobId || 0) + 1), canvas: canvas, ctx: ctx, u: u,
+        vx0: (b.min.x + ox) / s, vy0: (b.min.y + oy) / s, vx1: (b.max.x + ox) / s, vy1: (b.max.y + oy) / s,
+        band: this._band(u.zoom), next: 0, arrows: [], drawn: 0, stage: 0, labelled: 0, markerScale: 1
+      };
+      /* Slices are sized to take about SLICE_MS each, from the time the last ones took;
+       * the first of a view is smaller, as it runs in the task that moved the map. */
+      var budget = (this._rate || 400) * SLICE_MS / 3;
+      var step = function () {
+        if (!self._map || job.id !== self._jobId) return;
+        var t0 = performance.now();
+        var spent = self._slice(job, budget);
+        if (spent >= 0) {
+          /* Rasterise this slice now, in this task, and size the next to the time it took. */
+          ctx.getImageData(0, 0, 1, 1);
+          var rate = spent / Math.max(performance.now() - t0, 1);
+          self._rate = self._rate ? (self._rate + rate) / 2 : rate;
+          budget = Math.min(2 * budget, self._rate * SLICE_MS);
+          setTimeout(step, 0);
+          return;
+        }
+        self._show(view, job);
+      };
+      step();
+    },
+
+    /* Draw the next slice of a job, of about ``budget`` cost; its cost, or -1 once all is drawn. */
+    _slice: function (job, budget) {
+      var ctx = job.ctx, u = job.u, s = u.s, ox = u.o.x, oy = u.o.y;
+      var vx0 = job.vx0, vy0 = job.vy0, vx1 = job.vx1, vy1 = job.vy1;
+      var lines = this.lines, X = lines.X, Y = lines.Y, box = lines.box, band = job.band;
+      var spent = 0, l;
+      if (job.stage === 0) {
+        ctx.lineCap = "round";
+        ctx.lineJoin = "round";
+        var lastStyle = null;
+        for (l = job.next; l < lines.count && spent < budget; l++) {
+          if (box[4 * l + 2] < vx0 || box[4 * l] > vx1 || box[4 * l + 3] < vy0 || box[4 * l + 1] > vy1) continue;
+          if (!this.legShown(l)) continue;
+          var mode = this.modes[this.legMode[l]], faded = this.faded[l];
+          var style = this.legMode[l] + ":" + this.weight[l] + ":" + faded;
+          if (style !== lastStyle) {
+            ctx.strokeStyle = mode.color;
+            ctx.lineWidth = this.weight[l];
+            ctx.globalAlpha = faded ? 0.12 : 0.85;
+            ctx.setLineDash(mode.dashes || (mode.dashes = dashOf(mode.dash)));
+            lastStyle = style;
+          }
+          ctx.beginPath();
+          /* What a line costs to rasterise: its points, and the pixels it covers. */
+          var a, e, k, px, py, qx, qy, run = 0, idx = band ? band.idx : null;
+          a = band ? band.start[l] : lines.start[l];
+          e = band ? band.start[l + 1] : lines.start[l + 1];
+          k = idx ? idx[a] : a;
+          px = X[k] * s - ox; py = Y[k] * s - oy;
+          ctx.moveTo(px, py);
+          for (var q = a + 1; q < e; q++) {
+            k = idx ? idx[q] : q;
+            qx = X[k] * s - ox; qy = Y[k] * s - oy;
+            ctx.lineTo(qx, qy);
+            run += Math.abs(qx - px) + Math.abs(qy - py);
+            px = qx; py = qy;
+          }
+          ctx.stroke();
+          spent += 8 + 2 * (e - a) + run * (this.weight[l] + 2) / 16;
+          job.drawn++;
+          var span = Math.max(box[4 * l + 2] - box[4 * l], box[4 * l + 3] - box[4 * l + 1]) * s;
+          if (!faded && span >= ARROW_MIN_PX && !isNaN(lines.arrow[3 * l])) job.arrows.push(l);
+        }
+        job.next = l;
+        ctx.globalAlpha = 1;
+        ctx.setLineDash([]);
+        if (l < lines.count) return spent;
+        job.stage = 1;
+        if (spent >= budget) return spent;
+      }
+      if (job.stage === 1) {
+        /* Arrows on top of every line, drawn while they stay few enough to read. */
+        var arrows = job.arrows;
+        if (arrows.length <= 1500) {
+          ctx.strokeStyle = "#ffffff";
+          ctx.lineWidth = 1.5;
+          for (var j = 0; j < arrows.length; j++) {
+            var n = arrows[j], ar = lines.arrow;
+            var cx = ar[3 * n] * s - ox, cy = ar[3 * n + 1] * s - oy, t = ar[3 * n + 2];
+            var c = Math.cos(t), sn = Math.sin(t);
+            ctx.fillStyle = this.modes[this.legMode[n]].color;
+            ctx.beginPath();
+            ctx.moveTo(cx + (-6 * c + 6 * sn), cy + (-6 * sn - 6 * c));
+            ctx.lineTo(cx + 6 * c, cy + 6 * sn);
+            ctx.lineTo(cx + (-6 * c - 6 * sn), cy + (-6 * sn + 6 * c));
+            ctx.closePath();
+            ctx.fill();
+            ctx.stroke();
+          }
+        }
+        job.stage = 2;
+        spent += 40 * arrows.length;
+        if (spent >= budget) return spent;
+      }
+      this._drawPlaces(ctx, u, vx0, vy0, vx1, vy1, job);
+      return -1;
+    },
+
+    _drawPlaces: function (ctx, u, vx0, vy0, vx1, vy1, job) {
       var s = u.s, ox = u.o.x, oy = u.o.y, places = this.data.places, PX = this.PX, PY = this.PY;
       var kinds = this.kinds, kind = places.kind, labelZoom = places.label_zoom;
       var labelled = [], inView = [], i;
@@ -256,7 +350,7 @@
       }
       /* Hundreds of places in view: smaller markers, so the routes between them show. */
       var shrink = inView.length > 600 ? 0.4 : inView.length > 200 ? 0.7 : 1;
-      this.markerScale = shrink;
+      job.markerScale = shrink;
       ctx.strokeStyle = "#222222";
       ctx.lineWidth = shrink < 1 ? 1 : 2;
       for (var n = 0; n < inView.length; n++) {
@@ -270,7 +364,7 @@
         var lz = labelZoom[i];
         if (lz !== null && lz <= u.zoom && labelled.length < LABEL_MAX) labelled.push(i);
       }
-      this.labelled = labelled.length;
+      job.labelled = labelled.length;
       if (!labelled.length) return;
       var rtl = document.documentElement.dir === "rtl";
       ctx.font = "bold 12px " + getComputedStyle(document.body).fontFamily;
