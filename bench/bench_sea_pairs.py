@@ -224,7 +224,9 @@ def main() -> None:
     if args.csv:
         table.to_csv(args.csv, index=False)
     ok = table[table["error"] == ""]
-    print(f"pairs: {args.pairs.resolve().relative_to(ROOT)}  ({len(table)} legs)")
+    shown = args.pairs.resolve()
+    shown = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown
+    print(f"pairs: {shown}  ({len(table)} legs)")
     print(
         "\n| category | legs | routed | km on OSM land beyond 5 km of the ends "
         "(of which GSHHG water) | "

@@ -7,8 +7,9 @@ Two layers, looked up in this order:
    with its transliterations, its Korean, Russian and Persian spellings and the
    source of its coordinates;
 2. the world index (:mod:`shipmap.geo.index`): GeoNames places down to 500
-   people with their alternate names, UN/LOCODE ports cross-checked against
-   GeoNames, and the names of countries and US states.
+   people with their alternate names, the ports listed in the searoute package
+   (with their UN/LOCODEs) cross-checked against GeoNames, GeoNames' port
+   features (through harborly), and the names of countries and US states.
 
 The gazetteer answers "which places carry this spelling, and through what kind
 of name?" (:meth:`Gazetteer.candidates`); deciding between them is
@@ -29,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from shipmap.geo.index import (
     CODE,
+    HARBOUR_FEATURES,
     KIND_NAMES,
     MAIN,
     ROMAN,
@@ -315,14 +317,16 @@ class Gazetteer:
             kind = KIND_NAMES[int(w.kind[i])]
             gid = int(w.geonameid[i]) or None
             population = int(w.population[i]) or None
-            if kind == "port":
+            if kind == "port" and gid:
+                source = f"GeoNames {gid} ({HARBOUR_FEATURES.get(str(w.code[i]), 'port')})"
+            elif kind == "port":
                 check = float(w.check[i])
                 agrees = (
                     f", named place {check:.1f} km away"
                     if not math.isnan(check)
                     else ", GeoNames places of the country nearby"
                 )
-                source = f"UN/LOCODE {w.code[i]}{agrees}"
+                source = f"searoute port {w.code[i]}{agrees}"
                 gid = None
             elif kind == "city":
                 source = f"GeoNames {gid}"

@@ -82,6 +82,10 @@ PORT_FLOOR = 10_000
 CAPITAL_FACTOR = 3.0
 #: A port counts this many times more when a port is asked for.
 PORT_FACTOR = 5.0
+#: When a port is asked for, a place neither listed as a port nor by a port or a sea
+#: coast counts this many times its weight: it is never pinned, but a river or lake
+#: port the lists lack may be meant, so it still stands against the others.
+INLAND_FACTOR = 0.01
 #: How much a kind of name counts (main names, variants and local-script names fully).
 EVIDENCE_FACTOR = {
     MAIN: 1.0,
@@ -120,8 +124,8 @@ _ABBREVIATION = re.compile(r"[A-Z]{1,3}|[A-Z](\.[A-Z])+\.?")
 # Words a port list wraps a port's name in ("Kokura Ko", "Kemaman Harbor").
 _PORT_WORDS = re.compile(
     r"\b(?:port of|harbou?r of|oil terminal|lng terminal|marine terminal|terminal|oil field|"
-    r"port|harbou?r|ko|"
-    r"anchorage|pier|wharf|jetty)\b\.?",
+    r"bandar(?:[- ]e\b)?|puerto de|porto d[ei]|port d'|port|harbou?r|ko|marsa|mina|atoll|"
+    r"anchorage|pier|wharf|jetty)(?:\b|(?<='))\.?",
     re.IGNORECASE,
 )
 
@@ -374,7 +378,7 @@ def _place(
     spellings = _spellings(name)
     found: list[Candidate] = []
     for i, spelling in enumerate(spellings):
-        found = gaz.candidates(spelling, country=country)
+        found = [c for c in gaz.candidates(spelling, country=country) if _askable(c, kind)]
         if i > 0:  # a part of the name: its own name or a variant only
             found = [c for c in found if c.evidence <= VARIANT]
         if found:
@@ -484,7 +488,7 @@ def _choose(
     if areas:
         return _choose_area(name, found, areas)
     if kind == "port":
-        ports = [c for c in found if c.place.kind == "port" or c.place.near_port or c.place.curated]
+        ports = [c for c in found if _port_like(c)]
         if not ports:
             labels = _labels(found)
             message = (
@@ -492,7 +496,6 @@ def _choose(
                 f" {_enumerate(labels)} — give lat and lon"
             )
             raise PlaceNotFoundError(message, name=name, candidates=labels)
-        found = ports
     weights = np.array([_weight(c, kind) for c in found])
     if near:
         weights *= _near_factors(found, near)
@@ -506,9 +509,13 @@ def _choose(
     if not curated and not country and _one_letter_off(name, top):
         unseen = max(unseen, UNSEEN_ONE_LETTER)
     share = totals[0] / (totals.sum() + unseen)
-    if share >= SHARE and any(_strong(c, bool(country)) for c in top):
+    if (
+        share >= SHARE
+        and any(_strong(c, bool(country)) for c in top)
+        and (kind != "port" or any(_port_like(c) for c in top))
+    ):
         return _pin(top, kind)
-    labels = _labels([found[c[0]] for c in clusters])
+    labels = _labels([_pin([found[i] for i in c], kind) for c in clusters])
     fix = "give lat and lon, or an alias" if country else "add a country"
     if len(clusters) == 1 and not any(_strong(c, bool(country)) for c in top):
         evidence = EVIDENCE_NAMES[min(c.evidence for c in top)]
@@ -556,7 +563,20 @@ def _weight(c: Candidate, kind: str | None) -> float:
         weight *= CAPITAL_FACTOR
     if port:
         weight *= PORT_FACTOR
+    elif kind == "port" and not _port_like(c):
+        weight *= INLAND_FACTOR
     return float(weight)
+
+
+def _askable(c: Candidate, kind: str | None) -> bool:
+    """Whether a candidate may be meant: GeoNames' harbours and marinas only when a port is."""
+    p = c.place
+    return kind == "port" or p.kind != "port" or p.curated or p.geonameid is None
+
+
+def _port_like(c: Candidate) -> bool:
+    """Whether a candidate can be the port asked for: listed, curated, or by a port or a coast."""
+    return bool(c.place.kind == "port" or c.place.near_port or c.place.curated)
 
 
 def _strong(c: Candidate, with_country: bool) -> bool:
@@ -629,9 +649,11 @@ def _pin(members: list[Candidate], kind: str | None) -> Candidate:
     if curated:
         return curated[0]
     if kind == "port":
-        ports = [c for c in members if c.place.kind == "port"]
-        if ports:
-            members = ports
+        for fits in (lambda c: c.place.kind == "port", _port_like):
+            chosen = [c for c in members if fits(c)]
+            if chosen:
+                members = chosen
+                break
     return min(members, key=lambda c: (c.evidence, -(c.place.population or 0), c.place.kind))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,10 +15,23 @@ from shipmap.geo.geocode import default_gazetteer, geocode, quote
 from shipmap.contract import split_list
 from shipmap.errors import AmbiguousPlaceError, DataError, PlaceNotFoundError, Problem
 
-__all__ = ["DATA_SET_SOURCE", "locate_places"]
+__all__ = ["DATA_SET_SOURCE", "coordinate_credits", "locate_places"]
 
 #: ``coord_source`` of a row whose coordinates were given in the data set.
 DATA_SET_SOURCE = "data set"
+#: The world index's sources whose licences ask for credit, by how a
+#: ``coord_source`` from each begins (see :class:`shipmap.geo.gazetteer.Gazetteer`).
+_CREDITED = (("GeoNames ", "GeoNames"), ("searoute port ", "searoute"))
+
+
+def coordinate_credits(sources: Iterable[str]) -> list[str]:
+    """Name the world-index sources that placed any of these points ("GeoNames", "searoute").
+
+    ``sources`` are ``coord_source`` values; curated and given coordinates
+    cite their own sources and need no credit here.
+    """
+    seen = {credit for s in sources for prefix, credit in _CREDITED if str(s).startswith(prefix)}
+    return [credit for _, credit in _CREDITED if credit in seen]
 
 
 def locate_places(

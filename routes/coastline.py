@@ -47,14 +47,16 @@ class _Tiles:
 
     Lookups are one fancy index into a stack of tiles, so that testing a million
     points costs milliseconds; a tile is built (by ``build(tx, ty)``) the first
-    time a point falls in it.
+    time a point falls in it. A tile that is all water or all land (``build``
+    returns False or True) shares one slot of the stack with all such tiles.
     """
 
-    def __init__(self, build: Callable[[int, int], np.ndarray]) -> None:
+    def __init__(self, build: Callable[[int, int], np.ndarray | bool]) -> None:
         self._build = build
         self._slot = np.full((_COLS // _TILE_PX, _ROWS // _TILE_PX), -1, dtype=np.int32)
         self._stack = np.zeros((8, _TILE_PX, _TILE_PX), dtype=bool)
-        self._count = 0
+        self._stack[1] = True
+        self._count = 2
 
     def lookup(self, px: np.ndarray, py: np.ndarray) -> np.ndarray:
         tx, ty = px // _TILE_PX, py // _TILE_PX
@@ -68,17 +70,16 @@ class _Tiles:
         found: np.ndarray = self._stack[slot, py - ty * _TILE_PX, px - tx * _TILE_PX]
         return found
 
-    def offer(self, tx: int, ty: int, tile: np.ndarray) -> None:
-        """Keep ``tile`` as tile (tx, ty) unless that one is built already."""
-        if self._slot[tx, ty] < 0:
-            self._add(tx, ty, tile)
-
-    def _add(self, tx: int, ty: int, tile: np.ndarray | None = None) -> None:
+    def _add(self, tx: int, ty: int) -> None:
+        tile = self._build(tx, ty)
+        if isinstance(tile, bool):
+            self._slot[tx, ty] = int(tile)
+            return
         if self._count == len(self._stack):
             grown = np.zeros((2 * len(self._stack), _TILE_PX, _TILE_PX), dtype=bool)
             grown[: self._count] = self._stack[: self._count]
             self._stack = grown
-        self._stack[self._count] = self._build(tx, ty) if tile is None else tile
+        self._stack[self._count] = tile
         self._slot[tx, ty] = self._count
         self._count += 1
 
@@ -98,6 +99,40 @@ def _pixel_centres(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.ascontiguousarray(lons), np.ascontiguousarray(lats, dtype=np.float64)
 
 
+#: States of a tile in the shipped summary (``data/land_tiles.npz``).
+_ALL_WATER, _ALL_LAND, _MIXED = 0, 1, 2
+
+
+def _tile_summary(version: str) -> np.ndarray | None:
+    """Return each tile's state (all water, all land, mixed) if it fits ``version``.
+
+    The summary was read from roaring-landmask's OSM mask (``bench/make_land_tiles.py``);
+    under another version of that package it may not hold, and is not used.
+    """
+    ref = resources.files("shipmap.routes") / "data" / "land_tiles.npz"
+    try:
+        with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as doc:
+            states = np.asarray(doc["states"], dtype=np.uint8)
+            source = str(doc["source"])
+    except (OSError, KeyError, ValueError):
+        return None
+    if source != f"roaring-landmask {version} osm" or states.shape != (
+        _COLS // _TILE_PX,
+        _ROWS // _TILE_PX,
+    ):
+        return None
+    return states
+
+
+def _tile_or_value(tile: np.ndarray) -> np.ndarray | bool:
+    """Return False or True for a tile all water or all land, else the tile."""
+    if not tile.any():
+        return False
+    if tile.all():
+        return True
+    return np.ascontiguousarray(tile)
+
+
 class LandMask:
     """Point-in-land tests against raster land masks (lon, lat in degrees).
 
@@ -108,13 +143,47 @@ class LandMask:
     points in a blink.
     """
 
-    def __init__(self, primary: Any, loader_secondary: Any) -> None:
+    def __init__(
+        self, primary: Any, loader_secondary: Any, *, summary: np.ndarray | None = None
+    ) -> None:
         self._primary = primary
         self._loader_secondary = loader_secondary
         self._secondary: Any = None
         self._raw = _Tiles(self._build_raw)
         self._near: dict[float, _Tiles] = {}
         self._carved_keys: np.ndarray | None = None
+        self._summary = summary
+        self._carved_tiles: set[int] | None = None
+
+    def _uniform(self, tx: int, ty: int, clearance_km: float) -> bool | None:
+        """Return the one value of tile (tx, ty) if the summary says it has one, else None.
+
+        A tile of solid land stays land under any clearance unless a passage
+        is carved through it; a tile of open water stays water if the tiles
+        around it (the clearance reaches no further) are open water too.
+        """
+        if self._summary is None:
+            return None
+        nx, ny = self._summary.shape
+        state = int(self._summary[tx, ty])
+        if state == _ALL_LAND:
+            if self._carved_tiles is None:
+                carved = self._carved()
+                self._carved_tiles = set(
+                    (
+                        (carved // _ROWS) // _TILE_PX * (_ROWS // _TILE_PX)
+                        + (carved % _ROWS) // _TILE_PX
+                    ).tolist()
+                )
+            return None if tx * (_ROWS // _TILE_PX) + ty in self._carved_tiles else True
+        if state != _ALL_WATER:
+            return None
+        if clearance_km > 0:
+            xs = np.arange(tx - 1, tx + 2) % nx
+            ys = np.clip(np.arange(ty - 1, ty + 2), 0, ny - 1)
+            if self._summary[np.ix_(xs, ys)].any():
+                return None
+        return False
 
     def _query(self, px: np.ndarray, py: np.ndarray) -> np.ndarray:
         x, y = _pixel_centres(px, py)
@@ -143,10 +212,19 @@ class LandMask:
         pos = np.minimum(np.searchsorted(carved, keys), carved.size - 1)
         return np.asarray(carved[pos] == keys)
 
-    def _build_raw(self, tx: int, ty: int) -> np.ndarray:
-        return self._build_near(tx, ty, 0.0)
+    def _build_raw(self, tx: int, ty: int) -> np.ndarray | bool:
+        uniform = self._uniform(tx, ty, 0.0)
+        if uniform is not None:
+            return uniform
+        cols = np.arange(tx * _TILE_PX, (tx + 1) * _TILE_PX)
+        rows = np.arange(ty * _TILE_PX, (ty + 1) * _TILE_PX)
+        gx, gy = np.meshgrid(cols, rows)
+        return _tile_or_value(self._query(gx.ravel(), gy.ravel()).reshape(gx.shape))
 
-    def _build_near(self, tx: int, ty: int, clearance_km: float) -> np.ndarray:
+    def _build_near(self, tx: int, ty: int, clearance_km: float) -> np.ndarray | bool:
+        uniform = self._uniform(tx, ty, clearance_km)
+        if uniform is not None:
+            return uniform
         lat = ((ty + 0.5) * _TILE_PX - _ROWS // 2) / _PX_PER_DEG
         ry = clearance_km / 111.2 * _PX_PER_DEG
         rx = clearance_km / (111.32 * max(math.cos(math.radians(lat)), 0.05)) * _PX_PER_DEG
@@ -154,16 +232,15 @@ class LandMask:
         cols = np.arange(tx * _TILE_PX - pad_x, (tx + 1) * _TILE_PX + pad_x) % _COLS
         rows = np.clip(np.arange(ty * _TILE_PX - pad_y, (ty + 1) * _TILE_PX + pad_y), 0, _ROWS - 1)
         gx, gy = np.meshgrid(cols, rows)
-        land = self._query(gx.ravel(), gy.ravel()).reshape(gx.shape)
-        if clearance_km > 0:
-            self._raw.offer(tx, ty, land[pad_y : pad_y + _TILE_PX, pad_x : pad_x + _TILE_PX])
-        if clearance_km > 0 and land.any():
+        # from the bare layer's tiles: each cell of the coastline is asked once
+        land = self._raw.lookup(gx.ravel(), gy.ravel()).reshape(gx.shape)
+        if land.any():
             from scipy import ndimage
 
             oy, ox = np.mgrid[-pad_y : pad_y + 1, -pad_x : pad_x + 1]
             disk = (ox / max(rx, 1e-9)) ** 2 + (oy / max(ry, 1e-9)) ** 2 <= 1.0
             land = ndimage.binary_dilation(land, structure=disk)
-        return np.asarray(land[pad_y : pad_y + _TILE_PX, pad_x : pad_x + _TILE_PX])
+        return _tile_or_value(land[pad_y : pad_y + _TILE_PX, pad_x : pad_x + _TILE_PX])
 
     def is_land(
         self, lons: npt.ArrayLike, lats: npt.ArrayLike, *, carve: bool = True
@@ -217,7 +294,13 @@ def land_mask() -> LandMask:
     def load_secondary() -> Any:
         return rl.RoaringMask.new(rl.LandmaskProvider.Gshhg)
 
-    return LandMask(rl.RoaringMask.new(rl.LandmaskProvider.Osm), load_secondary)
+    from importlib.metadata import version
+
+    return LandMask(
+        rl.RoaringMask.new(rl.LandmaskProvider.Osm),
+        load_secondary,
+        summary=_tile_summary(version("roaring-landmask")),
+    )
 
 
 @functools.cache

@@ -28,13 +28,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
-from scipy.spatial import cKDTree
 from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 from shipmap.geo.countries import Countries, countries
@@ -42,6 +39,11 @@ from shipmap.routes.geodesic import DEFAULT_SPACING_KM, GEOD, unwrap_lons
 
 from shipmap.cache import read_entry, write_entry
 from shipmap.errors import ShipmapError
+
+if TYPE_CHECKING:  # scipy is imported where a network is built or searched: a build
+    # whose routes all come from the cache never pays for it
+    from scipy.sparse import csr_matrix
+    from scipy.spatial import cKDTree
 
 __all__ = [
     "JOIN_KM",
@@ -127,11 +129,16 @@ class Network:
 
     @functools.cached_property
     def _tree(self) -> cKDTree:
+        from scipy.spatial import cKDTree
+
         return cKDTree(_unit(self.lon, self.lat))
 
     def restricted(self, allowed: frozenset[str]) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
         """Graph of the edges within ``allowed`` countries, its node mask and components."""
         if allowed not in self._masked:
+            from scipy.sparse import csr_matrix
+            from scipy.sparse.csgraph import connected_components
+
             idx = [i for i, c in enumerate(self.codes) if c in allowed]
             ok = np.isin(self.country, idx) | (self.country < 0)
             keep = ok[self.src] & ok[self.dst]
@@ -349,6 +356,10 @@ def _join(
     lon: np.ndarray, lat: np.ndarray, edges: np.ndarray, km: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Edges joining each loose end to the nearest node of another component within JOIN_KM."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
     n = len(lon)
     graph = csr_matrix((km, (edges[:, 0], edges[:, 1])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
@@ -578,6 +589,8 @@ def _route_stretch(
     world: Countries,
 ) -> list[Piece]:
     """Pieces from stop ``a`` to stop ``b``: traced where the network allows, else schematic."""
+    from scipy.sparse.csgraph import dijkstra
+
     adjective, word = _WORDS.get(network.kind, (network.kind, network.kind))
     name_a, name_b = stretch
     straight = _km(a, b)

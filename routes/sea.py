@@ -39,7 +39,7 @@ from shipmap.errors import ShipmapError
 __all__ = ["ALGORITHM_VERSION", "PORT_REACH_KM", "SeaRouteError", "sea_route"]
 
 #: Changes whenever the routing would draw a different line; part of the cache key.
-ALGORITHM_VERSION = "sea-7"
+ALGORITHM_VERSION = "sea-8"
 
 #: A port farther than this from water on the primary coastline may look further
 #: (estuaries, barrages), up to :data:`_FAR_REACH_KM`.
@@ -77,6 +77,19 @@ _COARSE_KM = 0.7
 _MAX_ROUNDS = 6
 #: Furthest a line is pulled taut in one step, along the line, in km.
 _TAUT_REACH_KM = 600.0
+#: How far along narrow water (a river mouth, a harbour basin) a port is followed
+#: to open water, on the mask's own cells, in km from the port.
+_NARROW_WINDOW_KM = 40.0
+#: Pixels per degree of the land mask (see :mod:`shipmap.routes.coastline`).
+_MASK_PX_PER_DEG = 240
+#: On the way from such a port to open water, a km over land cells costs as much
+#: as this many km over water.
+_LAND_PENALTY = 5.0
+#: Where the network's route from a fjord or from behind islands cannot be
+#: repaired, the leg sets out again from water this far off every shore (km),
+#: found within this distance (km).
+_OFFSHORE_KM = 3.0
+_OFFSHORE_WINDOW_KM = 80.0
 
 Point = tuple[float, float]
 LandFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -328,7 +341,13 @@ def _unwrap(points: Sequence[Point]) -> list[Point]:
 
 
 def _grid_route(
-    a: Point, b: Point, water: _Water, bbox: tuple[float, float, float, float], cell_km: float
+    a: Point,
+    b: Point,
+    water: _Water,
+    bbox: tuple[float, float, float, float],
+    cell_km: float,
+    *,
+    native: bool = False,
 ) -> list[Point] | None:
     """Route over a lon/lat grid of water cells in ``bbox``; None if a, b do not connect.
 
@@ -346,6 +365,12 @@ def _grid_route(
     mid = math.radians((lat0 + lat1) / 2.0)
     dlat = cell_km / 111.2
     dlon = dlat / max(math.cos(mid), 0.05)
+    if native:
+        # one node per cell of the land mask, at its centre: a channel one cell
+        # wide stays open, where a grid of another pitch may straddle it
+        dlat = dlon = 1.0 / _MASK_PX_PER_DEG
+        lon0 = math.floor(lon0 * _MASK_PX_PER_DEG) / _MASK_PX_PER_DEG
+        lat0 = math.floor(lat0 * _MASK_PX_PER_DEG) / _MASK_PX_PER_DEG
     nx = max(math.ceil((lon1 - lon0) / dlon) + 1, 2)
     ny = max(math.ceil((lat1 - lat0) / dlat) + 1, 2)
     glon = lon0 + np.arange(nx) * dlon
@@ -477,6 +502,22 @@ def _search(
                 ):
                     break
                 cell_km = finer
+        margin_km *= 2.0
+    # last, the mask's own cells (bare coastline): a fjord or a sound between
+    # skerries one or two cells wide, which grids of another pitch straddle
+    margin_km = max(20.0, 0.35 * span_km)
+    strict = tests[-1]
+    for _ in range(3):
+        mlat = margin_km / 111.2
+        mlon = margin_km / (111.32 * max(math.cos(math.radians(max(map(abs, lats)))), 0.05))
+        bbox = (min(lons) - mlon, min(lats) - mlat, max(lons) + mlon, max(lats) + mlat)
+        if (bbox[2] - bbox[0]) * (bbox[3] - bbox[1]) * _MASK_PX_PER_DEG**2 > _MAX_GRID_CELLS:
+            break
+        path = _grid_route(a, b, strict, bbox, 0.0, native=True)
+        if path is not None:
+            if strict is not water:
+                _relax_along(path, water)
+            return path
         margin_km *= 2.0
     return None
 
@@ -637,6 +678,12 @@ def _entries(place: Point, name: str, mask: LandMask, net: PassageNetwork) -> li
         w = _nearest_water(place, _Water(mask, []).land, PORT_REACH_KM)
         if w is not None:
             out.append(_Entry(w, (w,), _gc_km(place, w)))
+        else:
+            # the water near the port is narrower than the open-water test asks
+            # (a river mouth, a harbour basin): follow it, cell by cell, to open water
+            narrow = _narrow_entry(place, mask)
+            if narrow is not None:
+                out.append(narrow)
     if dist <= _ACCESS_KM:
         for acc in net.accesses(idx):
             out.append(_Entry(acc.gate, acc.path, dist + acc.km, passages=acc.passages))
@@ -676,6 +723,161 @@ def _entries(place: Point, name: str, mask: LandMask, net: PassageNetwork) -> li
             reason=reason,
         )
     return out
+
+
+def _mask_cells(
+    place: Point, window_km: float, mask: LandMask
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the land mask's cells within ``window_km`` of ``place`` (a square).
+
+    Returns the cell centres' longitudes (columns) and latitudes (rows), each
+    cell's distance from ``place`` in km, and whether it is water.
+    """
+    lon0, lat0 = place
+    coslat = max(math.cos(math.radians(lat0)), 0.05)
+    ry = math.ceil(window_km / 111.2 * _MASK_PX_PER_DEG)
+    rx = math.ceil(window_km / (111.32 * coslat) * _MASK_PX_PER_DEG)
+    cx, cy = round(lon0 * _MASK_PX_PER_DEG), round(lat0 * _MASK_PX_PER_DEG)
+    glon = (cx + np.arange(-rx, rx + 1)) / _MASK_PX_PER_DEG
+    glat = np.clip((cy + np.arange(-ry, ry + 1)) / _MASK_PX_PER_DEG, -89.9, 89.9)
+    mx, my = np.meshgrid(glon, glat)
+    wet = ~_Water(mask, []).land(mx.ravel(), my.ravel()).reshape(mx.shape)
+    return glon, glat, _approx_km(mx, my, lon0, lat0), wet
+
+
+def _cell_way(
+    glon: np.ndarray,
+    glat: np.ndarray,
+    node: np.ndarray,
+    cost_per_km: np.ndarray,
+    starts: np.ndarray,
+    start_costs: np.ndarray,
+    goal: np.ndarray,
+) -> tuple[list[int], float] | None:
+    """Return the cheapest way over ``node`` cells from any start to any goal cell.
+
+    Steps join a cell to its eight neighbours (the mask marks a cell as land if
+    any land touches it, so two water cells that share a corner share water
+    there too); a step costs its length times the dearer of its two cells'
+    ``cost_per_km``; a start costs ``start_costs`` to enter. Returns the flat
+    indices of the cells along the way and its cost, or None if no goal is reached.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    ny, nx = node.shape
+    idx = np.arange(ny * nx).reshape(ny, nx)
+    dy_km = 111.2 / _MASK_PX_PER_DEG
+    dx_km = 111.32 / _MASK_PX_PER_DEG * np.cos(np.radians(glat))[:, None] * np.ones((1, nx))
+    diag_km = np.hypot(dx_km[:-1, :-1], dy_km)
+    every, head, tail = slice(None), slice(None, -1), slice(1, None)
+    steps = (
+        ((every, head), (every, tail), dx_km[:, :-1]),
+        ((head, every), (tail, every), np.full((ny - 1, nx), dy_km)),
+        ((head, head), (tail, tail), diag_km),
+        ((head, tail), (tail, head), diag_km),
+    )
+    rows, cols, costs = [], [], []
+    for src_sl, dst_sl, length in steps:
+        ok = node[src_sl] & node[dst_sl]
+        rows.append(idx[src_sl][ok])
+        cols.append(idx[dst_sl][ok])
+        costs.append((length * np.maximum(cost_per_km[src_sl], cost_per_km[dst_sl]))[ok])
+    # one extra node, the way in, joined to each start
+    entry = ny * nx
+    rows.append(np.full(starts.size, entry))
+    cols.append(starts)
+    costs.append(np.maximum(start_costs, 1e-6))
+    src, dst, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(costs)
+    graph = coo_matrix(
+        (np.concatenate([w, w]), (np.concatenate([src, dst]), np.concatenate([dst, src]))),
+        shape=(entry + 1, entry + 1),
+    ).tocsr()
+    found, pred = dijkstra(graph, indices=entry, return_predecessors=True)
+    reach = np.where(goal.ravel(), found[:entry], np.inf)
+    end = int(np.argmin(reach))
+    if not np.isfinite(reach[end]):
+        return None
+    cells = [end]
+    while pred[cells[-1]] != entry:
+        cells.append(int(pred[cells[-1]]))
+    cells.reverse()
+    return cells, float(reach[end])
+
+
+def _open_cells(glon: np.ndarray, glat: np.ndarray, wet: np.ndarray, mask: LandMask) -> np.ndarray:
+    """Return the water cells that pass :func:`_nearest_water`'s open-water test."""
+    mx, my = np.meshgrid(glon, glat)
+    flat = wet.ravel().copy()
+    land = _Water(mask, []).land
+    dlat = 0.5 / 111.2
+    dlon = dlat / max(math.cos(math.radians(float(np.mean(glat)))), 0.05)
+    for ox, oy in ((dlon, 0.0), (-dlon, 0.0), (0.0, dlat), (0.0, -dlat)):
+        idx = np.flatnonzero(flat)
+        flat[idx] = ~land(mx.ravel()[idx] + ox, np.clip(my.ravel()[idx] + oy, -89.9, 89.9))
+    return flat.reshape(wet.shape)
+
+
+def _narrow_entry(place: Point, mask: LandMask) -> _Entry | None:
+    """Reach open water from ``place`` along the mask's own cells; None if it cannot.
+
+    The way runs from cell to cell to the nearest cell that passes
+    :func:`_nearest_water`'s open-water test, within :data:`_NARROW_WINDOW_KM`.
+    Beyond :data:`PORT_REACH_KM` of the port it keeps to water cells; within
+    it, where a river or harbour basin is narrower than the cells, it may cross
+    land cells, at a cost that makes it follow the water wherever the water goes.
+    Water cut off from the sea is never reached.
+    """
+    glon, glat, dist, wet = _mask_cells(place, _NARROW_WINDOW_KM, mask)
+    # a cell beyond the port's reach is entered only if it is water
+    node = wet | (dist <= PORT_REACH_KM - 0.5)
+    starts = np.flatnonzero((node & (dist <= 0.5)).ravel())
+    is_open = _open_cells(glon, glat, wet, mask)
+    if not starts.size or not is_open.any():
+        return None
+    penalty = np.where(wet, 1.0, _LAND_PENALTY)
+    way = _cell_way(
+        glon, glat, node, penalty, starts, dist.ravel()[starts] * penalty.ravel()[starts], is_open
+    )
+    if way is None:
+        return None
+    cells = way[0]
+    nx = len(glon)
+    # the port's own stretch: a straight line to the last land cell on the way
+    # (within PORT_REACH_KM, as is all land the way crosses)
+    dry = [k for k, c in enumerate(cells) if not wet.flat[c]]
+    cells = cells[dry[-1] :] if dry else cells
+    pts = [(float(glon[c % nx]), float(glat[c // nx])) for c in cells]
+    if len(pts) > 2:
+        pts = _pull_taut(pts, _Water(mask, []))
+    cost = _gc_km(place, pts[0]) + (_path_km(pts) / 1000.0 if len(pts) > 1 else 0.0)
+    return _Entry(pts[-1], tuple(pts), cost)
+
+
+def _offshore(point: Point, mask: LandMask) -> list[Point] | None:
+    """Return a way over water cells from ``point`` out to water clear of the coast.
+
+    For a point at the head of a fjord or behind islands, the maritime network's
+    nearest lane may lie beyond land (the other side of an island); from water
+    :data:`_OFFSHORE_KM` off every shore, it does not. None if no such water
+    lies within :data:`_OFFSHORE_WINDOW_KM`, or if ``point`` is already there.
+    """
+    glon, glat, dist, wet = _mask_cells(point, _OFFSHORE_WINDOW_KM, mask)
+    mx, my = np.meshgrid(glon, glat)
+    clear = wet.ravel().copy()
+    idx = np.flatnonzero(clear)
+    clear[idx] = ~mask.is_near_land(mx.ravel()[idx], my.ravel()[idx], clearance_km=_OFFSHORE_KM)
+    starts = np.flatnonzero((wet & (dist <= 1.0)).ravel())
+    if not starts.size or not clear.any() or clear[starts].any():
+        return None
+    way = _cell_way(
+        glon, glat, wet, np.ones(wet.shape), starts, dist.ravel()[starts], clear.reshape(wet.shape)
+    )
+    if way is None:
+        return None
+    nx = len(glon)
+    pts = [point, *((float(glon[c % nx]), float(glat[c // nx])) for c in way[0])]
+    return _pull_taut(pts, _Water(mask, []))
 
 
 def _gc_km(a: Point, b: Point) -> float:
@@ -871,6 +1073,16 @@ def _sea_hop(x: _Entry, y: _Entry, blocked: list[Point] | None = None) -> list[P
         path = _route_between(a, b, water)
         if path is not None:
             return path
+    # from a fjord or from behind islands the network's nearest lane may be
+    # beyond land: set out from open water off each end instead
+    out_a, out_b = _offshore(a, mask), _offshore(b, mask)
+    if out_a is not None or out_b is not None:
+        way_a, way_b = out_a or [a], out_b or [b]
+        for clearance in (_CLEARANCE_KM, 0.0):
+            water = _Water(mask, loose, ends=[a, b], clearance_km=clearance)
+            middle = _route_between(way_a[-1], way_b[-1], water)
+            if middle is not None:
+                return _unwrap([*way_a[:-1], *middle, *reversed(way_b[:-1])])
     if blocked is not None and water.blocked is not None:
         blocked.append(water.blocked)
     return None

@@ -15,8 +15,9 @@ limit, and sealed with the folder's own key (so a file planted or changed by
 anything but shipmap is not read back). What passes is still only bytes: each
 reader parses it and checks it against its schema before use.
 
-The gazetteer's index (not yet one of these entries) is written whole or not at
-all by :func:`write_cache_file`.
+The gazetteer's index is a folder of memory-mapped columns, written whole or
+not at all; an entry of its own (``world-index-vN.seal``) vouches for it
+(see :mod:`shipmap.geo.index`).
 """
 
 from __future__ import annotations

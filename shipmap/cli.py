@@ -651,7 +651,7 @@ def _parser() -> argparse.ArgumentParser:
         "--no-world-ports",
         action="store_true",
         help="use only the data set's ports and the gazetteer's curated ones, not the "
-        "UN/LOCODE ports of its world index (which is built on first use)",
+        "listed ports of its world index (which is built on first use)",
     )
     p.add_argument(
         "--memory-limit",

@@ -61,7 +61,7 @@ from shipmap.shipments import (
     rows_with_ids,
 )
 
-__all__ = ["DATASET_FILES", "Dataset", "load_dataset", "split_list"]
+__all__ = ["DATASET_FILES", "Dataset", "dataset_paths", "load_dataset", "split_list"]
 
 #: At most this many problems of one kind in one column of one file are listed.
 MAX_PROBLEMS = 20
@@ -100,8 +100,31 @@ _LEG_OUTPUT_COLUMNS = ("layer", "length_km", "geometry", "geom", "fid")
 # Two-letter codes that look like countries but are not ISO 3166-1 ones, with the fix.
 _NOT_COUNTRIES = {"UK": "GB", "EL": "GR"}
 
-#: The files of a data set folder that a build reads.
-DATASET_FILES = (*(s.file for s in (_PLACES, _LEGS, _SHIPMENTS, _SOURCES)), "map.toml")
+#: The shipment rows may also be one Parquet file, or a folder of them.
+_PARQUET = "shipments.parquet"
+_PARQUET_FOLDER = "shipments"
+
+#: The files (and the one folder) of a data set folder that a build reads.
+DATASET_FILES = (
+    *(s.file for s in (_PLACES, _LEGS, _SHIPMENTS, _SOURCES)),
+    _PARQUET,
+    _PARQUET_FOLDER,
+    "map.toml",
+)
+
+
+def dataset_paths(root: Path) -> list[Path]:
+    """Return the data set folder and every path in it that a build reads.
+
+    The folder, its files (:data:`DATASET_FILES`), and each file inside a
+    ``shipments/`` folder of Parquet files: what an output folder must never
+    hold, whether directly or through a link.
+    """
+    paths = [root, *(root / name for name in DATASET_FILES)]
+    folder = root / _PARQUET_FOLDER
+    if folder.is_dir():
+        paths.extend(sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()))
+    return paths
 
 
 @dataclass(frozen=True)
@@ -1166,8 +1189,6 @@ def _check_width_by(config: MapConfig, units_seen: set[str] | None, problems: _P
 
 #: Stands for "the shipment row at this position among all rows" until located.
 _ROWS_FILE = "\0shipments"
-_PARQUET = "shipments.parquet"
-_PARQUET_FOLDER = "shipments"
 
 
 @dataclass
@@ -1316,6 +1337,12 @@ def _csv_rows(
 def _has_long_line(data: bytes) -> bool:
     """Whether some line is longer than a cell may be (then the exact parser names it)."""
     if len(data) <= MAX_CELL_CHARS:
+        return False
+    # A line longer than 2B bytes holds a whole block [kB, (k+1)B) without a line
+    # break: looking for a break in each block (memchr, no copies) rules the long
+    # line out in one quick pass; only a block without one needs the exact count.
+    block = MAX_CELL_CHARS // 2
+    if all(data.find(b"\n", i, i + block) >= 0 for i in range(0, len(data) - block, block)):
         return False
     breaks = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
     edges = np.concatenate([[-1], breaks, [len(data)]])

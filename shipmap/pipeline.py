@@ -93,14 +93,12 @@ def build(
     """
     import dataclasses
 
-    from shipmap.dataset import DATASET_FILES, load_dataset
+    from shipmap.dataset import dataset_paths, load_dataset
     from shipmap.map.tiles import tile_provider
     from shipmap.outputs.write import check_output_folder
 
     # A folder the write would refuse is refused now, before the work.
-    check_output_folder(
-        output, force=force, protect=[dataset, *(dataset / n for n in DATASET_FILES)]
-    )
+    check_output_folder(output, force=force, protect=dataset_paths(dataset))
     progress = progress or Progress(enabled=False)
     ds = progress.step(
         f"Reading {dataset}",
@@ -154,7 +152,7 @@ def _finish(
     force: bool = False,
 ) -> list[str]:
     """Render the maps, index and exports of a joined data set and write them."""
-    from shipmap.dataset import DATASET_FILES
+    from shipmap.dataset import dataset_paths
     from shipmap.map.i18n import language
     from shipmap.map.page import map_html
     from shipmap.map.render import render_map, share_work
@@ -215,7 +213,7 @@ def _finish(
         )
     if pictures:
         files.update(progress.step("Drawing pictures", lambda: _pictures(files)))
-    protect = [ds.root, *(ds.root / name for name in DATASET_FILES)]
+    protect = dataset_paths(ds.root)
     progress.step(
         f"Writing {output}",
         lambda: write_outputs(output, files, force=force, protect=protect),

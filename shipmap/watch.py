@@ -29,24 +29,50 @@ def _ignored(name: str) -> bool:
     return name.startswith((".", "~", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
 
 
+#: The one folder of a data set that a build reads into: Parquet shipment files.
+_FOLDERS = ("shipments",)
+
+
 def data_state(dataset: Path) -> dict[str, FileStamp]:
     """Return the size and modification time of each file in a data set folder.
 
-    Hidden files and editors' backup and swap files are left out; a missing
-    folder has no files.
+    Files inside a ``shipments/`` folder of Parquet files count too, named by
+    their path in the data set (``shipments/year=2024/part-0.parquet``).
+    Hidden files and folders and editors' backup and swap files are left out;
+    a missing folder has no files.
     """
     state: dict[str, FileStamp] = {}
     if not dataset.is_dir():
         return state
-    for path in sorted(dataset.iterdir()):
-        if _ignored(path.name) or not path.is_file():
+    _add_files(dataset, "", state, depth=0)
+    return dict(sorted(state.items()))
+
+
+def _add_files(folder: Path, prefix: str, state: dict[str, FileStamp], *, depth: int) -> None:
+    try:
+        paths = sorted(folder.iterdir())
+    except OSError:  # removed or unreadable while we looked
+        return
+    for path in paths:
+        if _ignored(path.name):
             continue
+        name = prefix + path.name
         try:
+            if path.is_dir():
+                if (depth > 0 or path.name in _FOLDERS) and depth < _MAX_DEPTH:
+                    _add_files(path, name + "/", state, depth=depth + 1)
+                continue
+            if not path.is_file():
+                continue
             stat = path.stat()
-        except FileNotFoundError:  # removed while we looked
+        except OSError:  # removed while we looked
             continue
-        state[path.name] = (stat.st_size, stat.st_mtime_ns)
-    return state
+        state[name] = (stat.st_size, stat.st_mtime_ns)
+
+
+#: Partition folders nest a few deep (``shipments/year=2024/month=05/``); a
+#: link that loops stops here.
+_MAX_DEPTH = 8
 
 
 def changed_files(before: Mapping[str, FileStamp], after: Mapping[str, FileStamp]) -> list[str]:

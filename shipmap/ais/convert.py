@@ -95,7 +95,7 @@ def _merge_counts(
 
 
 def _gazetteer_ports(world: bool) -> pd.DataFrame:
-    """Return the gazetteer's ports: curated ones, then its world index's UN/LOCODE ports."""
+    """Return the gazetteer's ports: curated ones, then its world index's listed ports."""
     from shipmap.cache import cache_dir
     from shipmap.geo import Gazetteer, default_gazetteer
 
@@ -129,7 +129,16 @@ def _gazetteer_ports(world: bool) -> pd.DataFrame:
             "lon": np.asarray(index.lon, dtype=float)[ports],
             "country": [str(c) for c in np.asarray(index.country)[ports]],
             "origin": "gazetteer",
-            "note": [f"port of the gazetteer (UN/LOCODE {index.code[int(i)]})" for i in ports],
+            "note": [
+                "port of the gazetteer ("
+                + (
+                    f"GeoNames {int(index.geonameid[int(i)])}"
+                    if int(index.geonameid[int(i)])
+                    else f"searoute port {index.code[int(i)]}"
+                )
+                + ")"
+                for i in ports
+            ],
         }
     )
     return pd.concat([curated, listed], ignore_index=True)

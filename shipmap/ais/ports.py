@@ -4,8 +4,8 @@ Ports are looked up in layers, and a nearer layer wins within the radius even
 when a farther layer has a closer point:
 
 1. the data set's own places of kind ``port`` (an analyst's berth beats any list);
-2. the gazetteer's ports: its curated places of kind ``port`` and the UN/LOCODE
-   ports of its world index (each checked against GeoNames by the gazetteer),
+2. the gazetteer's ports: its curated places of kind ``port`` and the ports of
+   its world index (searoute's list checked against GeoNames, GeoNames' harbours),
    so that a first run on a new sea finds the ports without any set-up.
 
 A stop near none of them is not a call; it is reported with its position, so

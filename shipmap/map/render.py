@@ -21,6 +21,7 @@ import shapely
 from folium.utilities import JsCode
 
 from shipmap.contract import split_list
+from shipmap.geo.places import coordinate_credits
 from shipmap.map.basemap import add_basemap, basemap_extent
 from shipmap.map.canvas import add_route_canvas, use_canvas
 from shipmap.map.content import MapContent, SharedWork
@@ -389,6 +390,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
     add_schematic_layer(
         m, legs, weights={str(r["id"]): float(r["weight"]) for r in leg_rows}, draw=not canvas
     )
+    _add_place_credit(m, place_rows)
 
     folium.LayerControl(position="topleft" if language_.rtl else "topright", collapsed=True).add_to(
         m
@@ -610,3 +612,26 @@ def _place_figures(
             ]
         )
     return out
+
+
+#: Credit for the world index's sources, as their licences ask, when a place on
+#: the map was located through them (GeoNames: CC BY 4.0; searoute: Apache-2.0).
+PLACE_ATTRIBUTION = {
+    "GeoNames": '<a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)',
+    "searoute": '<a href="https://github.com/genthalili/searoute-py">searoute</a> ports',
+}
+
+
+def _add_place_credit(m: folium.Map, places: pd.DataFrame) -> None:
+    """Credit the gazetteer's sources that located any place (a layer with no features)."""
+    if "coord_source" not in places.columns:
+        return
+    credits = coordinate_credits(places["coord_source"].astype(str))
+    if credits:
+        VerbatimGeoJson(
+            {"type": "FeatureCollection", "features": []},
+            name="places-credit",
+            control=False,
+            interactive=False,
+            attribution=", ".join(PLACE_ATTRIBUTION[c] for c in credits),
+        ).add_to(m)

@@ -183,3 +183,22 @@ def test_watch_stops_on_ctrl_c(tiny):
     with pytest.raises(KeyboardInterrupt):
         watch(tiny, rebuild=lambda: builds.append(1), sleep=stop)
     assert builds == [1]  # the first build happens at once
+
+
+def test_an_edit_inside_a_folder_of_parquet_shipments_rebuilds(tmp_path):
+    data = write_dataset(tmp_path / "data")
+    (data / "shipments.csv").unlink()
+    part = data / "shipments" / "year=2024"
+    part.mkdir(parents=True)
+    touch(part / "part-0.parquet", "rows", 10**18)
+    (part / ".part-1.parquet.crc").write_text("x")  # a writer's hidden file: not data
+    assert "shipments/year=2024/part-0.parquet" in data_state(data)
+    assert not any(".crc" in name for name in data_state(data))
+    builds = []
+    watcher = DataWatcher(data, rebuild=lambda: builds.append(1))
+    touch(part / "part-0.parquet", "more rows", 2 * 10**18)
+    assert watcher.poll() is None  # changing: wait a look
+    assert watcher.poll() == ["shipments/year=2024/part-0.parquet"] and builds == [1]
+    touch(part / "part-1.parquet", "new rows", 10**18)  # a new file in the folder
+    watcher.poll()
+    assert watcher.poll() == ["shipments/year=2024/part-1.parquet"] and builds == [1, 1]

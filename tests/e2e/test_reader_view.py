@@ -116,31 +116,24 @@ def seen(site: Path, browser) -> dict:
     for case in CASES:
         data, lang, width, where = case.values
         height = dict(SIZES)[width]
-        if True:
-            if True:
-                if True:
-                    context = browser.new_context(
-                        viewport={"width": width, "height": height}, offline=True
-                    )
-                    try:
-                        page = context.new_page()
-                        errors: list[str] = []
-                        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-                        if where == "article":
-                            page.goto((site / data / f"article-{lang}.html").as_uri())
-                            page.locator("iframe").scroll_into_view_if_needed()
-                            frame = page.locator("iframe").element_handle().content_frame()
-                        else:
-                            page.goto((site / data / f"map-{lang}.html").as_uri())
-                            frame = page.main_frame
-                        frame.wait_for_function(
-                            "document.documentElement.dataset.shipmapReady === 'true'"
-                        )
-                        result = frame.evaluate(MEASURE)
-                        result["errors"] = errors
-                        out[(data, lang, width, where)] = result
-                    finally:
-                        context.close()
+        context = browser.new_context(viewport={"width": width, "height": height}, offline=True)
+        try:
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            if where == "article":
+                page.goto((site / data / f"article-{lang}.html").as_uri())
+                page.locator("iframe").scroll_into_view_if_needed()
+                frame = page.locator("iframe").element_handle().content_frame()
+            else:
+                page.goto((site / data / f"map-{lang}.html").as_uri())
+                frame = page.main_frame
+            frame.wait_for_function("document.documentElement.dataset.shipmapReady === 'true'")
+            result = frame.evaluate(MEASURE)
+            result["errors"] = errors
+            out[(data, lang, width, where)] = result
+        finally:
+            context.close()
     return out
 
 
@@ -307,6 +300,41 @@ def test_the_time_axis_shows_empty_months_and_fades_legs_without_figures(site, b
         assert page.evaluate(opacity) < 0.5  # a leg with no figure at all fades too
         page.evaluate("() => window.shipmap.setMonth(18)")
         assert page.evaluate(opacity) > 0.5
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "fa"])
+def test_time_runs_the_same_way_on_the_slider_as_on_the_chart(site, browser, lang):
+    context, page = open_map(browser, site / "default" / f"map-{lang}.html")
+    try:
+        chart = page.evaluate(
+            """() => { const t = [...document.querySelectorAll('.shipmap-chart text')];
+                return t.map(n => n.getBoundingClientRect().x); }"""
+        )
+        assert chart[0] < chart[1]  # the first month's label is left of the last one's
+        slider = page.locator("#shipmap-time")
+        last = int(slider.get_attribute("max") or 0)
+
+        def click_end(side: str) -> int:
+            box = slider.bounding_box()  # the panel may reflow once a month is chosen
+            assert box is not None
+            x = box["x"] + 4 if side == "left" else box["x"] + box["width"] - 4
+            page.mouse.click(x, box["y"] + box["height"] / 2)
+            return int(slider.input_value())
+
+        left, right = click_end("left"), click_end("right")
+        assert (left, right) == (0, last)  # earliest on the left, as on the chart
+        # The scale bar reads "100 km", number first, in either direction.
+        order = page.evaluate(
+            """() => { const line = document.querySelector('.leaflet-control-scale-line');
+                const text = line.firstChild, s = text.textContent, r = document.createRange();
+                const at = (i, j) => { r.setStart(text, i); r.setEnd(text, j);
+                                       return r.getBoundingClientRect().x; };
+                const space = s.indexOf(' ');
+                return [at(0, space), at(space + 1, s.length)]; }"""
+        )
+        assert order[0] < order[1]
     finally:
         context.close()
 

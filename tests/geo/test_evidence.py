@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from shipmap.geo import AmbiguousPlaceError, Gazetteer, Place, PlaceNotFoundError, geocode
-from shipmap.geo.geocode import geocode_code, quote
+from shipmap.geo.geocode import distance_km, geocode_code, quote
 
 
 def refused_with(gaz: Gazetteer, name: str, meant: str, **kw: object) -> list[str]:
@@ -52,7 +52,11 @@ def test_two_namesakes_within_the_given_country_are_refused(gaz: Gazetteer) -> N
 def test_an_airport_code_is_not_a_name(gaz: Gazetteer) -> None:
     # "HEL" is Helsinki's airport code: asked as a name, Hel is the town in Poland
     refused_with(gaz, "Hel", "Hel (PL)")
-    assert geocode("Hel", country="PL", kind="port", gazetteer=gaz).country == "PL"
+    # as Poland's port: the Polish town, or a refusal that names it; never Helsinki
+    try:
+        assert geocode("Hel", country="PL", kind="port", gazetteer=gaz).country == "PL"
+    except AmbiguousPlaceError as e:
+        assert e.candidates == ["Hel (PL) at 54.6038, 18.8035; pop. 4,136"]
     assert geocode_code("HEL", gazetteer=gaz).name == "Helsinki"
     assert geocode_code("ru vvo", gazetteer=gaz).name == "Vladivostok"
 
@@ -152,18 +156,42 @@ def test_a_spelling_one_letter_off_a_big_city_is_not_taken(
 # --------------------------------------------------------------------------- ports
 
 
-@pytest.mark.parametrize(("name", "cc"), [("Olya", "RU"), ("Bandar Amirabad", "IR")])
-def test_ports_of_the_port_list_are_found(gaz: Gazetteer, name: str, cc: str) -> None:
-    m = geocode(name, country=cc, kind="port", gazetteer=gaz)
-    assert (m.country, m.kind) == (cc, "port")
-    assert m.source.startswith("UN/LOCODE ")
+@pytest.mark.parametrize("name", ["Amirabad", "Bandar Amirabad", "Bandar-e Amirabad"])
+def test_a_port_no_town_is_named_after_is_found_among_geonames_harbours(
+    gaz: Gazetteer, name: str
+) -> None:
+    # Iran's Caspian port: GeoNames lists it as a port feature, not a town
+    m = geocode(name, country="IR", kind="port", gazetteer=gaz)
+    assert (m.country, m.kind, m.source) == ("IR", "port", "GeoNames 13157242 (port)")
+    assert distance_km(m.lat, m.lon, 36.85, 53.37) < 5
 
 
-def test_amirabad_lists_the_caspian_port_among_its_namesakes(gaz: Gazetteer) -> None:
-    candidates = refused_with(
-        gaz, "Amirabad", "Bandar Amirabad (IR) port", country="IR", kind="port"
-    )
-    assert len(candidates) == len(set(candidates))  # each place once
+def test_a_harbour_is_not_a_candidate_unless_a_port_is_asked_for(gaz: Gazetteer) -> None:
+    with pytest.raises(PlaceNotFoundError) as e:
+        geocode("Amirabad Port", country="IR", gazetteer=gaz)
+    assert not any("53.3654" in c for c in e.value.candidates)
+
+
+def test_a_listed_port_that_geonames_confirms_is_found(gaz: Gazetteer) -> None:
+    m = geocode("Frederikshavn", country="DK", kind="port", gazetteer=gaz)
+    assert m.kind == "port" and m.source.startswith("searoute port DKFDH, named place")
+
+
+def test_a_port_named_by_an_old_name_is_found_under_the_towns_name(gaz: Gazetteer) -> None:
+    # the port list says "Calcutta": as strong as GeoNames' old name, listed as Kolkata
+    m = geocode("Calcutta", country="IN", kind="port", gazetteer=gaz)
+    assert (m.name, m.kind, m.evidence) == ("Calcutta", "port", "other name")
+    candidates = refused_with(gaz, "Calcutta", "Kolkata (IN)")
+    assert not any(c.startswith("Calcutta (IN)") for c in candidates)
+
+
+def test_a_port_missing_from_the_lists_is_not_pinned_on_an_inland_namesake(
+    gaz: Gazetteer,
+) -> None:
+    # Whittier, Alaska is in no list the index is built from; California's is inland
+    with pytest.raises(PlaceNotFoundError, match="no port named 'Whittier' in US") as e:
+        geocode("Whittier", country="US", kind="port", gazetteer=gaz)
+    assert len(e.value.candidates) == len(set(e.value.candidates))  # each place once
 
 
 def test_a_port_wrapped_in_port_words_is_found(gaz: Gazetteer) -> None:
@@ -184,7 +212,9 @@ def test_a_port_is_not_pinned_inland(gaz: Gazetteer) -> None:
 
 
 def test_anzali_is_found_and_suggested(gaz: Gazetteer) -> None:
-    assert geocode("Anzali", country="IR", kind="port", gazetteer=gaz).name == "Bandar-e Anzali"
+    m = geocode("Anzali", country="IR", kind="port", gazetteer=gaz)
+    assert m.country == "IR"
+    assert distance_km(m.lat, m.lon, 37.4724, 49.4623) < 5
     with pytest.raises(PlaceNotFoundError) as e:
         geocode("Anzalli", country="IR", gazetteer=gaz)
     assert e.value.suggestions[0].startswith("Bandar-e Anzal")
@@ -205,15 +235,18 @@ def test_a_port_list_row_is_trusted_only_where_geonames_agrees() -> None:
         {"locode": "AAALP", "name": "Alpha", "country": "AA", "lat": "10.05", "lon": "10.05"},
         # the only Beta of the country lies 150 km away: the list's point is wrong
         {"locode": "AABET", "name": "Beta", "country": "AA", "lat": "21.0", "lon": "20.5"},
-        # no namesake, but places of the country nearby: kept
-        {"locode": "AAGAM", "name": "Gamma", "country": "AA", "lat": "20.1", "lon": "20.1"},
-        # no namesake, nothing of the country within 50 km: dropped
-        {"locode": "AADEL", "name": "Delta", "country": "AA", "lat": "-40.0", "lon": "60.0"},
+        # no town of that name, but a GeoNames harbour of it 3 km away: kept
+        {"locode": "AAGAM", "name": "Gamma", "country": "AA", "lat": "30.02", "lon": "30.02"},
+        # no namesake at all, though towns of the country lie near: nothing confirms it
+        {"locode": "AADEL", "name": "Delta", "country": "AA", "lat": "20.1", "lon": "20.1"},
     ]
+    harbour = b.add_place("Gamma Harbour", 30.0, 30.0, "AA", kind=index.KIND_PORT, code="HBR")
+    b.add_key("gamma", harbour, index.VARIANT)
     index._add_ports(b, 2, rows)
-    kept = {b.code[i]: b.check[i] for i in range(2, len(b.names))}
+    kept = {b.code[i]: b.check[i] for i in range(3, len(b.names))}
     assert set(kept) == {"AAALP", "AAGAM"}
     assert 6 < kept["AAALP"] < 8  # km from the named town
+    assert 2 < kept["AAGAM"] < 4
 
 
 # --------------------------------------------------------------------------- context

@@ -362,30 +362,41 @@ def test_format_candidates_lists_what_was_considered(gaz: Gazetteer) -> None:
 def test_the_world_index_is_plain_arrays_checked_before_use(
     gazetteer_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (folder,) = gazetteer_cache.glob("world-index-v*")
+    index = importlib.import_module("shipmap.geo.index")
+    cached = index.load_index(gazetteer_cache)
+    (folder,) = (p for p in gazetteer_cache.glob("world-index-v*") if p.is_dir())
     files = sorted(p.suffix for p in folder.iterdir())
     assert set(files) == {".json", ".npy"}  # no pickle anywhere
-    copy = tmp_path / folder.name
-    shutil.copytree(folder, copy)
-    index = importlib.import_module("shipmap.geo.index")
     built: list[int] = []
-    real_build = index.build_index
 
     def counting_build() -> dict[str, object]:
         built.append(1)
-        return real_build()
+        return dict(cached.arrays)
 
     monkeypatch.setattr(index, "build_index", counting_build)
-    # reused as it is
-    gaz = Gazetteer.load(cache_dir=tmp_path)
-    assert geocode("Tianjin", gazetteer=gaz).country == "CN"
-    assert built == []
-    # a damaged column is noticed, and the index rebuilt and rewritten
-    np.save(copy / "post_place.npy", np.full(10, 10**8, dtype="i4"))
-    index_module_load = index.load_index(tmp_path)
+    cache = tmp_path / "cache"
+    index.load_index(cache)
     assert built == [1]
-    assert len(index_module_load) > 200_000
-    assert np.load(copy / "post_place.npy").max() < len(index_module_load)
+    # reused as it is
+    gaz = Gazetteer.load(cache_dir=cache)
+    assert geocode("Tianjin", gazetteer=gaz).country == "CN"
+    assert built == [1]
+    (mine,) = (p for p in cache.glob("world-index-v*") if p.is_dir())
+    # a damaged column is noticed, and the index rebuilt and rewritten
+    np.save(mine / "post_place.npy", np.full(10, 10**8, dtype="i4"))
+    assert len(index.load_index(cache)) > 200_000
+    assert built == [1, 1]
+    assert np.load(mine / "post_place.npy").max() < len(cached)
+    # a well-formed column planted in its place is not trusted either
+    lat = np.load(mine / "lat.npy")
+    np.save(mine / "lat.npy", np.zeros_like(lat))
+    assert index.load_index(cache).lat[0] == lat[0]
+    assert built == [1, 1, 1]
+    # nor is a whole index copied in from elsewhere, seal and all
+    other = tmp_path / "other"
+    shutil.copytree(cache, other)
+    index.load_index(other)
+    assert built == [1, 1, 1, 1]
 
 
 def test_an_unwritable_cache_folder_only_costs_time(

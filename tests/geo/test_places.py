@@ -119,3 +119,25 @@ def test_a_geocoded_place_without_country_takes_the_country_it_was_found_in():
     )
     placed = locate_places(frame)
     assert placed.loc[0, "country"] == "RU"
+
+
+def test_the_sources_that_placed_a_row_are_named_for_the_maps_credits(gaz: Gazetteer) -> None:
+    from shipmap.geo.places import coordinate_credits
+
+    from shipmap.map.render import _add_place_credit
+
+    places = frame(
+        {"id": "rajin", "name": "Rajin port", "country": "KP"},  # curated: cites its own source
+        {"id": "perm", "name": "Perm", "country": "RU"},  # GeoNames
+        {"id": "fdh", "name": "Frederikshavn", "country": "DK", "kind": "port"},  # searoute
+    )
+    out = locate_places(places, gazetteer=gaz)
+    assert coordinate_credits(out["coord_source"]) == ["GeoNames", "searoute"]
+    assert coordinate_credits(out["coord_source"][:1]) == []
+    import folium
+
+    m = folium.Map()
+    _add_place_credit(m, out)
+    html = m.get_root().render()
+    assert "https://www.geonames.org/" in html and "CC BY 4.0" in html
+    assert "searoute-py" in html

@@ -179,3 +179,39 @@ def _dedent(text: str) -> str:
     import textwrap
 
     return textwrap.dedent(text)
+
+
+def _as_folder(folder: Path) -> Path:
+    """Replace the data set's shipments.csv by a folder shipments/ of two Parquet files."""
+    frame = pd.read_csv(folder / "shipments.csv", dtype=str, keep_default_na=False)
+    (folder / "shipments.csv").unlink()
+    (folder / "shipments").mkdir()
+    for i, rows in enumerate((frame.iloc[:3], frame.iloc[3:])):
+        pq.write_table(
+            pa.Table.from_pandas(rows, preserve_index=False),
+            folder / "shipments" / f"part-{i}.parquet",
+        )
+    return folder
+
+
+@pytest.mark.parametrize("linked", ["shipments.parquet", "shipments", "shipments/part-1.parquet"])
+def test_parquet_shipments_linked_from_inside_the_output_folder_are_never_replaced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], linked: str
+):
+    data = write_dataset(tmp_path / "data")
+    data = _as_parquet(data) if linked == "shipments.parquet" else _as_folder(data)
+    out = tmp_path / "out"
+    assert main(["build", str(data), "-o", str(out), "-q"]) == 0
+    # the shipments (file, folder, or one file of the folder) move into the built folder
+    moved = out / "kept" / Path(linked).name
+    moved.parent.mkdir()
+    (data / linked).rename(moved)
+    (data / linked).symlink_to(moved)
+    before = {p.name: p.read_bytes() for p in [moved, *moved.rglob("*")] if p.is_file()}
+    for extra in ([], ["--force"]):
+        capsys.readouterr()
+        assert main(["build", str(data), "-o", str(out), "-q", *extra]) == 1
+        assert "holds the data set being read" in capsys.readouterr().err
+        assert {p.name: p.read_bytes() for p in [moved, *moved.rglob("*")] if p.is_file()} == (
+            before
+        )

@@ -57,3 +57,13 @@ def test_help_names_the_scheduler_and_events_options(argv, capsys):
     assert "build" in out
     if argv[0] == "build":
         assert "--scheduler" in out and "--events" in out
+
+
+def test_the_route_modules_load_scipy_only_when_a_route_is_worked_out():
+    # A build whose routes all come from the cache never imports scipy.
+    code = (
+        "import sys, shipmap.pipeline, shipmap.routes.legs, shipmap.routes.network; "
+        "print([m for m in ('scipy', 'searoute', 'networkx') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,70 @@
+"""The shipped summary of the land mask (all water, all land, mixed per half-degree tile).
+
+Routing builds land tiles from it without asking the coastline cell by cell;
+what it answers must be what the coastline answers.
+"""
+
+from importlib.metadata import version
+
+import numpy as np
+import pytest
+import roaring_landmask as rl
+from shipmap.routes.coastline import LandMask, _tile_summary
+
+
+@pytest.fixture(scope="module")
+def primary():
+    return rl.RoaringMask.new(rl.LandmaskProvider.Osm)
+
+
+def points(seed, n, box):
+    rng = np.random.default_rng(seed)
+    lon0, lat0, lon1, lat1 = box
+    return rng.uniform(lon0, lon1, n), rng.uniform(lat0, lat1, n)
+
+
+def test_summary_from_another_coastline_version_is_not_used():
+    assert _tile_summary("0.0.0-not-this-one") is None
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        pytest.param((-40.0, 20.0, -30.0, 30.0), id="open Atlantic"),
+        pytest.param((60.0, 45.0, 70.0, 50.0), id="inside Kazakhstan"),
+        pytest.param((9.0, 53.0, 13.0, 56.0), id="Danish straits and the Kiel Canal"),
+        pytest.param((-127.0, 48.5, -123.0, 50.5), id="Vancouver Island fjords"),
+    ],
+)
+def test_mask_with_the_summary_answers_as_the_coastline_does(primary, box):
+    summary = _tile_summary(version("roaring-landmask"))
+    if summary is None:
+        pytest.skip("the shipped summary was read from another roaring-landmask version")
+    fast = LandMask(primary, lambda: None, summary=summary)
+    slow = LandMask(primary, lambda: None)
+    lons, lats = points(15, 20_000, box)
+    assert np.array_equal(fast.is_land(lons, lats), slow.is_land(lons, lats))
+    for clearance in (1.0, 1.5):
+        assert np.array_equal(
+            fast.is_near_land(lons, lats, clearance_km=clearance),
+            slow.is_near_land(lons, lats, clearance_km=clearance),
+        )
+
+
+def test_summary_states_hold_on_the_cells(primary):
+    summary = _tile_summary(version("roaring-landmask"))
+    if summary is None:
+        pytest.skip("the shipped summary was read from another roaring-landmask version")
+    rng = np.random.default_rng(1015)
+    for state in (0, 1):
+        tx, ty = np.nonzero(summary == state)
+        pick = rng.choice(len(tx), 40, replace=False)
+        for i in pick.tolist():
+            # every fourth cell of the tile, at its centre
+            px = tx[i] * 120 + np.arange(0, 120, 4)
+            py = ty[i] * 120 + np.arange(0, 120, 4)
+            gx, gy = np.meshgrid(px, py)
+            lons = ((gx.ravel() / 240.0) + 180.0) % 360.0 - 180.0
+            lats = np.clip((gy.ravel() - 180 * 120) / 240.0, -90.0, 90.0)
+            land = np.asarray(primary.contains_many(lons, lats), dtype=bool)
+            assert land.all() if state == 1 else not land.any(), (tx[i], ty[i])

@@ -1,0 +1,77 @@
+"""Ports on water narrower than the coastline data's open-water test, and fjord heads.
+
+Ports are World Port Index positions (NGA Pub 150). Each line may cross land
+only within 5 km of its ends, in the OSM land mask the router steers by.
+"""
+
+import numpy as np
+import pytest
+from pyproj import Geod
+from shipmap.routes.coastline import land_mask
+from shipmap.routes.geodesic import densify_line
+from shipmap.routes.sea import sea_route
+
+GEOD = Geod(ellps="WGS84")
+
+TURKU = (22.2333, 60.45)
+LIEPAJA = (21.0, 56.5167)
+UWAJIMA = (132.5667, 33.2167)
+YANAI = (132.15, 33.95)
+GOLD_RIVER = (-126.1167, 49.6833)
+TAHSIS = (-126.6667, 49.9167)
+ASTORIA = (-123.8333, 46.1833)
+VERKEBACK = (16.5333, 57.7333)
+STOCKA = (17.35, 61.9)
+
+
+def land_beyond_ends(line, start, end):
+    """Return the points (every 250 m) more than 5 km from both ends that are land."""
+    coords = np.asarray(densify_line(line, spacing_km=0.25).coords)
+    n = len(coords)
+    d0 = GEOD.inv(np.full(n, start[0]), np.full(n, start[1]), coords[:, 0], coords[:, 1])[2]
+    d1 = GEOD.inv(np.full(n, end[0]), np.full(n, end[1]), coords[:, 0], coords[:, 1])[2]
+    inner = (d0 > 5000.0) & (d1 > 5000.0)
+    return coords[inner & land_mask().is_land(coords[:, 0], coords[:, 1])]
+
+
+def first_km_on_land(line, start):
+    """Return how far from ``start`` the line's last point on land within 5 km lies."""
+    coords = np.asarray(densify_line(line, spacing_km=0.05).coords)
+    n = len(coords)
+    d = GEOD.inv(np.full(n, start[0]), np.full(n, start[1]), coords[:, 0], coords[:, 1])[2]
+    near = d <= 5000.0
+    land = near & land_mask().is_land(coords[:, 0], coords[:, 1])
+    return float(d[land].max() / 1000.0) if land.any() else 0.0
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        # the Aura's mouth and the archipelago channels are narrower than the
+        # half-kilometre open-water test: the port used to be refused as "5 km
+        # from the nearest water"
+        pytest.param(TURKU, LIEPAJA, id="Turku, up the archipelago"),
+        pytest.param(UWAJIMA, YANAI, id="Uwajima, a harbour basin"),
+    ],
+)
+def test_port_on_narrow_water_is_reached_along_it(start, end):
+    line = sea_route(start, end)
+    assert land_beyond_ends(line, start, end).tolist() == []
+    assert first_km_on_land(line, start) < 5.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        # the maritime network's nearest lane to these fjord heads is in
+        # Johnstone Strait, beyond Vancouver Island: the legs used to be refused
+        pytest.param(GOLD_RIVER, ASTORIA, id="Gold River, Muchalat Inlet"),
+        pytest.param(TAHSIS, ASTORIA, id="Tahsis, Tahsis Inlet"),
+        # sounds between skerries one or two cells of the mask wide
+        pytest.param(VERKEBACK, STOCKA, id="Verkeback to Stocka, skerry coast"),
+    ],
+)
+def test_fjord_head_and_skerry_coast_legs_stay_on_water(start, end):
+    line = sea_route(start, end)
+    assert land_beyond_ends(line, start, end).tolist() == []
