@@ -587,11 +587,25 @@ def _write(cache_dir: Path, arrays: dict[str, np.ndarray], fingerprint: dict[str
                 shutil.rmtree(old, ignore_errors=True)
             os.replace(tmp, target)
             write_entry(cache_dir, _SEAL_ENTRY, _seal(target, fingerprint))
+            _remove_older_indexes(cache_dir)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     except OSError as e:
         _log.info("cannot cache the gazetteer index in %s: %s", cache_dir, e)
+
+
+def _remove_older_indexes(cache_dir: Path) -> None:
+    """Remove the indexes of older formats this module wrote there (about 50 MB each)."""
+    for path in cache_dir.iterdir():
+        if path.name in (_FOLDER, _SEAL_ENTRY) or not re.fullmatch(
+            r"world-index-v\d+(\.seal)?", path.name
+        ):
+            continue
+        if path.is_symlink() or path.is_file():
+            path.unlink(missing_ok=True)
+        elif path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- building

@@ -231,6 +231,14 @@ class LandMask:
         pad_y, pad_x = math.ceil(ry), min(math.ceil(rx), _TILE_PX)
         cols = np.arange(tx * _TILE_PX - pad_x, (tx + 1) * _TILE_PX + pad_x) % _COLS
         rows = np.clip(np.arange(ty * _TILE_PX - pad_y, (ty + 1) * _TILE_PX + pad_y), 0, _ROWS - 1)
+        if self._summary is not None and self._summary[tx, ty] == _ALL_WATER:
+            # open water whose land, if any, lies in the tiles around it: only
+            # the frame the clearance reaches into needs asking
+            frame = np.ones((len(rows), len(cols)), dtype=bool)
+            frame[pad_y : pad_y + _TILE_PX, pad_x : pad_x + _TILE_PX] = False
+            fy, fx = np.nonzero(frame)
+            if not self._raw.lookup(cols[fx], rows[fy]).any():
+                return False
         gx, gy = np.meshgrid(cols, rows)
         # from the bare layer's tiles: each cell of the coastline is asked once
         land = self._raw.lookup(gx.ravel(), gy.ravel()).reshape(gx.shape)

@@ -395,8 +395,10 @@ def test_the_world_index_is_plain_arrays_checked_before_use(
     # nor is a whole index copied in from elsewhere, seal and all
     other = tmp_path / "other"
     shutil.copytree(cache, other)
+    (other / "world-index-v1").mkdir()  # an index of an older format is removed
     index.load_index(other)
     assert built == [1, 1, 1, 1]
+    assert sorted(p.name for p in other.glob("world-index-v*")) == [mine.name, f"{mine.name}.seal"]
 
 
 def test_an_unwritable_cache_folder_only_costs_time(

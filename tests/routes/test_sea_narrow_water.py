@@ -75,3 +75,15 @@ def test_port_on_narrow_water_is_reached_along_it(start, end):
 def test_fjord_head_and_skerry_coast_legs_stay_on_water(start, end):
     line = sea_route(start, end)
     assert land_beyond_ends(line, start, end).tolist() == []
+
+
+def test_kaliningrad_is_reached_up_the_pregolya():
+    # the coastline data shows the river through the city in pieces (it narrows
+    # below the mask's cells); the port was refused as "6 km from water"
+    kaliningrad, jussaro = (20.4833, 54.7), (23.55, 59.85)
+    line = sea_route(jussaro, kaliningrad)
+    assert land_beyond_ends(line, jussaro, kaliningrad).tolist() == []
+    coords = np.asarray(densify_line(line, spacing_km=0.25).coords)
+    n = len(coords)
+    river = GEOD.inv(coords[:, 0], coords[:, 1], np.full(n, 20.4333), np.full(n, 54.6917))[2]
+    assert river.min() < 1000.0
