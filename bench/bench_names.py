@@ -28,14 +28,14 @@ from collections import Counter
 from pathlib import Path
 
 import pyogrio
+from shipmap.geo.places import locate_places
+from shipmap.routes.flows import join_flows
+from shipmap.routes.legs import build_legs
 
 from shipmap.dataset import load_dataset
 from shipmap.errors import DataError
-from shipmap.geo.places import locate_places
 from shipmap.outputs.exports import flows_table, geopackage_bytes
 from shipmap.outputs.write import geojson_document
-from shipmap.routes.flows import join_flows
-from shipmap.routes.legs import build_legs
 
 NAMES = json.loads((Path(__file__).parent / "naughty_names" / "blns.json").read_text("utf-8"))
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 os.environ["SHIPMAP_CACHE"] = tempfile.mkdtemp(prefix="shipmap-bench-")
 
-from shipmap.cache import cache_dir, read_entry  # noqa: E402
-from shipmap.map import basemap  # noqa: E402
-from shipmap.outputs import write  # noqa: E402
+from shipmap.cache import cache_dir, read_entry
+from shipmap.map import basemap
+from shipmap.outputs import write
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +57,8 @@ def land(extent: tuple[float, float, float, float], label: str) -> None:
 
     a, b = best(checked), best(floor)
     print(
-        f"| land, {label} ({size / 1e6:.1f} MB) | {a * 1000:.0f} ms | {b * 1000:.0f} ms | {a / b:.1f}x |"
+        f"| land, {label} ({size / 1e6:.1f} MB) | {a * 1000:.0f} ms"
+        f" | {b * 1000:.0f} ms | {a / b:.1f}x |"
     )
 
 

@@ -14,6 +14,7 @@ Latin name stands.
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def main() -> None:
     with (HERE / "legs.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["id", "origin", "destination", "mode"])
-        for n, (a, b) in enumerate(zip(ids, ids[1:], strict=False)):  # a chain, largest first
+        for n, (a, b) in enumerate(itertools.pairwise(ids)):  # a chain, largest first
             w.writerow([f"l{n}", a, b, "road"])
     (HERE / "sources.csv").write_text(
         "id,publisher,title,url\ngeonames,GeoNames,Cities over 15000 (CC BY 4.0),"

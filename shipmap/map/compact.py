@@ -5,8 +5,9 @@ be most of its bytes, and the browser would project every vertex again at each
 zoom. Here every line is projected once to Web Mercator, quantised to a grid of
 2^22 units around the world (one unit is a pixel at zoom 14, under 10 m at the
 equator, finer than the coastline a sea route is drawn on), simplified,
-delta-encoded and written as variable-length integers in base64; the page
-decodes it into typed arrays and draws it on a canvas.
+delta-encoded and written as variable-length integers (bytes, which the page
+carries deflated beside its tables); the page decodes them into typed arrays and
+draws them on a canvas.
 
 Simplification is Douglas–Peucker in pixels: the full line keeps every vertex
 that moves it by more than half a pixel at zoom :data:`FULL_ZOOM`, and each zoom
@@ -34,6 +35,7 @@ __all__ = [
     "encode_points",
     "mercator_units",
     "varint_base64",
+    "varint_bytes",
 ]
 
 #: The world is 2**QUANT_BITS units wide (and high) in Web Mercator.
@@ -60,11 +62,11 @@ def _tolerance(zoom: int) -> float:
     return 0.5 * (1 << QUANT_BITS) / (256.0 * 2.0**zoom)
 
 
-def varint_base64(values: np.ndarray) -> str:
-    """Encode non-negative integers as LEB128 variable-length bytes, in base64."""
+def varint_bytes(values: np.ndarray) -> bytes:
+    """Encode non-negative integers as LEB128 variable-length bytes."""
     v = np.asarray(values, dtype=np.uint64)
     if not len(v):
-        return ""
+        return b""
     nbytes = np.ones(len(v), dtype=np.int64)
     for k in range(1, 10):
         nbytes += v >= np.uint64(1 << (7 * k))
@@ -75,7 +77,12 @@ def varint_base64(values: np.ndarray) -> str:
         byte = (v[m] >> np.uint64(7 * k)) & np.uint64(0x7F)
         more = (nbytes[m] > k + 1).astype(np.uint64) << np.uint64(7)
         out[starts[m] + k] = (byte | more).astype(np.uint8)
-    return base64.b64encode(out.tobytes()).decode("ascii")
+    return out.tobytes()
+
+
+def varint_base64(values: np.ndarray) -> str:
+    """Encode non-negative integers as LEB128 variable-length bytes, in base64."""
+    return base64.b64encode(varint_bytes(values)).decode("ascii")
 
 
 def _zigzag(values: np.ndarray) -> np.ndarray:
@@ -83,11 +90,11 @@ def _zigzag(values: np.ndarray) -> np.ndarray:
     return ((v << 1) ^ (v >> 63)).astype(np.uint64)
 
 
-def encode_points(lon: np.ndarray, lat: np.ndarray) -> str:
-    """Points as zigzag deltas of their Mercator units (x, y interleaved), base64 varints."""
+def encode_points(lon: np.ndarray, lat: np.ndarray) -> bytes:
+    """Points as zigzag deltas of their Mercator units (x, y interleaved), as varints."""
     x, y = mercator_units(lon, lat)
     xy = np.column_stack([x, y]).ravel()
-    return varint_base64(_zigzag(np.diff(xy.reshape(-1, 2), axis=0, prepend=[[0, 0]]).ravel()))
+    return varint_bytes(_zigzag(np.diff(xy.reshape(-1, 2), axis=0, prepend=[[0, 0]]).ravel()))
 
 
 def encode_lines(lines: Sequence[shapely.LineString]) -> dict[str, Any]:
@@ -104,7 +111,7 @@ def encode_lines(lines: Sequence[shapely.LineString]) -> dict[str, Any]:
     """
     geoms = np.asarray(list(lines), dtype=object)
     if not len(geoms):
-        return {"bits": QUANT_BITS, "bands": list(BANDS), "n": [], "xy": "", "band": []}
+        return {"bits": QUANT_BITS, "bands": list(BANDS), "n": [], "xy": b"", "band": []}
     coords, owner = shapely.get_coordinates(geoms, return_index=True)
     x, y = mercator_units(coords[:, 0], coords[:, 1])
     # Drop repeated points (after quantising), but keep at least two per line.
@@ -131,12 +138,12 @@ def encode_lines(lines: Sequence[shapely.LineString]) -> dict[str, Any]:
         kept_idx = kept.astype(np.int64)
         gaps = np.diff(kept_idx, prepend=0)
         gaps[np.cumsum(per_line) - per_line] = 0  # each line starts at its point 0
-        bands.append({"n": per_line.tolist(), "i": varint_base64(gaps.astype(np.uint64))})
+        bands.append({"n": per_line.tolist(), "i": varint_bytes(gaps.astype(np.uint64))})
     return {
         "bits": QUANT_BITS,
         "bands": list(BANDS),
         "n": n.tolist(),
-        "xy": varint_base64(_zigzag(deltas)),
+        "xy": varint_bytes(_zigzag(deltas)),
         "band": bands,
     }
 

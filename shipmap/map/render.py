@@ -29,7 +29,7 @@ from shipmap.map.gaps import add_gaps
 from shipmap.map.i18n import Language, language
 from shipmap.map.labels import LabelPoints, place_labels
 from shipmap.map.page import PagePanels, VerbatimGeoJson
-from shipmap.map.schematic import add_schematic_layer, route_rows
+from shipmap.map.schematic import add_schematic_layer, route_rows, schematic_parts
 from shipmap.map.style import (
     KIND_STYLE,
     MODE_COLORS,
@@ -383,10 +383,13 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
             mode_colors=MODE_COLORS,
             mode_dash=MODE_DASH,
             kind_style=KIND_STYLE,
+            schematic=schematic_parts(legs),
         )
     else:
         _add_svg_layers(m, leg_rows, place_items, modes=modes, lang=language_)
-    add_schematic_layer(m, legs, weights={str(r["id"]): float(r["weight"]) for r in leg_rows})
+    add_schematic_layer(
+        m, legs, weights={str(r["id"]): float(r["weight"]) for r in leg_rows}, draw=not canvas
+    )
     _add_place_credit(m, place_rows)
 
     folium.LayerControl(position="topleft" if language_.rtl else "topright", collapsed=True).add_to(

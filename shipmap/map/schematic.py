@@ -30,6 +30,7 @@ __all__ = [
     "has_schematic",
     "network_attribution",
     "route_rows",
+    "schematic_parts",
 ]
 
 #: The credit OpenStreetMap's licence (ODbL) asks for, on maps drawing its network,
@@ -88,12 +89,33 @@ def route_rows(
     return rows
 
 
-def add_schematic_layer(m: folium.Map, legs: pd.DataFrame, *, weights: Mapping[str, float]) -> None:
+def schematic_parts(legs: pd.DataFrame) -> list[tuple[str, shapely.LineString]]:
+    """Every schematic stretch as (leg id, line), by leg id: what a canvas map draws."""
+    if not has_schematic(legs):
+        return []
+    out: list[tuple[str, shapely.LineString]] = []
+    for leg_id, geom in sorted(
+        ((str(i), g) for i, g in zip(legs["id"], legs["_schematic"], strict=True)),
+        key=lambda item: item[0],
+    ):
+        if geom is None or geom.is_empty:
+            continue
+        for part in shapely.get_parts(geom):
+            if isinstance(part, shapely.LineString) and not part.is_empty:
+                out.append((leg_id, part))
+    return out
+
+
+def add_schematic_layer(
+    m: folium.Map, legs: pd.DataFrame, *, weights: Mapping[str, float], draw: bool = True
+) -> None:
     """Draw every schematic stretch over its leg (white casing, dotted dark line).
 
     Also credits OpenStreetMap in the attribution control when any leg is traced
     on its network (a layer with no features carries the credit, so that it shows
-    however the legs themselves are drawn, as SVG or on a canvas).
+    however the legs themselves are drawn, as SVG or on a canvas). With ``draw``
+    false only the credit is added: a canvas map draws the stretches itself
+    (:func:`schematic_parts`).
     """
     credit = network_attribution(legs)
     if credit is not None:
@@ -104,7 +126,7 @@ def add_schematic_layer(m: folium.Map, legs: pd.DataFrame, *, weights: Mapping[s
             interactive=False,
             attribution=credit,
         ).add_to(m)
-    if not has_schematic(legs):
+    if not draw or not has_schematic(legs):
         return
     features = []
     for leg_id, geom in sorted(

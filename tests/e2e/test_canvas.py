@@ -145,7 +145,7 @@ def test_a_map_of_hundreds_of_legs_is_drawn_on_one_canvas(grid_build, open_page,
         """async () => {
             const map = window.shipmap.map(), r = window.shipmap.routes();
             map.setView([45, 30], 7, {animate: false});
-            await new Promise(res => requestAnimationFrame(() => requestAnimationFrame(res)));
+            await r.whenDrawn();
             return r.labelled;
         }"""
     )
@@ -220,13 +220,17 @@ def test_searching_finds_a_place_or_shows_a_ships_routes_alone(grid_build, open_
 def test_hiding_a_mode_in_the_layer_control_hides_its_legs(grid_build, open_page):
     page = open_page(grid_build / "map-en.html")
     page.locator(".leaflet-control-layers").hover()
-    rail = page.get_by_label("By air")
-    rail.focus()  # by keyboard: the legend panel may lie over the opened control
-    page.keyboard.press("Space")
-    assert not rail.is_checked()
+    air = page.get_by_label("By air")
+    air.click()  # a real mouse click: nothing lies over the opened control
+    assert not air.is_checked()
     _click_at(page, *_midpoint(3, 4))
     assert _popup_title(page) is None
-    assert page.evaluate("window.shipmap.routes().drawnLegs") == 0
+    assert (
+        page.evaluate(
+            "window.shipmap.routes().whenDrawn().then(() => window.shipmap.routes().drawnLegs)"
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "fa"])
@@ -246,3 +250,72 @@ def test_canvas_popups_read_as_the_svg_maps_do(tiny_pair, open_page, lang):
         assert page.errors == []
     assert texts["svg"] == texts["canvas"]
     assert len(texts["svg"]) == 9
+
+
+@pytest.mark.parametrize(
+    ("lang", "width", "height"),
+    [("en", 1280, 800), ("fa", 1280, 800), ("en", 700, 560), ("fa", 700, 560), ("en", 390, 740)],
+)
+def test_a_mouse_reaches_every_checkbox_of_the_opened_layer_control(
+    grid_build, open_page, lang, width, height
+):
+    """On a desktop, in an article column and on a phone, LTR and RTL, the legend
+    panel does not cover the opened layer control."""
+    page = open_page(grid_build / f"map-{lang}.html", width=width, height=height)
+    page.locator(".leaflet-control-layers").hover()
+    page.wait_for_selector(".leaflet-control-layers-expanded")
+    boxes = page.locator(".leaflet-control-layers-expanded input")
+    assert boxes.count() >= 3  # two basemaps and the mode of the legs
+    for n in range(boxes.count()):
+        box = boxes.nth(n)
+        on_top = box.evaluate(
+            """(input) => {
+                const r = input.getBoundingClientRect();
+                const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                return hit === input || input.closest('label').contains(hit);
+            }"""
+        )
+        assert on_top, f"checkbox {n} is covered"
+    air = page.locator(".leaflet-control-layers-overlays input").last
+    before = air.is_checked()
+    air.click()
+    assert air.is_checked() != before
+    assert page.errors == []
+
+
+_SCHEMATIC_PIXELS = """() => {
+    // Sample the visible canvas along the first schematic stretch: its dots are dark,
+    // its casing white.
+    const r = window.shipmap.routes(), map = window.shipmap.map(), sch = r.schematic;
+    const a = sch.start[0], e = sch.start[1] - 1;
+    const p0 = map.latLngToContainerPoint(r._unproject(sch.X[a], sch.Y[a]));
+    const p1 = map.latLngToContainerPoint(r._unproject(sch.X[e], sch.Y[e]));
+    const canvas = r._container, box = canvas.getBoundingClientRect();
+    const mapBox = map.getContainer().getBoundingClientRect();
+    const ctx = canvas.getContext('2d');
+    let dark = 0, white = 0;
+    for (let i = 15; i <= 85; i++) {  // clear of the places at its ends
+        const x = mapBox.left + p0.x + (p1.x - p0.x) * i / 100 - box.left;
+        const y = mapBox.top + p0.y + (p1.y - p0.y) * i / 100 - box.top;
+        const [R, G, B, A] = ctx.getImageData(Math.round(x), Math.round(y), 1, 1).data;
+        if (A > 200 && Math.max(R, G, B) < 90) dark++;
+        if (A > 200 && Math.min(R, G, B) > 235) white++;
+    }
+    return {dark, white, stretches: sch.count, drawn: r.drawnSchematic};
+}"""
+
+
+def test_schematic_stretches_are_drawn_on_the_canvas_over_their_legs(tiny_pair, open_page):
+    _, canvas = tiny_pair
+    page = open_page(canvas / "map-en.html")
+    assert page.locator(".leaflet-overlay-pane path").count() == 0  # no SVG overlay
+    seen = page.evaluate(_SCHEMATIC_PIXELS)
+    assert seen["stretches"] >= 1 and seen["drawn"] == seen["stretches"]
+    assert seen["dark"] >= 5 and seen["white"] >= 5  # dotted dark line on a white casing
+    # Hiding the mode hides its schematic stretches too.
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_label("By rail").click()
+    page.evaluate("() => window.shipmap.routes().whenDrawn()")
+    hidden = page.evaluate(_SCHEMATIC_PIXELS)
+    assert hidden["drawn"] == 0 and hidden["dark"] == 0
+    assert page.errors == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 
@@ -18,9 +17,9 @@ from shipmap.map.labels import LabelPoints, place_labels
 from shipmap.outputs.write import geojson_text
 
 
-def _varints(text: str) -> list[int]:
+def _varints(data: bytes) -> list[int]:
     out, value, shift = [], 0, 0
-    for byte in base64.b64decode(text):
+    for byte in data:
         value |= (byte & 0x7F) << shift
         shift += 7
         if byte < 0x80:

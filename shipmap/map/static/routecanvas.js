@@ -19,11 +19,15 @@
   var ARROW_MIN_PX = 48;   /* a leg shorter than this on screen gets no arrow */
   var LABEL_MAX = 400;     /* labels drawn at most at once */
   var HIT_PX = 4;          /* pointer tolerance beyond a line's half width */
+  var SLICE_MS = 40;       /* drawing (and rasterising) a slice of the legs takes about this */
+  var FIRST_RATE = 2000;   /* cost drawn per ms, until measured */
 
-  function varints(b64) {
-    var s = atob(b64 || ""), n = s.length, out = new Float64Array(n), k = 0, v = 0, mul = 1;
+  /* Varints from the bytes after the tables: ref is [offset, length] into bin. */
+  function varints(bin, ref) {
+    var s = ref ? bin.subarray(ref[0], ref[0] + ref[1]) : new Uint8Array(0);
+    var n = s.length, out = new Float64Array(n), k = 0, v = 0, mul = 1;
     for (var i = 0; i < n; i++) {
-      var c = s.charCodeAt(i);
+      var c = s[i];
       v += (c & 127) * mul;
       if (c < 128) { out[k++] = v; v = 0; mul = 1; } else { mul *= 128; }
     }
@@ -33,17 +37,17 @@
   function unzig(v) { return v % 2 ? -(v + 1) / 2 : v / 2; }
 
   /* Lines: full-resolution points, per-band index lists, boxes, arrows. */
-  function decodeLines(g) {
+  function decodeLines(g, bin) {
     var count = g.n.length, start = new Int32Array(count + 1), i, l;
     for (l = 0; l < count; l++) start[l + 1] = start[l] + g.n[l];
-    var total = start[count], raw = varints(g.xy);
+    var total = start[count], raw = varints(bin, g.xy);
     var X = new Float64Array(total), Y = new Float64Array(total), x = 0, y = 0;
     for (i = 0; i < total; i++) {
       x += unzig(raw[2 * i]); y += unzig(raw[2 * i + 1]);
       X[i] = x; Y[i] = y;
     }
     var bands = g.band.map(function (b) {
-      var gaps = varints(b.i), idx = new Int32Array(gaps.length), bs = new Int32Array(count + 1), p = 0;
+      var gaps = varints(bin, b.i), idx = new Int32Array(gaps.length), bs = new Int32Array(count + 1), p = 0;
       for (var m = 0; m < count; m++) {
         bs[m] = p;
         var acc = 0;
@@ -79,8 +83,8 @@
     return { count: count, X: X, Y: Y, start: start, bands: bands, zooms: g.bands, box: box, arrow: arrow };
   }
 
-  function decodePoints(b64, count) {
-    var raw = varints(b64), X = new Float64Array(count), Y = new Float64Array(count), x = 0, y = 0;
+  function decodePoints(bin, ref, count) {
+    var raw = varints(bin, ref), X = new Float64Array(count), Y = new Float64Array(count), x = 0, y = 0;
     for (var i = 0; i < count; i++) {
       x += unzig(raw[2 * i]); y += unzig(raw[2 * i + 1]);
       X[i] = x; Y[i] = y;
@@ -123,7 +127,11 @@
       this.data = data;
       this.strings = data.strings;
       var legs = data.legs, places = data.places;
-      this.lines = decodeLines(data.geometry);
+      this.lines = decodeLines(data.geometry, data.bin);
+      var sch = data.schematic || { leg: [], geometry: { n: [], band: [], bands: [] } };
+      this.schematic = decodeLines(sch.geometry, data.bin);
+      this.schematicLeg = sch.leg;
+      this.schematicStyle = sch.style || {};
       this.legCount = this.lines.count;
       this.modes = legs.modes;            /* [{key, color, dash}] */
       this.legMode = legs.mode;
@@ -132,7 +140,7 @@
       this.hiddenMode = {};
       this.only = null;                    /* a set of leg indices to show alone, or null */
       this.placeCount = places.id.length;
-      var pts = decodePoints(places.xy, this.placeCount);
+      var pts = decodePoints(data.bin, places.xy, this.placeCount);
       this.PX = pts.X; this.PY = pts.Y;
       this.kinds = places.kinds;           /* [{key, fill, radius}] */
       this.index = null;
@@ -156,9 +164,10 @@
       return { zoom: zoom, s: map.options.crs.scale(zoom) / Math.pow(2, this.data.geometry.bits), o: map.getPixelOrigin() };
     },
 
-    _band: function (zoom) {
-      var zooms = this.lines.zooms;
-      for (var b = 0; b < zooms.length; b++) if (zoom <= zooms[b]) return this.lines.bands[b];
+    _band: function (zoom) { return this._bandOf(this.lines, zoom); },
+    _bandOf: function (lines, zoom) {
+      var zooms = lines.zooms || [];
+      for (var b = 0; b < zooms.length; b++) if (zoom <= zooms[b]) return lines.bands[b];
       return null;
     },
 
@@ -168,95 +177,253 @@
       return true;
     },
 
-    /* Leaflet's canvas renderer asks its layers to draw; this one draws its data. */
+    /* Drawing. Chromium rasterises a canvas's drawing on the main thread when
+     * the frame is painted, and ten thousand stroked lines take it hundreds of
+     * milliseconds: one task long enough to stall a zoom or a pan. So a view
+     * is drawn into a canvas of its own, a slice of the legs at a time, each
+     * slice rasterised in its own task (reading one pixel back forces it),
+     * while the page keeps showing (and Leaflet keeps moving and scaling) the
+     * picture of the last view. The finished picture is then copied into the
+     * visible canvas in one step: a pixel copy, not a raster of lines. */
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) return;
+      var p = this.options.padding, size = this._map.getSize();
+      var min = this._map.containerPointToLayerPoint(size.multiplyBy(-p)).round();
+      var view = {
+        bounds: L.bounds(min, min.add(size.multiplyBy(1 + p * 2)).round()),
+        center: this._map.getCenter(),
+        zoom: this._map.getZoom()
+      };
+      if (!this._bounds) this._show(view, null);
+      this._render(view);
+    },
     _updatePaths: function () {
-      if (this._postponeUpdatePaths) return;
-      this._redraw();
+      if (this._postponeUpdatePaths || !this._map) return;
+      this._update();
     },
     _onZoomEnd: function () {},
     _requestRedraw: function () {
       if (!this._map) return;
+      this._pending = true;
       this._redrawRequest = this._redrawRequest || L.Util.requestAnimFrame(this._redraw, this);
     },
     redraw: function () { this._requestRedraw(); return this; },
-
     _redraw: function () {
       this._redrawRequest = null;
-      if (!this._map || !this._ctx) return;
-      var ctx = this._ctx, b = this._bounds;
-      ctx.save();
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, this._container.width, this._container.height);
-      ctx.restore();
-      var u = this._units(), s = u.s, ox = u.o.x, oy = u.o.y;
-      var vx0 = (b.min.x + ox) / s, vy0 = (b.min.y + oy) / s, vx1 = (b.max.x + ox) / s, vy1 = (b.max.y + oy) / s;
-      var lines = this.lines, X = lines.X, Y = lines.Y, box = lines.box, band = this._band(u.zoom);
-      var lastStyle = null, drawn = 0;
-      ctx.lineCap = "round";
-      ctx.lineJoin = "round";
-      var arrows = [];
-      for (var l = 0; l < lines.count; l++) {
-        if (box[4 * l + 2] < vx0 || box[4 * l] > vx1 || box[4 * l + 3] < vy0 || box[4 * l + 1] > vy1) continue;
-        if (!this.legShown(l)) continue;
-        var mode = this.modes[this.legMode[l]], faded = this.faded[l];
-        var style = this.legMode[l] + ":" + this.weight[l] + ":" + faded;
-        if (style !== lastStyle) {
-          ctx.strokeStyle = mode.color;
-          ctx.lineWidth = this.weight[l];
-          ctx.globalAlpha = faded ? 0.12 : 0.85;
-          ctx.setLineDash(mode.dashes || (mode.dashes = dashOf(mode.dash)));
-          lastStyle = style;
-        }
-        ctx.beginPath();
-        if (band) {
-          var a = band.start[l], e = band.start[l + 1], idx = band.idx;
-          ctx.moveTo(X[idx[a]] * s - ox, Y[idx[a]] * s - oy);
-          for (var k = a + 1; k < e; k++) ctx.lineTo(X[idx[k]] * s - ox, Y[idx[k]] * s - oy);
-        } else {
-          var a2 = lines.start[l], e2 = lines.start[l + 1];
-          ctx.moveTo(X[a2] * s - ox, Y[a2] * s - oy);
-          for (var k2 = a2 + 1; k2 < e2; k2++) ctx.lineTo(X[k2] * s - ox, Y[k2] * s - oy);
-        }
-        ctx.stroke();
-        drawn++;
-        var span = Math.max(box[4 * l + 2] - box[4 * l], box[4 * l + 3] - box[4 * l + 1]) * s;
-        if (!faded && span >= ARROW_MIN_PX && !isNaN(lines.arrow[3 * l])) arrows.push(l);
-      }
-      ctx.globalAlpha = 1;
-      ctx.setLineDash([]);
-      /* Arrows on top of every line, drawn while they stay few enough to read. */
-      if (arrows.length <= 1500) {
-        ctx.strokeStyle = "#ffffff";
-        ctx.lineWidth = 1.5;
-        for (var j = 0; j < arrows.length; j++) {
-          var m = arrows[j], ar = lines.arrow;
-          var cx = ar[3 * m] * s - ox, cy = ar[3 * m + 1] * s - oy, t = ar[3 * m + 2];
-          var c = Math.cos(t), sn = Math.sin(t);
-          ctx.fillStyle = this.modes[this.legMode[m]].color;
-          ctx.beginPath();
-          ctx.moveTo(cx + (-6 * c + 6 * sn), cy + (-6 * sn - 6 * c));
-          ctx.lineTo(cx + 6 * c, cy + 6 * sn);
-          ctx.lineTo(cx + (-6 * c - 6 * sn), cy + (-6 * sn + 6 * c));
-          ctx.closePath();
-          ctx.fill();
-          ctx.stroke();
-        }
-      }
-      this._drawPlaces(ctx, u, vx0, vy0, vx1, vy1);
-      this.drawnLegs = drawn;
+      if (this._map && this._ctx) this._update();
     },
 
-    _drawPlaces: function (ctx, u, vx0, vy0, vx1, vy1) {
+    /* Put a finished picture (or none) on the visible canvas, for its view. */
+    _show: function (view, job) {
+      var c = this._container, b = view.bounds, size = b.getSize(), m = L.Browser.retina ? 2 : 1;
+      this._bounds = b; this._center = view.center; this._zoom = view.zoom;
+      L.DomUtil.setPosition(c, b.min);
+      if (c.width !== m * size.x || c.height !== m * size.y) {
+        c.width = m * size.x; c.height = m * size.y;
+        c.style.width = size.x + "px"; c.style.height = size.y + "px";
+      }
+      var ctx = this._ctx;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, c.width, c.height);
+      if (job) {
+        ctx.drawImage(job.canvas, 0, 0);
+        this.drawnLegs = job.drawn;
+        this.labelled = job.labelled;
+        this.markerScale = job.markerScale;
+        this.drawnSchematic = job.schematic;
+        this.drawTasks = job.tasks;
+      }
+      if (m === 2) ctx.scale(2, 2);
+      ctx.translate(-b.min.x, -b.min.y);
+      if (job) {
+        this._pending = false;
+        this.fire("drawn");
+      }
+    },
+
+    /* A promise kept once the picture of the current view is on the page. */
+    whenDrawn: function () {
+      var self = this;
+      return new Promise(function (resolve) {
+        if (!self._pending) resolve();
+        else self.once("drawn", function () { resolve(); });
+      });
+    },
+
+    /* Draw a view slice by slice; a newer view (or redraw) abandons an older one. */
+    _render: function (view) {
+      var self = this, b = view.bounds, size = b.getSize(), m = L.Browser.retina ? 2 : 1;
+      /* One canvas to draw in: a job left behind by a newer one stops at its next slice. */
+      var canvas = this._back || (this._back = document.createElement("canvas"));
+      canvas.width = m * size.x; canvas.height = m * size.y;  /* also clears it */
+      var ctx = canvas.getContext("2d");
+      ctx.setTransform(m, 0, 0, m, -m * b.min.x, -m * b.min.y);
+      var u = this._units(), s = u.s, ox = u.o.x, oy = u.o.y;
+      var job = {
+        id: (this._jobId = (this._jobId || 0) + 1), canvas: canvas, ctx: ctx, u: u,
+        vx0: (b.min.x + ox) / s, vy0: (b.min.y + oy) / s, vx1: (b.max.x + ox) / s, vy1: (b.max.y + oy) / s,
+        band: this._band(u.zoom), next: 0, arrows: [], drawn: 0, stage: 0, labelled: 0, markerScale: 1, tasks: 1
+      };
+      /* Slices are drawn in one task until their cost (points and pixels) reaches
+       * what SLICE_MS allowed in the tasks before (drawing and rasterising);
+       * then this task rasterises them and the next task goes on. */
+      this._pending = true;
+      var first = true;
+      var step = function () {
+        if (!self._map || job.id !== self._jobId) return;
+        /* The first slice runs in the task that moved the map, which has its own work. */
+        var t0 = performance.now(), budget = (self._rate || FIRST_RATE) * SLICE_MS / (first ? 3 : 1);
+        var spent = 0, cost;
+        first = false;
+        while ((cost = self._slice(job, budget - spent)) >= 0) {
+          spent += cost;
+          if (spent < budget) continue;
+          ctx.getImageData(0, 0, 1, 1);
+          var took = performance.now() - t0, rate = spent / Math.max(took, 1), old = self._rate || FIRST_RATE;
+          if (took >= 8) self._rate = (old + Math.max(old / 2, Math.min(1.5 * old, rate))) / 2;
+          job.tasks++;
+          setTimeout(step, 0);
+          return;
+        }
+        self._show(view, job);
+      };
+      step();
+    },
+
+    /* Trace line l of a set of lines (legs or schematic stretches) at a view's
+     * scale; gives what it costs to rasterise: its points and the pixels it covers. */
+    _trace: function (ctx, lines, band, l, u) {
+      var s = u.s, ox = u.o.x, oy = u.o.y, X = lines.X, Y = lines.Y, idx = band ? band.idx : null;
+      var a = band ? band.start[l] : lines.start[l], e = band ? band.start[l + 1] : lines.start[l + 1];
+      var k = idx ? idx[a] : a, px = X[k] * s - ox, py = Y[k] * s - oy, qx, qy, run = 0;
+      ctx.moveTo(px, py);
+      for (var q = a + 1; q < e; q++) {
+        k = idx ? idx[q] : q;
+        qx = X[k] * s - ox; qy = Y[k] * s - oy;
+        ctx.lineTo(qx, qy);
+        run += Math.abs(qx - px) + Math.abs(qy - py);
+        px = qx; py = qy;
+      }
+      return 8 + 2 * (e - a) + run / 16;
+    },
+
+    _inView: function (box, l, job) {
+      return !(box[4 * l + 2] < job.vx0 || box[4 * l] > job.vx1 || box[4 * l + 3] < job.vy0 || box[4 * l + 1] > job.vy1);
+    },
+
+    /* Draw the next slice of a job, of about ``budget`` cost; its cost, or -1 once all is drawn. */
+    _slice: function (job, budget) {
+      var ctx = job.ctx, u = job.u, s = u.s, ox = u.o.x, oy = u.o.y;
+      var lines = this.lines, box = lines.box;
+      var spent = 0, l;
+      if (job.stage === 0) {
+        ctx.lineCap = "round";
+        ctx.lineJoin = "round";
+        var lastStyle = null;
+        for (l = job.next; l < lines.count && spent < budget; l++) {
+          if (!this._inView(box, l, job) || !this.legShown(l)) continue;
+          var mode = this.modes[this.legMode[l]], faded = this.faded[l];
+          var style = this.legMode[l] + ":" + this.weight[l] + ":" + faded;
+          if (style !== lastStyle) {
+            ctx.strokeStyle = mode.color;
+            ctx.lineWidth = this.weight[l];
+            ctx.globalAlpha = faded ? 0.12 : 0.85;
+            ctx.setLineDash(mode.dashes || (mode.dashes = dashOf(mode.dash)));
+            lastStyle = style;
+          }
+          ctx.beginPath();
+          spent += this._trace(ctx, lines, job.band, l, u) * (1 + this.weight[l] / 16);
+          ctx.stroke();
+          job.drawn++;
+          var span = Math.max(box[4 * l + 2] - box[4 * l], box[4 * l + 3] - box[4 * l + 1]) * s;
+          if (!faded && span >= ARROW_MIN_PX && !isNaN(lines.arrow[3 * l])) job.arrows.push(l);
+        }
+        job.next = l;
+        ctx.globalAlpha = 1;
+        ctx.setLineDash([]);
+        if (l < lines.count) return spent;
+        job.stage = 1;
+        if (spent >= budget) return spent;
+      }
+      if (job.stage === 1) {
+        /* Schematic stretches over their legs, as the SVG maps draw them: a white
+         * casing as wide as the leg and more, then a dotted dark line. */
+        var sch = this.schematic, sband = this._bandOf(sch, u.zoom), st = this.schematicStyle, p, leg;
+        var shown = [];
+        for (p = 0; p < sch.count; p++) {
+          leg = this.schematicLeg[p];
+          if (this._inView(sch.box, p, job) && this.legShown(leg)) shown.push(p);
+        }
+        for (var pass = 0; pass < 2; pass++) {
+          ctx.lineCap = pass ? "round" : "butt";
+          ctx.lineJoin = "round";
+          ctx.strokeStyle = pass ? st.color : st.casing;
+          ctx.setLineDash(pass ? dashOf(st.dash) : []);
+          for (var j0 = 0; j0 < shown.length; j0++) {
+            p = shown[j0]; leg = this.schematicLeg[p];
+            ctx.globalAlpha = (this.faded[leg] ? 0.12 : 1) * (pass ? 1 : 0.95);
+            ctx.lineWidth = pass ? 3 : Math.max(this.weight[leg], 3) + 2;
+            ctx.beginPath();
+            spent += this._trace(ctx, sch, sband, p, u);
+            ctx.stroke();
+          }
+        }
+        ctx.globalAlpha = 1;
+        ctx.setLineDash([]);
+        job.schematic = shown.length;
+        job.stage = 2;
+        if (spent >= budget) return spent;
+      }
+      if (job.stage === 2) {
+        /* Arrows on top of every line, drawn while they stay few enough to read. */
+        var arrows = job.arrows;
+        if (arrows.length <= 1500) {
+          ctx.strokeStyle = "#ffffff";
+          ctx.lineWidth = 1.5;
+          for (var j = 0; j < arrows.length; j++) {
+            var n = arrows[j], ar = lines.arrow;
+            var cx = ar[3 * n] * s - ox, cy = ar[3 * n + 1] * s - oy, t = ar[3 * n + 2];
+            var c = Math.cos(t), sn = Math.sin(t);
+            ctx.fillStyle = this.modes[this.legMode[n]].color;
+            ctx.beginPath();
+            ctx.moveTo(cx + (-6 * c + 6 * sn), cy + (-6 * sn - 6 * c));
+            ctx.lineTo(cx + 6 * c, cy + 6 * sn);
+            ctx.lineTo(cx + (-6 * c - 6 * sn), cy + (-6 * sn + 6 * c));
+            ctx.closePath();
+            ctx.fill();
+            ctx.stroke();
+          }
+        }
+        job.stage = 3;
+        if (arrows.length <= 1500) spent += 40 * arrows.length;
+        if (spent >= budget) return spent;
+      }
+      /* Markers, then labels, each a slice of its own whatever it costs (a few
+       * thousand at most); once all is drawn, the last slice is rasterised
+       * before the picture is shown, so showing it is a copy of pixels. */
+      if (job.stage === 3) {
+        job.stage = 4;
+        return spent + this._drawPlaces(ctx, u, job);
+      }
+      if (job.stage === 4) {
+        job.stage = 5;
+        return spent + this._drawLabels(ctx, u, job);
+      }
+      return -1;
+    },
+
+    /* Places: their markers (one slice), then the labels that fit (another). */
+    _drawPlaces: function (ctx, u, job) {
       var s = u.s, ox = u.o.x, oy = u.o.y, places = this.data.places, PX = this.PX, PY = this.PY;
       var kinds = this.kinds, kind = places.kind, labelZoom = places.label_zoom;
       var labelled = [], inView = [], i;
       for (i = 0; i < this.placeCount; i++) {
-        if (PX[i] < vx0 || PX[i] > vx1 || PY[i] < vy0 || PY[i] > vy1) continue;
+        if (PX[i] < job.vx0 || PX[i] > job.vx1 || PY[i] < job.vy0 || PY[i] > job.vy1) continue;
         inView.push(i);
       }
       /* Hundreds of places in view: smaller markers, so the routes between them show. */
       var shrink = inView.length > 600 ? 0.4 : inView.length > 200 ? 0.7 : 1;
-      this.markerScale = shrink;
+      job.markerScale = shrink;
       ctx.strokeStyle = "#222222";
       ctx.lineWidth = shrink < 1 ? 1 : 2;
       for (var n = 0; n < inView.length; n++) {
@@ -270,10 +437,18 @@
         var lz = labelZoom[i];
         if (lz !== null && lz <= u.zoom && labelled.length < LABEL_MAX) labelled.push(i);
       }
-      this.labelled = labelled.length;
-      if (!labelled.length) return;
+      job.labelled = labelled.length;
+      job.labels = labelled;
+      return 40 * inView.length;
+    },
+
+    _drawLabels: function (ctx, u, job) {
+      var s = u.s, ox = u.o.x, oy = u.o.y, places = this.data.places, PX = this.PX, PY = this.PY;
+      var kinds = this.kinds, kind = places.kind, labelled = job.labels || [], shrink = job.markerScale;
+      if (!labelled.length) return 0;
       var rtl = document.documentElement.dir === "rtl";
-      ctx.font = "bold 12px " + getComputedStyle(document.body).fontFamily;
+      this._fontFamily = this._fontFamily || getComputedStyle(document.body).fontFamily;
+      ctx.font = "bold 12px " + this._fontFamily;
       ctx.textBaseline = "middle";
       ctx.direction = rtl ? "rtl" : "ltr";
       ctx.textAlign = rtl ? "right" : "left";
@@ -288,7 +463,9 @@
         ctx.strokeText(text, lx, ly);
         ctx.fillText(text, lx, ly);
       }
+      return 200 * labelled.length;
     },
+
 
     /* What is under a container point: {place: i} or {leg: l}, or null. */
     hit: function (point) {

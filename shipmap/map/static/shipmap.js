@@ -594,10 +594,14 @@
    * and the search work on both kinds of map alike. */
   function useCanvas(leafletMap, id) {
     map = leafletMap;
-    var packed = JSON.parse(document.getElementById(id).textContent).zlib;
+    /* Deflated: the tables' JSON (its length first), then the lines' bytes. */
+    var packed = JSON.parse(document.getElementById(id).textContent).packed;
     var bytes = atob(packed), raw = new Uint8Array(bytes.length);
     for (var b = 0; b < bytes.length; b++) raw[b] = bytes.charCodeAt(b);
-    var data = JSON.parse(new TextDecoder().decode(window.fflate.unzlibSync(raw)));
+    var all = window.fflate.unzlibSync(raw);
+    var head = (all[0] | (all[1] << 8) | (all[2] << 16) | (all[3] << 24)) >>> 0;
+    var data = JSON.parse(new TextDecoder().decode(all.subarray(4, 4 + head)));
+    data.bin = all.subarray(4 + head);
     routes = window.shipmapRouteCanvas(data);
     var t = data.legs, at = 0;
     for (var l = 0; l < t.id.length; l++) {
@@ -762,7 +766,9 @@
     });
     updateLabels();
     setupTime();
-    document.documentElement.setAttribute("data-shipmap-ready", "true");
+    /* Ready once the map is drawn (a canvas map draws a big view over a few tasks). */
+    var ready = function () { document.documentElement.setAttribute("data-shipmap-ready", "true"); };
+    if (routes) routes.whenDrawn().then(ready); else ready();
   }
 
   /* A dark gap: a tooltip and a popup, nothing else (no arrow, no time control). */
