@@ -739,6 +739,8 @@ def _mask_cells(
     rx = math.ceil(window_km / (111.32 * coslat) * _MASK_PX_PER_DEG)
     cx, cy = round(lon0 * _MASK_PX_PER_DEG), round(lat0 * _MASK_PX_PER_DEG)
     glon = (cx + np.arange(-rx, rx + 1)) / _MASK_PX_PER_DEG
+    # longitudes within [-180, 180] (across the antimeridian, a window wraps)
+    glon = np.where(glon > 180.0, glon - 360.0, np.where(glon < -180.0, glon + 360.0, glon))
     glat = np.clip((cy + np.arange(-ry, ry + 1)) / _MASK_PX_PER_DEG, -89.9, 89.9)
     mx, my = np.meshgrid(glon, glat)
     wet = ~_Water(mask, []).land(mx.ravel(), my.ravel()).reshape(mx.shape)

@@ -54,6 +54,8 @@ LATEST_EVENTS = 8
 LISTED_VESSELS = 12
 #: Flagged rows kept for wording, in all; past it rows are only counted.
 MAX_FLAGGED = 20_000
+#: Parts whose small frames (daily sums, first rows, latest events) are folded in at once.
+FOLD_EVERY = 16
 #: The column of a flagged row that holds its position among all rows.
 ROW = "_row"
 
@@ -161,6 +163,9 @@ def _numbers(table: pa.Table, name: str) -> tuple[np.ndarray, np.ndarray, np.nda
         nothing = np.zeros(n, dtype=bool)
         return np.full(n, np.nan), nothing, nothing
     column = table.column(name)
+    if column.null_count == n:  # an optional column left empty throughout
+        nothing = np.zeros(n, dtype=bool)
+        return np.full(n, np.nan), nothing, nothing
     if pa.types.is_dictionary(column.type):
         column = pc.cast(column, column.type.value_type)
     if (
@@ -253,7 +258,7 @@ class Part:
     unit_first: dict[str, int]  # each unit's first row (its position among all rows)
     flagged: pa.Table | None  # rows that break a rule (as read), with "_row"
     n_flagged: int
-    id_hashes: np.ndarray | None = None  # uint64, when ids are checked across parts
+    id_hashes: np.ndarray | None = None  # uint64, sorted, when ids are checked across parts
     duplicate_ids: bool = False  # when ids were checked within the part
 
 
@@ -319,7 +324,9 @@ def reduce_part(
     if "id" in table.column_names:
         hashes, given_ids = _id_hashes(table.column("id"))
         if ids == "hash":
-            id_hashes = hashes
+            # Sorted here, in the worker: the parts' sorted runs are merged at the end
+            # (:meth:`Reduction.repeated_hashes`) far faster than one sort of them all.
+            id_hashes = np.sort(hashes)
         else:
             repeated = _repeated(hashes)
             if len(repeated):
@@ -641,23 +648,23 @@ class Reduction:
     n_flagged: int = 0
     id_hashes: list[np.ndarray] = field(default_factory=list)
     duplicate_ids: bool = False
+    # Parts' small frames not folded in yet: folded FOLD_EVERY parts at a time.
+    _daily_parts: list[pd.DataFrame] = field(default_factory=list, repr=False)
+    _firsts_parts: list[pd.DataFrame] = field(default_factory=list, repr=False)
+    _latest_parts: list[pd.DataFrame] = field(default_factory=list, repr=False)
 
     def add(self, part: Part) -> None:
         """Fold one more part in; parts must come in their order."""
         self.rows += part.rows
-        if self.daily.empty:
-            self.daily = part.daily
-        elif not part.daily.empty:
-            self.daily = _fold_daily(pd.concat([self.daily, part.daily], ignore_index=True))
-        if self.firsts.empty:
-            self.firsts = part.firsts  # one row per (column, leg, cell) already
-        elif not part.firsts.empty:
-            both = pd.concat([self.firsts, part.firsts], ignore_index=True)
-            self.firsts = both.groupby(["column", "leg", "cell"], as_index=False, sort=False)[
-                "row"
-            ].min()
-        if not part.latest.empty:
-            self.latest = _pick_latest(pd.concat([self.latest, part.latest], ignore_index=True))
+        for pending, frame in (
+            (self._daily_parts, part.daily),
+            (self._firsts_parts, part.firsts),
+            (self._latest_parts, part.latest),
+        ):
+            if not frame.empty:
+                pending.append(frame)
+        if len(self._daily_parts) >= FOLD_EVERY or len(self._latest_parts) >= FOLD_EVERY:
+            self._fold()
         for k, v in part.events.items():
             self.events[k] = self.events.get(k, 0) + v
         for k, v in part.units.items():
@@ -671,18 +678,68 @@ class Reduction:
             self.id_hashes.append(part.id_hashes)
         self.duplicate_ids |= part.duplicate_ids
 
-    def repeated_hashes(self) -> np.ndarray:
-        """Id hashes seen more than once across the parts (usually none)."""
-        if not self.id_hashes:
+    def _fold(self) -> None:
+        """Fold the parts added since the last fold into the running figures, in order."""
+        if self._daily_parts:
+            frames = [self.daily, *self._daily_parts] if not self.daily.empty else self._daily_parts
+            self.daily = (
+                frames[0] if len(frames) == 1 else _fold_daily(pd.concat(frames, ignore_index=True))
+            )
+            self._daily_parts = []
+        if self._firsts_parts:
+            frames = (
+                [self.firsts, *self._firsts_parts] if not self.firsts.empty else self._firsts_parts
+            )
+            if len(frames) == 1:
+                self.firsts = frames[0]  # one row per (column, leg, cell) already
+            else:
+                both = pd.concat(frames, ignore_index=True)
+                self.firsts = both.groupby(["column", "leg", "cell"], as_index=False, sort=False)[
+                    "row"
+                ].min()
+            self._firsts_parts = []
+        if self._latest_parts:
+            frames = (
+                [self.latest, *self._latest_parts] if not self.latest.empty else self._latest_parts
+            )
+            self.latest = _pick_latest(pd.concat(frames, ignore_index=True))
+            self._latest_parts = []
+
+    def repeated_hashes(self, *, threads: int | None = None) -> np.ndarray:
+        """Id hashes seen more than once across the parts (usually none), sorted.
+
+        Each part's hashes come sorted. The range of hashes is cut into as many
+        slices as there are threads; each slice gathers its piece of every run
+        and a stable sort (timsort) merges the pieces, the slices in parallel.
+        """
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        runs, self.id_hashes = self.id_hashes, []
+        if not runs:
             return np.zeros(0, dtype=np.uint64)
-        hashes = np.concatenate(self.id_hashes)
-        self.id_hashes = []
-        hashes.sort()
-        same = hashes[1:] == hashes[:-1]
-        return np.unique(hashes[1:][same]) if same.any() else np.zeros(0, dtype=np.uint64)
+        slices = threads or min(os.cpu_count() or 1, 4)
+        # Hashes spread evenly over the 64-bit range: equal ranges, equal slices.
+        bounds = [np.uint64(i * (2**64 // slices)) for i in range(1, slices)]
+        cuts = [[0, *np.searchsorted(run, bounds), len(run)] for run in runs]
+        pieces = [
+            np.concatenate([run[c[i] : c[i + 1]] for run, c in zip(runs, cuts, strict=True)])
+            for i in range(slices)
+        ]
+        del runs, cuts
+
+        def repeated(hashes: np.ndarray) -> np.ndarray:
+            hashes.sort(kind="stable")
+            same = hashes[1:] == hashes[:-1]
+            return np.unique(hashes[1:][same]) if same.any() else np.zeros(0, np.uint64)
+
+        with ThreadPoolExecutor(max_workers=slices) as pool:
+            found = list(pool.map(repeated, pieces))
+        return np.concatenate(found)
 
     def figures(self) -> Figures:
         """Return the folded figures, in the shapes the pipeline's stages take."""
+        self._fold()
         return Figures(
             rows=self.rows,
             headlines=_headlines(self.daily),

@@ -215,3 +215,51 @@ def test_parquet_shipments_linked_from_inside_the_output_folder_are_never_replac
         assert {p.name: p.read_bytes() for p in [moved, *moved.rglob("*")] if p.is_file()} == (
             before
         )
+
+
+def test_many_row_groups_give_the_figures_of_one_csv_file(tmp_path: Path):
+    # 60 rows in 60 row groups: more parts than are folded in at once.
+    lines = ["id,leg,start,end,quantity,low,high,unit,basis,vessel,source,note"]
+    legs = ("sea_rajin_vostochny", "sea_rajin_dunai", "rail_vostochny_kursk")
+    for i in range(60):
+        unit = "troops" if legs[i % 3].startswith("rail") else "containers"
+        vessel = f"Ship {i % 7}" if unit == "containers" else ""
+        day = f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}"
+        lines.append(f"r{i},{legs[i % 3]},{day},,{10 + i},,,{unit},event,{vessel},osc,")
+    rows = "\n".join(lines) + "\n"
+    csv = load_dataset(write_dataset(tmp_path / "csv", **{"shipments.csv": rows})).figures
+    folder = _as_parquet(write_dataset(tmp_path / "pq", **{"shipments.csv": rows}))
+    pq.write_table(
+        pq.read_table(folder / "shipments.parquet"), folder / "shipments.parquet", row_group_size=1
+    )
+    assert pq.ParquetFile(folder / "shipments.parquet").metadata.num_row_groups == 60
+    parquet = load_dataset(folder).figures
+    assert parquet.rows == csv.rows == 60
+    pd.testing.assert_frame_equal(parquet.headlines, csv.headlines)
+    pd.testing.assert_frame_equal(parquet.months, csv.months)
+    assert parquet.details.keys() == csv.details.keys()
+    for leg, details in csv.details.items():
+        assert parquet.details[leg].get("vessels") == details.get("vessels"), leg
+        assert parquet.details[leg].get("sources") == details.get("sources"), leg
+        shown, count = details["events"]
+        assert parquet.details[leg]["events"][1] == count
+        assert [tuple(r) for r in parquet.details[leg]["events"][0]] == [tuple(r) for r in shown]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_an_id_repeated_in_any_two_row_groups_is_found_whatever_its_hash(threads: int):
+    # Ids are compared through 64-bit hashes, merged in slices of the hash range:
+    # a repeat at either end of the range or on a slice's edge is found all the same.
+    import numpy as np
+
+    from shipmap.shipments import Reduction
+
+    edges = [0, 2**63 - 1, 2**63, 2**64 // 3, 2**64 - 1]
+    rng = np.random.default_rng(7)
+    runs = [rng.integers(1, 2**64 - 2, 1000, dtype=np.uint64) for _ in range(4)]
+    runs[1] = np.concatenate([runs[1], np.array(edges, dtype=np.uint64)])
+    runs[3] = np.concatenate([runs[3], np.array(edges, dtype=np.uint64), runs[0][:2]])
+    reduction = Reduction(id_hashes=[np.sort(run) for run in runs])
+    found = reduction.repeated_hashes(threads=threads)
+    assert found.tolist() == sorted([*edges, *runs[0][:2].tolist()])
+    assert Reduction(id_hashes=[np.sort(run) for run in runs[:1]]).repeated_hashes().size == 0
