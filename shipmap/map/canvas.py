@@ -195,6 +195,10 @@ def add_route_canvas(
     geometry = encode_lines([leg["geometry"] for leg in leg_rows])
     leg_at = {str(leg["id"]): i for i, leg in enumerate(leg_rows)}
     stretches = [(leg_at[i], g) for i, g in schematic if i in leg_at]
+    # For the filters: the places each leg touches (ends and stops) and its units.
+    place_at = {str(p["id"]): i for i, p in enumerate(place_items)}
+    units = list(dict.fromkeys(u for leg in leg_rows for u in leg.get("units", [])))
+    unit_at = {u: i for i, u in enumerate(units)}
     lon = np.array([p["geometry"].x for p in place_items], dtype=float)
     lat = np.array([p["geometry"].y for p in place_items], dtype=float)
     data = {
@@ -207,6 +211,11 @@ def add_route_canvas(
             "months": months_flat,
             "start_month": [leg["start_month"] for leg in leg_rows],
             "vessels": [[strings(v) for v in leg["vessels"]] for leg in leg_rows],
+            "places": [
+                [place_at[p] for p in leg.get("places", []) if p in place_at] for leg in leg_rows
+            ],
+            "units": [[unit_at[u] for u in leg.get("units", [])] for leg in leg_rows],
+            "unit_names": [lang.unit(u) for u in units],
             "popup": [_blocks(leg["popup"], strings) for leg in leg_rows],
             "modes": [
                 {"key": md, "color": mode_colors[md], "dash": mode_dash[md] or ""} for md in modes
@@ -244,6 +253,9 @@ def add_route_canvas(
             "clear": lang.t("search_clear"),
             "not_found": lang.t("search_none"),
             "ship_routes": lang.t("search_ship"),
+            "place_routes": lang.t("search_place"),
+            "unit_filter": lang.t("unit_filter"),
+            "unit_any": lang.t("unit_any"),
         },
     }
     header = m.get_root().header  # type: ignore[attr-defined]

@@ -310,6 +310,12 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
                 "event_months": [list(pair) for pair in leg_months],
                 "start_month": start_month,
                 "vessels": details.get(leg_id, {}).get("vessels", []),
+                "places": [
+                    str(leg["origin"]),
+                    str(leg["destination"]),
+                    *split_list(str(leg.get("via") or "")),
+                ],
+                "units": list(dict.fromkeys(str(f.unit) for f in fig_rows)),
             }
         )
 

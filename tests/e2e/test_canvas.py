@@ -22,7 +22,8 @@ def _grid_dataset(folder: Path) -> Path:
     """400 cities on a grid, 380 air legs each joining a city to its eastern neighbour.
 
     Legs lie 3 degrees apart, so a point on one is far from every other; every
-    fifth leg has a dated movement by a named train, the others a reported total.
+    fifth leg has a dated movement by a named train, the others a reported total;
+    the figures of the last column of legs are in containers, all others in railcars.
     """
     places = ["id,name,name:fa,lat,lon,kind"]
     for r in range(ROWS):
@@ -36,12 +37,13 @@ def _grid_dataset(folder: Path) -> Path:
         for c in range(COLS - 1):
             leg = f"r{r:02d}c{c:02d}"
             legs.append(f"{leg},p{r:02d}{c:02d},p{r:02d}{c + 1:02d},air,Line {r}-{c}")
+            unit = "containers" if c == COLS - 2 else "railcars"
             if (r * COLS + c) % 5 == 0:
                 month = 1 + (r + c) % 12
                 train = "Polar Star" if r == 7 else f"Train {c}"
-                ships.append(f"{leg},2024-{month:02d},,{10 + c},railcars,event,{train}")
+                ships.append(f"{leg},2024-{month:02d},,{10 + c},{unit},event,{train}")
             else:
-                ships.append(f"{leg},2023-01,2024-12,{100 + r},railcars,total,")
+                ships.append(f"{leg},2023-01,2024-12,{100 + r},{unit},total,")
     files = {
         "places.csv": "\n".join(places) + "\n",
         "legs.csv": "\n".join(legs) + "\n",
@@ -200,6 +202,11 @@ def test_searching_finds_a_place_or_shows_a_ships_routes_alone(grid_build, open_
     box.fill("city 12-3")
     box.press("Enter")
     assert _popup_title(page) == "City 12-3"
+    # Only the routes that start or end there are left on the map.
+    shown = page.evaluate("Array.from(window.shipmap.routes().only || [])")
+    ids = page.evaluate("(ls) => ls.map(l => window.shipmap.legs[l].id)", shown)
+    assert sorted(ids) == ["r12c02", "r12c03"]
+    assert page.locator(".shipmap-search-status").inner_text() == "2 routes through City 12-3"
     box.fill("Polar Star")
     box.press("Enter")
     shown = page.evaluate("Array.from(window.shipmap.routes().only || [])")
@@ -318,4 +325,25 @@ def test_schematic_stretches_are_drawn_on_the_canvas_over_their_legs(tiny_pair, 
     page.evaluate("() => window.shipmap.routes().whenDrawn()")
     hidden = page.evaluate(_SCHEMATIC_PIXELS)
     assert hidden["drawn"] == 0 and hidden["dark"] == 0
+    assert page.errors == []
+
+
+def test_the_unit_filter_leaves_only_the_routes_with_figures_in_that_unit(grid_build, open_page):
+    page = open_page(grid_build / "map-en.html")
+    unit = page.locator("#shipmap-unit")
+    assert unit.locator("option").all_inner_texts() == ["every unit", "railcars", "containers"]
+    unit.select_option(label="containers")
+    drawn = page.evaluate(
+        "() => window.shipmap.routes().whenDrawn().then(() => window.shipmap.routes().drawnLegs)"
+    )
+    assert drawn == ROWS  # the last column of legs, all in view
+    _click_at(page, *_midpoint(3, 4))  # a railcars route: not drawn, not clickable
+    assert _popup_title(page) is None
+    _click_at(page, *_midpoint(3, COLS - 2))
+    assert _popup_title(page) == f"Line 3-{COLS - 2}"
+    unit.select_option(label="every unit")
+    drawn = page.evaluate(
+        "() => window.shipmap.routes().whenDrawn().then(() => window.shipmap.routes().drawnLegs)"
+    )
+    assert drawn > ROWS
     assert page.errors == []

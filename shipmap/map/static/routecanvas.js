@@ -139,6 +139,7 @@
       this.faded = new Uint8Array(this.legCount);
       this.hiddenMode = {};
       this.only = null;                    /* a set of leg indices to show alone, or null */
+      this.unit = null;                    /* show only legs with a figure in this unit, or null */
       this.placeCount = places.id.length;
       var pts = decodePoints(data.bin, places.xy, this.placeCount);
       this.PX = pts.X; this.PY = pts.Y;
@@ -174,8 +175,23 @@
     legShown: function (l) {
       if (this.hiddenMode[this.modes[this.legMode[l]].key]) return false;
       if (this.only && !this.only.has(l)) return false;
+      if (this.unit !== null && this.unit !== undefined && this.data.legs.units[l].indexOf(this.unit) < 0) return false;
       return true;
     },
+
+    /* The legs that start, end or stop at place i. */
+    legsThrough: function (i) {
+      var touched = this.data.legs.places, out = new Set();
+      for (var l = 0; l < touched.length; l++) if (touched[l].indexOf(i) >= 0) out.add(l);
+      return out;
+    },
+
+    /* Show only the legs with a figure in unit u (an index into unitNames), or all (null). */
+    setUnit: function (u) {
+      this.unit = u === null || u === undefined || u === "" ? null : Number(u);
+      this.redraw();
+    },
+    unitNames: function () { return this.data.legs.unit_names || []; },
 
     /* Drawing. Chromium rasterises a canvas's drawing on the main thread when
      * the frame is painted, and ten thousand stroked lines take it hundreds of

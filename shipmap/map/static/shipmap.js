@@ -653,6 +653,26 @@
       input.setAttribute("autocomplete", "off");
       var list = L.DomUtil.create("datalist", "", form);
       list.id = "shipmap-search-list";
+      /* Filter by unit: only the routes with a figure in the unit chosen. */
+      var names = routes.unitNames();
+      if (names.length > 1) {
+        var row = L.DomUtil.create("label", "shipmap-unit", box);
+        var caption = L.DomUtil.create("span", "", row);
+        caption.textContent = ui.unit_filter || "";
+        var select = L.DomUtil.create("select", "", row);
+        select.id = "shipmap-unit";
+        var any = document.createElement("option");
+        any.value = "";
+        any.textContent = ui.unit_any || "";
+        select.appendChild(any);
+        names.forEach(function (name, u) {
+          var option = document.createElement("option");
+          option.value = String(u);
+          option.textContent = name;
+          select.appendChild(option);
+        });
+        select.addEventListener("change", function () { routes.setUnit(select.value); });
+      }
       var status = L.DomUtil.create("p", "shipmap-search-status", box);
       status.setAttribute("aria-live", "polite");
       var clear = L.DomUtil.create("button", "", box);
@@ -684,10 +704,16 @@
         var found = routes.find(input.value);
         if (!found) { reset(); if (input.value.trim()) status.textContent = ui.not_found || ""; return; }
         if (found.place !== undefined) {
-          reset();
+          /* A place: its popup, and only the routes that start, end or stop there. */
+          var through = routes.legsThrough(found.place);
+          routes.only = through;
+          routes.redraw();
           var ll = routes.latLngOfPlace(found.place);
           map.setView(ll, Math.max(map.getZoom(), 6), { animate: false });
           openPlace(found.place, ll);
+          status.textContent = (ui.place_routes || "{n}").replace("{n}", config.digits(through.size))
+            .replace("{place}", routes.placeTitle(found.place));
+          clear.hidden = false;
         } else {
           map.closePopup();
           routes.only = found.legs;
