@@ -588,7 +588,18 @@ def _choose_area(name: str, found: list[Candidate], areas: list[Candidate]) -> C
             and c.place.countries == area.place.countries
         ]
         if capital and area.place.kind == "country":
-            return capital[0]  # a city-state: Singapore, Djibouti, Luxembourg
+            # A city-state: Singapore, Djibouti, Luxembourg. Not when a bigger
+            # town elsewhere carries the name as its own ("Salvador" is Brazil's
+            # Salvador as much as El Salvador's San Salvador).
+            elsewhere = [
+                c
+                for c in found
+                if not c.place.is_area
+                and c.evidence <= VARIANT
+                and c.place.countries != area.place.countries
+            ]
+            if all(_weight(c, None) < _weight(capital[0], None) for c in elsewhere):
+                return capital[0]
     what = "a country" if areas[0].place.kind == "country" else "a state"
     labels = _labels(areas + [c for c in found if not c.place.is_area])
     message = (

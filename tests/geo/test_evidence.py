@@ -81,6 +81,16 @@ def test_a_city_state_is_placed_at_its_capital(gaz: Gazetteer) -> None:
     assert geocode("Singapore", gazetteer=gaz).country == "SG"
 
 
+def test_a_country_is_not_pinned_on_its_capital_when_a_bigger_city_carries_the_name(
+    gaz: Gazetteer,
+) -> None:
+    # "Salvador" is Brazil's Salvador at least as much as El Salvador's San Salvador
+    with pytest.raises(AmbiguousPlaceError) as e:
+        geocode("Salvador", gazetteer=gaz)
+    assert any(c.startswith("Salvador (BR)") for c in e.value.candidates), e.value.candidates
+    assert geocode("Luxembourg", gazetteer=gaz).country == "LU"
+
+
 def test_a_us_state_is_not_a_town(gaz: Gazetteer) -> None:
     with pytest.raises(AmbiguousPlaceError, match="names a state"):
         geocode("California", gazetteer=gaz)
