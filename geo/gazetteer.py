@@ -31,6 +31,7 @@ import numpy as np
 from shipmap.geo.index import (
     CODE,
     HARBOUR_FEATURES,
+    KIND_CITY,
     KIND_NAMES,
     MAIN,
     ROMAN,
@@ -172,6 +173,7 @@ class Gazetteer:
                 if key and i not in self._curated_keys.setdefault(key, []):
                     self._curated_keys[key].append(i)
         self._world_index = world
+        self._floors: dict[int, dict[tuple[str, str], int]] = {}
         self._load_world = load_world
         self._places: dict[int, Place] = {}
         self._by_country: dict[str, tuple[dict[str, list[int]], dict[int, list[str]]]] = {}
@@ -206,6 +208,40 @@ class Gazetteer:
                 if self._world_index is None:
                     self._world_index = self._load_world()
         return self._world_index
+
+    def among_largest_of_admin1(self, place: Place, n: int) -> bool:
+        """Return True when ``place`` is among the ``n`` most populous of its division.
+
+        The division is GeoNames' first-level one (admin1 code); only GeoNames
+        towns are ranked.
+        A province's seat is nearly always among them; a village that merely
+        shares a province's name is not.
+        """
+        world = self._world
+        if world is None or not place.admin1 or not place.country or place.population is None:
+            return False
+        floors = self._admin1_floors(world, n)
+        return place.population >= floors.get((place.country, place.admin1), 0)
+
+    def _admin1_floors(self, world: WorldIndex, n: int) -> dict[tuple[str, str], int]:
+        cached = self._floors.get(n)
+        if cached is None:
+            tops: dict[tuple[str, str], list[int]] = {}
+            cities = np.flatnonzero(world.kind == KIND_CITY)
+            for cc, a1, pop in zip(
+                world.country[cities].tolist(),
+                world.admin1[cities].tolist(),
+                world.population[cities].tolist(),
+                strict=True,
+            ):
+                top = tops.setdefault((cc, a1), [])
+                top.append(int(pop))
+                if len(top) > 4 * n:
+                    top.sort(reverse=True)
+                    del top[n:]
+            cached = {k: sorted(v, reverse=True)[:n][-1] for k, v in tops.items()}
+            self._floors[n] = cached
+        return cached
 
     @property
     def curated(self) -> list[Place]:

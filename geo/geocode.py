@@ -48,6 +48,7 @@ from shipmap.geo.index import (
     ROMAN,
     VARIANT,
 )
+from shipmap.geo.regions import regions_named
 
 from shipmap.errors import AmbiguousPlaceError, PlaceNotFoundError
 
@@ -105,6 +106,11 @@ FOREIGN_NAME_POPULATION_IN_COUNTRY = 20_000
 NEAR_FACTORS = ((500.0, 100.0), (2000.0, 10.0))
 #: In "Name, Place", the name must lie this close to a place so called.
 QUALIFIER_KM = 150.0
+#: A town that shares a first-level division's name ("Jiangxi") is placed only when
+#: it could be that division's seat: a capital, or one of the REGION_SEAT_RANK most
+#: populous places of its own division. Else the name is refused as meaning the
+#: division.
+REGION_SEAT_RANK = 3
 #: Candidates spelled out in an error message (the exception carries them all).
 _SHOWN_CANDIDATES = 5
 #: Columns of ``shipmap geocode --file`` output.
@@ -406,7 +412,9 @@ def _place(
         raise PlaceNotFoundError(
             _not_found_message(name, country, suggestions), name=name, suggestions=suggestions
         )
-    return _to_match(_choose(name, found, country, kind, near))
+    chosen = _choose(name, found, country, kind, near)
+    _refuse_region_namesake(gaz, name, chosen, country, kind, found)
+    return _to_match(chosen)
 
 
 def _place_qualified(
@@ -530,6 +538,42 @@ def _choose(
         )
     else:
         message = f"{quote(name)} is ambiguous: {_enumerate(labels)} — {fix}"
+    raise AmbiguousPlaceError(message, name=name, candidates=labels)
+
+
+def _refuse_region_namesake(
+    gaz: Gazetteer,
+    name: str,
+    chosen: Candidate,
+    country: str | None,
+    kind: str | None,
+    found: list[Candidate],
+) -> None:
+    """Refuse a name that is also a province's when the town it would pin is not its seat.
+
+    "Jiangxi" names a Chinese province; the town of that name in Gansu is not
+    what a list means, nor is Rio Grande (another name of which is "Rio Grande
+    do Sul") the state. A town that could be the province's seat is still
+    placed: a capital, or one of the :data:`REGION_SEAT_RANK` most populous
+    places of its own first-level division ("Tehran", "Quebec", "Pailin"); so
+    are curated rows and ports asked for as ports.
+    """
+    place = chosen.place
+    if place.curated or (kind == "port" and place.kind == "port"):
+        return
+    if place.capital:
+        return
+    regions = regions_named(name, country)
+    if not regions or gaz.among_largest_of_admin1(place, REGION_SEAT_RANK):
+        return
+    labels = [r.label() for r in regions] + _labels(found)
+    fix = "name a city in it, or give lat and lon"
+    if not country:
+        fix = "add a country, " + fix
+    message = (
+        f"{quote(name)} names {_enumerate([r.label() for r in regions])}; the town it would be"
+        f" pinned to, {place.label()}, is not that division's seat — {fix}"
+    )
     raise AmbiguousPlaceError(message, name=name, candidates=labels)
 
 

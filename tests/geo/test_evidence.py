@@ -136,6 +136,38 @@ def test_a_country_qualifier_is_a_country(gaz: Gazetteer) -> None:
         geocode("Lagos, Portugal", country="RU", gazetteer=gaz)
 
 
+@pytest.mark.parametrize(
+    ("name", "country", "region", "town"),
+    [
+        ("Jiangxi", "CN", "Jiangxi Sheng (CN, province)", "Jiangxi (CN)"),  # a town in Gansu
+        ("Rio Grande do Sul", "BR", "Rio Grande do Sul (BR, state)", "Rio Grande (BR)"),
+    ],
+)
+def test_a_province_is_not_pinned_on_a_town_that_is_not_its_seat(
+    gaz: Gazetteer, name: str, country: str, region: str, town: str
+) -> None:
+    # The analyst is told the name is a province's and sees the town it would have been
+    with pytest.raises(AmbiguousPlaceError, match="not that division's seat") as e:
+        geocode(name, country=country, gazetteer=gaz)
+    assert e.value.candidates[0] == region
+    assert any(c.startswith(town) for c in e.value.candidates), e.value.candidates
+
+
+@pytest.mark.parametrize(
+    ("name", "country", "lat", "lon"),
+    [
+        ("Tehran", "IR", 35.69, 51.42),  # a capital
+        ("Quebec", "CA", 46.81, -71.21),  # its province's seat
+        ("Pailin", "KH", 12.85, 102.61),  # a small province's largest town
+    ],
+)
+def test_a_town_that_is_its_provinces_seat_is_placed(
+    gaz: Gazetteer, name: str, country: str, lat: float, lon: float
+) -> None:
+    m = geocode(name, country=country, gazetteer=gaz)
+    assert distance_km(m.lat, m.lon, lat, lon) < 25
+
+
 def test_a_village_alone_in_its_country_is_not_taken_for_certain(gaz: Gazetteer) -> None:
     # Lone entries this small may share their name with a place GeoNames lacks
     with pytest.raises(AmbiguousPlaceError, match="missing from the gazetteer"):
