@@ -31,7 +31,10 @@ if TYPE_CHECKING:
     from shipmap.map.content import MapContent
     from shipmap.map.i18n import Language
 
-__all__ = ["PagePanels", "VerbatimGeoJson", "map_html", "script_json"]
+__all__ = ["TABLE_MAX_ROWS", "PagePanels", "VerbatimGeoJson", "map_html", "script_json"]
+
+#: The panels' table of figures lists at most this many rows (the largest of each unit).
+TABLE_MAX_ROWS = 500
 
 
 def script_json(data: Any) -> str:
@@ -253,8 +256,21 @@ def _panels(
 
     # The figures as a table, for screen readers and for anyone who prefers one.
     table = []
+    table_note = ""
     if not headlines.empty:
         ordered = headlines.assign(_r=headlines["unit"].map(lambda u: rank.get(u, len(rank))))
+        if len(ordered) > TABLE_MAX_ROWS:
+            # Thousands of routes: the largest figures of each unit, in turn, up to
+            # the limit (a page of tens of thousands of rows is no table to read);
+            # flows.csv beside the map has every one.
+            place = ordered.groupby("unit")["quantity"].rank(method="first", ascending=False)
+            ordered = ordered.assign(_place=place).sort_values(["_place", "_r", "unit"])
+            ordered = ordered.head(TABLE_MAX_ROWS)
+            table_note = lang.t(
+                "table_largest",
+                shown=lang.number(len(ordered)),
+                total=lang.number(len(headlines)),
+            )
         for fig in ordered.sort_values(["leg", "_r", "unit"]).itertuples(index=False):
             table.append(
                 {
@@ -298,6 +314,7 @@ def _panels(
         width_items=width_items,
         kind_items=kind_items,
         table=table,
+        table_note=table_note,
         months=month_labels,
         config_json=script_json(page_config),
     )

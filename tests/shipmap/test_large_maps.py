@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
 import shapely
+from builders import write_dataset
 
+from shipmap.cli import main
 from shipmap.config import read_config
 from shipmap.errors import DataError
+from shipmap.map import page
 from shipmap.map.canvas import use_canvas
 from shipmap.map.compact import BANDS, FULL_ZOOM, QUANT_BITS, encode_lines, mercator_units
 from shipmap.map.labels import LabelPoints, place_labels
@@ -147,3 +151,18 @@ def test_the_geojson_export_is_one_feature_a_line_without_indentation() -> None:
     assert "Владивосток" in text and "\n " not in text
     assert len(text.splitlines()) == 4
     assert json.loads(geojson_text({"type": "FeatureCollection", "features": []}))["features"] == []
+
+
+def test_a_map_of_thousands_of_figures_lists_the_largest_of_each_unit(tmp_path, monkeypatch):
+    """The panels' table keeps to a readable size and says where the rest are."""
+    monkeypatch.setattr(page, "TABLE_MAX_ROWS", 3)
+    data = write_dataset(tmp_path / "data")
+    assert main(["build", str(data), "-o", str(tmp_path / "out"), "-q"]) == 0
+    html = (tmp_path / "out" / "map-en.html").read_text(encoding="utf-8")
+    table = html[html.index('<table class="shipmap-table">') : html.index("</table>")]
+    rows = re.findall(r"<tr><td dir=\"auto\">(.*?)</td><td>(.*?)</td>", table)
+    figures = sorted(f for _, f in rows)
+    # The largest figure of each of the three units, and none of the smaller ones.
+    assert len(rows) == 3
+    assert figures == ["11,000 troops", "15,800 containers", "4.2–5.8 million munitions"]
+    assert re.search(r"The 3 largest of \d+ figures, by unit; flows.csv", table)

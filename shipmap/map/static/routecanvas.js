@@ -301,9 +301,13 @@
           setTimeout(step, 0);
           return;
         }
+        self._big = job.tasks > 1;
         self._show(view, job);
       };
-      step();
+      /* A map whose last view took several tasks starts the next in a task of its
+       * own, apart from the work of the move (Leaflet's, the labels'); a small
+       * one is drawn at once. */
+      if (this._big) setTimeout(step, 0); else step();
     },
 
     /* Trace line l of a set of lines (legs or schematic stretches) at a view's
