@@ -68,10 +68,8 @@ def _keys(name: str) -> set[str]:
 
 @functools.lru_cache(maxsize=1)
 def _table() -> dict[str, tuple[Region, ...]]:
-    try:
-        import pycountry
-    except ImportError:  # pragma: no cover - a dependency; degrade to no regions
-        return {}
+    import pycountry  # a declared dependency: a missing one is an install error, not a quiet rule
+
     table: dict[str, list[Region]] = {}
     for sub in pycountry.subdivisions:
         if getattr(sub, "parent_code", None):
