@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import shapely
 from pyproj import Geod
+from seacheck import land_beyond_ends
 from shipmap.routes.coastline import land_mask, land_polygons, wrap_lons
 from shipmap.routes.geodesic import densify_line, length_km
 from shipmap.routes.sea import sea_route
@@ -100,15 +101,6 @@ TIANJIN = (119.0167, 39.2167)
 KANMON_NARROWS = (130.95, 33.95)  # the strait is under 1 km wide here
 
 
-def points_on_detailed_land(line, start, end):
-    coords = np.asarray(densify_line(line, spacing_km=0.25).coords)
-    n = len(coords)
-    d0 = GEOD.inv(np.full(n, start[0]), np.full(n, start[1]), coords[:, 0], coords[:, 1])[2]
-    d1 = GEOD.inv(np.full(n, end[0]), np.full(n, end[1]), coords[:, 0], coords[:, 1])[2]
-    inner = (d0 > 5000.0) & (d1 > 5000.0)
-    return coords[inner & land_mask().is_land(coords[:, 0], coords[:, 1])]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("start", "end", "max_km"),
@@ -122,7 +114,7 @@ def test_narrow_strait_is_threaded_on_water(start, end, max_km):
     # the clearance a route keeps from the shore closes the Kanmon Strait; the
     # route must still take it, on water, rather than fail or go round Kyushu
     line = sea_route(start, end)
-    assert points_on_detailed_land(line, start, end).tolist() == []
+    assert land_beyond_ends(line, start, end).tolist() == []
     coords = np.asarray(densify_line(line, spacing_km=0.25).coords)
     n = len(coords)
     to_narrows = GEOD.inv(

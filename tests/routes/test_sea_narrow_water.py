@@ -7,6 +7,7 @@ only within 5 km of its ends, in the OSM land mask the router steers by.
 import numpy as np
 import pytest
 from pyproj import Geod
+from seacheck import land_beyond_ends
 from shipmap.routes.coastline import land_mask
 from shipmap.routes.geodesic import densify_line
 from shipmap.routes.sea import sea_route
@@ -22,16 +23,6 @@ TAHSIS = (-126.6667, 49.9167)
 ASTORIA = (-123.8333, 46.1833)
 VERKEBACK = (16.5333, 57.7333)
 STOCKA = (17.35, 61.9)
-
-
-def land_beyond_ends(line, start, end):
-    """Return the points (every 250 m) more than 5 km from both ends that are land."""
-    coords = np.asarray(densify_line(line, spacing_km=0.25).coords)
-    n = len(coords)
-    d0 = GEOD.inv(np.full(n, start[0]), np.full(n, start[1]), coords[:, 0], coords[:, 1])[2]
-    d1 = GEOD.inv(np.full(n, end[0]), np.full(n, end[1]), coords[:, 0], coords[:, 1])[2]
-    inner = (d0 > 5000.0) & (d1 > 5000.0)
-    return coords[inner & land_mask().is_land(coords[:, 0], coords[:, 1])]
 
 
 def first_km_on_land(line, start):

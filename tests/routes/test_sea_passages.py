@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from pyproj import Geod
 from scipy.spatial import cKDTree
+from seacheck import land_beyond_ends
 from shapely.geometry import Point
-from shipmap.routes.coastline import land_mask
 from shipmap.routes.geodesic import densify_line, length_km
 from shipmap.routes.legs import build_legs
 from shipmap.routes.sea import SeaRouteError, sea_route
@@ -43,16 +43,6 @@ SKAGEN = (10.60, 57.75)
 KABUL = (69.18, 34.53)
 HADERSLEV = (9.5, 55.25)
 KARACHI = (66.9833, 24.8333)
-
-
-def on_land_beyond_ends(line, start, end):
-    """Return the points (every 250 m) more than 5 km from both ends that are land."""
-    coords = np.asarray(densify_line(line, spacing_km=0.25).coords)
-    n = len(coords)
-    d0 = GEOD.inv(np.full(n, start[0]), np.full(n, start[1]), coords[:, 0], coords[:, 1])[2]
-    d1 = GEOD.inv(np.full(n, end[0]), np.full(n, end[1]), coords[:, 0], coords[:, 1])[2]
-    inner = (d0 > 5000.0) & (d1 > 5000.0)
-    return coords[inner & land_mask().is_land(coords[:, 0], coords[:, 1])]
 
 
 def passes(line, point, within_km):
@@ -93,7 +83,7 @@ def widest_spur_km(line):
 )
 def test_leg_takes_the_passage_and_stays_on_water(start, end, landmarks, km):
     line = sea_route(start, end)
-    assert on_land_beyond_ends(line, start, end).tolist() == []
+    assert land_beyond_ends(line, start, end).tolist() == []
     for landmark in landmarks:
         assert passes(line, landmark, within_km=3.0), landmark
     assert km[0] < length_km(line) < km[1]
@@ -106,7 +96,7 @@ def test_no_spur_where_the_network_turned_back():
     for start, end in [(TONGHAE, SAKAIMINATO), (KERCH, NOVOROSSIYSK)]:
         line = sea_route(start, end)
         assert widest_spur_km(line) < 2.0
-        assert on_land_beyond_ends(line, start, end).tolist() == []
+        assert land_beyond_ends(line, start, end).tolist() == []
 
 
 def frames(places, *legs):
