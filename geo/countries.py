@@ -9,7 +9,6 @@ three-letter code for the few areas that have none.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from shipmap.errors import ShipmapError
+from shipmap.packaged import installed_files
 
 __all__ = ["COUNTRIES_ATTRIBUTION", "Countries", "countries", "countries_source"]
 
@@ -37,15 +36,7 @@ def countries_source() -> Path:
     ShipmapError
         When the package or its shapefile is not installed.
     """
-    spec = importlib.util.find_spec(_PACKAGE)
-    for folder in list(spec.submodule_search_locations or []) if spec else []:
-        path = Path(folder) / _ARCHIVE
-        if path.is_file():
-            return path
-    raise ShipmapError(
-        f"country borders need {_ARCHIVE} from the {_PACKAGE.replace('_', '-')} package; "
-        "reinstall shipmap"
-    )
+    return installed_files(_PACKAGE, [_ARCHIVE], needed_by="country borders need")[0]
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import importlib.util
 import json
 import logging
 import math
@@ -53,7 +52,7 @@ import numpy as np
 from shipmap.geo.normalize import FOLD_VERSION, fold, script_of
 
 from shipmap.cache import ensure_cache_dir, read_entry, write_entry
-from shipmap.errors import ShipmapError
+from shipmap.packaged import installed_files
 
 __all__ = [
     "CODE",
@@ -928,14 +927,7 @@ def ports_source() -> Path:
     ShipmapError
         When the package or its port list is not installed.
     """
-    spec = importlib.util.find_spec(_PORTS_PACKAGE)
-    for folder in list(spec.submodule_search_locations or []) if spec else []:
-        path = Path(folder) / _PORTS_FILE
-        if path.is_file():
-            return path
-    raise ShipmapError(
-        f"the world index needs {_PORTS_FILE} from the {_PORTS_PACKAGE} package; reinstall shipmap"
-    )
+    return installed_files(_PORTS_PACKAGE, [_PORTS_FILE], needed_by="the world index needs")[0]
 
 
 def harbour_sources() -> list[Path]:
@@ -948,15 +940,7 @@ def harbour_sources() -> list[Path]:
     ShipmapError
         When the package or its files are not installed.
     """
-    spec = importlib.util.find_spec(_HARBOURS_PACKAGE)
-    for folder in list(spec.submodule_search_locations or []) if spec else []:
-        paths = [Path(folder) / name for name in _HARBOURS_FILES]
-        if all(p.is_file() for p in paths):
-            return paths
-    raise ShipmapError(
-        f"the world index needs {', '.join(_HARBOURS_FILES)} from the {_HARBOURS_PACKAGE}"
-        " package; reinstall shipmap"
-    )
+    return installed_files(_HARBOURS_PACKAGE, _HARBOURS_FILES, needed_by="the world index needs")
 
 
 def harbour_rows() -> list[dict[str, Any]]:

@@ -39,6 +39,7 @@ from shipmap.routes.geodesic import DEFAULT_SPACING_KM, GEOD, unwrap_lons
 
 from shipmap.cache import read_entry, write_entry
 from shipmap.errors import ShipmapError
+from shipmap.packaged import installed_files
 
 if TYPE_CHECKING:  # scipy is imported where a network is built or searched: a build
     # whose routes all come from the cache never pays for it
@@ -290,14 +291,8 @@ def network_source(kind: str) -> Path:
     """
     if kind not in KINDS:
         raise ShipmapError(f"no {kind!r} network; known: {', '.join(KINDS)}")
-    spec = importlib.util.find_spec("scgraph_data")
-    for folder in list(spec.submodule_search_locations or []) if spec else []:
-        path = Path(folder) / f"{KINDS[kind]}.py"
-        if path.is_file():
-            return path
-    raise ShipmapError(
-        f"the {kind} network needs the scgraph-data package ({KINDS[kind]}.py); reinstall shipmap"
-    )
+    needed_by = f"the {kind} network needs"
+    return installed_files("scgraph_data", [f"{KINDS[kind]}.py"], needed_by=needed_by)[0]
 
 
 def _source_stamp(kind: str) -> str:

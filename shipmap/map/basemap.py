@@ -16,7 +16,6 @@ the reader can also choose in the layer control.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import math
 from functools import cache
@@ -33,8 +32,8 @@ from branca.element import Figure, MacroElement
 from folium.map import CustomPane
 
 from shipmap.cache import cache_dir, read_entry, write_entry
-from shipmap.errors import ShipmapError
 from shipmap.map.tiles import OFFLINE, tile_provider
+from shipmap.packaged import installed_files
 
 if TYPE_CHECKING:
     from shipmap.map.i18n import Language
@@ -83,16 +82,7 @@ def land_source() -> Path:
     ShipmapError
         When the package or its shapefile is not installed.
     """
-    spec = importlib.util.find_spec(_PACKAGE)
-    folders = list(spec.submodule_search_locations or []) if spec else []
-    for folder in folders:
-        path = Path(folder) / _ARCHIVE
-        if path.is_file():
-            return path
-    raise ShipmapError(
-        f"the offline basemap needs {_ARCHIVE} from the {_PACKAGE.replace('_', '-')} package; "
-        "reinstall shipmap"
-    )
+    return installed_files(_PACKAGE, [_ARCHIVE], needed_by="the offline basemap needs")[0]
 
 
 def basemap_extent(
