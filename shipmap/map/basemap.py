@@ -86,12 +86,15 @@ def basemap_extent(
     x0, y0 = float(bounds[:, 0].min()), float(bounds[:, 1].min())
     x1, y1 = float(bounds[:, 2].max()), float(bounds[:, 3].max())
     width, height = x1 - x0, y1 - y0
+    # at most a turn each way from the middle (a map across the antimeridian
+    # runs past ±180°; see shipmap.map.frame)
+    middle = (x0 + x1) / 2.0
     pad_x = max(10.0, margin * width)
     pad_y = max(10.0, margin * height, margin * width)
     return (
-        float(math.floor(max(x0 - pad_x, -360.0))),
+        float(math.floor(max(x0 - pad_x, middle - 360.0))),
         float(math.floor(max(y0 - pad_y, -85.0))),
-        float(math.ceil(min(x1 + pad_x, 360.0))),
+        float(math.ceil(min(x1 + pad_x, middle + 360.0))),
         float(math.ceil(min(y1 + pad_y, 85.0))),
     )
 
