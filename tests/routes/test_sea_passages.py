@@ -152,8 +152,9 @@ def test_place_in_a_landlocked_country_is_refused_by_name():
     assert str(info.value.problems[0]) == (
         "legs.csv:2: destination: cannot draw the sea leg: place 'kabul' (places.csv:3, "
         "lat, lon 34.5300, 69.1800) is more than 25 km from the sea and from every waterway "
-        "shipmap knows (canals, ship channels, river approaches); check its coordinates, "
-        "or draw the leg by rail or road"
+        "shipmap knows (canals, ship channels, river approaches), and more than 5 km from "
+        "every river it knows near the sea; check its coordinates, or draw the leg by rail "
+        "or road"
     )
 
 
