@@ -7,7 +7,10 @@ again from the cache. Each line is checked:
 
 - *routed*, or the refusal's message;
 - km on land beyond 5 km of either end in the OSM land mask the router steers
-  by, with the navigable passages carved (a canal is water) — the contract;
+  by: bare (as OSM's coastline draws it), with the navigable passages carved (a
+  canal is water), and *channel-aware*: also outside the river channels, taken
+  as ``RIVER_BUFFER_KM`` either side of the river lines the router follows
+  (GSHHG/WDBII, ``routes/data/river_lines.npz``) — the contract;
 - km on land beyond 5 km of the ends in Natural Earth 10m (an independent,
   coarser coastline), outside the passages' channels (which Natural Earth
   draws as land) and, apart, inside them;
@@ -43,6 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 GEOD = Geod(ellps="WGS84")
 END_KM = 5.0
 STEP_KM = 0.25
+#: A sample this close to a river line is in the river's channel, km.
+RIVER_BUFFER_KM = 0.5
 
 
 def read_pairs(path: Path) -> list[dict[str, str]]:
@@ -172,6 +177,7 @@ def main() -> None:
     from shipmap.routes.coastline import land_mask, land_polygons, wrap_lons
     from shipmap.routes.geodesic import densify_line, length_km
     from shipmap.routes.passages import load_passages
+    from shipmap.routes.rivers import river_network
 
     pairs = read_pairs(args.pairs)
     with tempfile.TemporaryDirectory() as tmp:
@@ -203,14 +209,20 @@ def main() -> None:
             coords = np.asarray(densify_line(line, spacing_km=STEP_KM).coords)
             inner = ends_mask(coords, a, b)
             lons, lats = wrap_lons(coords[:, 0]), coords[:, 1]
-            in_channel = shapely.contains_xy(channels, lons, lats)
             on_ne = shapely.contains_xy(ne_land, lons, lats)
             on_osm = inner & mask.is_land(coords[:, 0], lats)
+            on_bare = inner & mask.is_land(lons, lats, carve=False)
+            in_river = np.zeros(len(coords), dtype=bool)
+            k = np.flatnonzero(on_bare | (inner & on_ne))
+            in_river[k] = river_network().is_near(lons[k], lats[k], RIVER_BUFFER_KM)
+            in_channel = shapely.contains_xy(channels, lons, lats) | in_river
             row.update(
                 km=length_km(line),
                 great_circle_km=GEOD.inv(*a, *b)[2] / 1000.0,
                 searoute_km=searoute_km(a, b),
+                osm_bare_land_km=float(on_bare.sum() * STEP_KM),
                 osm_land_km=float(on_osm.sum() * STEP_KM),
+                osm_land_outside_channels_km=float((on_osm & ~in_river).sum() * STEP_KM),
                 # of which GSHHG has water: estuaries and basins behind a barrage
                 osm_land_gshhg_water_km=float(
                     (on_osm & ~mask.is_land_either(coords[:, 0], lats)).sum() * STEP_KM
@@ -228,8 +240,8 @@ def main() -> None:
     shown = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown
     print(f"pairs: {shown}  ({len(table)} legs)")
     print(
-        "\n| category | legs | routed | km on OSM land beyond 5 km of the ends "
-        "(of which GSHHG water) | "
+        "\n| category | legs | routed | km on OSM land beyond 5 km of the ends: bare / "
+        "passages carved (of which GSHHG water) / outside passages and river channels | "
         "on Natural Earth land, outside / inside channels | widest spur | "
         "length / great circle | length / searoute |"
     )
@@ -237,8 +249,9 @@ def main() -> None:
     for cat, grp in [*table.groupby("category", sort=False), ("all", table)]:
         r = grp[grp["error"] == ""]
         print(
-            f"| {cat} | {len(grp)} | {len(r)} | {r['osm_land_km'].sum():.2f} "
-            f"({r['osm_land_gshhg_water_km'].sum():.2f}) | "
+            f"| {cat} | {len(grp)} | {len(r)} | {r['osm_bare_land_km'].sum():.2f} / "
+            f"{r['osm_land_km'].sum():.2f} ({r['osm_land_gshhg_water_km'].sum():.2f}) / "
+            f"{r['osm_land_outside_channels_km'].sum():.2f} | "
             f"{r['ne_land_km'].sum():.2f} / {r['ne_land_in_channels_km'].sum():.1f} | "
             f"{r['spur_km'].max() if len(r) else float('nan'):.2f} km | "
             f"{(r['km'] / r['great_circle_km']).median():.2f} | "
@@ -260,7 +273,8 @@ def main() -> None:
         print(f"refused: {r.category}: {r.origin} → {r.destination}: {r.error}")
     for r in ok[(ok["osm_land_km"] > 0) | (ok["spur_km"] >= 2.0)].itertuples():
         print(
-            f"flagged: {r.origin} → {r.destination}: {r.osm_land_km:.2f} km on OSM land, "
+            f"flagged: {r.origin} → {r.destination}: {r.osm_land_km:.2f} km on OSM land "
+            f"({r.osm_land_outside_channels_km:.2f} outside river channels), "
             f"spur {r.spur_km:.1f} km"
         )
 

@@ -35,6 +35,7 @@ from shipmap.geo.index import (
     KIND_NAMES,
     MAIN,
     ROMAN,
+    TRANSLIT,
     VARIANT,
     WorldIndex,
     load_index,
@@ -136,7 +137,7 @@ class Candidate:
 
     ``evidence`` is one of the constants of :mod:`shipmap.geo.index` (``MAIN``,
     ``VARIANT``, ``LATIN_OTHER``, ``NATIVE``, ``FOREIGN``, ``ROMAN``,
-    ``COUNTRY``, ``REGION``, ``CODE``).
+    ``COUNTRY``, ``REGION``, ``CODE``, ``TRANSLIT``).
     """
 
     place: Place
@@ -280,14 +281,17 @@ class Gazetteer:
         ]
 
     def transliterated(self, name: str, *, country: str | None = None) -> list[Candidate]:
-        """Return Latin-named places whose name a romanization of ``name`` spells.
+        """Return places one of whose Latin names a romanization of ``name`` spells.
 
-        For a name in another script that no place carries: ``Асуан`` → "Asuan"
-        finds Aswan's variant "Asuan". Within a given country, a near spelling
-        of the romanization also counts (``Хобарт`` → "Khobart" ≈ Hobart) when
-        it is clearly the nearest. Only main names and variant spellings are
-        searched, and the evidence is ``ROMAN`` (weak: never enough alone, and
-        within a country only for a town of 20,000 people or more).
+        For a name in another script that no place carries. When the
+        romanization spells a name of the place exactly (``Араґуаіна`` ->
+        "Araguaina", ``Асуан`` -> Aswan's "Asuan", a romanization GeoNames
+        lists), the evidence is ``TRANSLIT``: weaker than a name the place
+        really carries, so a single town is placed on it only within a given
+        country and when it is large. Within a given country, a near spelling
+        of the romanization of a main name or variant also counts (``Хобарт`` ->
+        "Khobart" ≈ Hobart) when it is clearly the nearest; its evidence is
+        ``ROMAN``, weaker still.
         """
         world = self._world
         if world is None or script_of(name) in ("LATIN", ""):
@@ -298,10 +302,18 @@ class Gazetteer:
         if not key:
             return []
         cc = country.upper() if country else None
-        exact = [
-            Candidate(self.world_place(i), ROMAN)
+        named = [
+            (i, evidence)
             for i, evidence in world.lookup(key)
-            if evidence <= VARIANT and (cc is None or str(world.country[i]) == cc)
+            if evidence != CODE and (cc is None or str(world.country[i]) == cc)
+        ]
+        # The strongest kind of name spelled decides, as it would for the spelling
+        # itself; a country's or a region's name stays one (never a town's pin).
+        main = [i for i, evidence in named if evidence <= VARIANT]
+        exact = [
+            Candidate(self.world_place(i), evidence if evidence > ROMAN else TRANSLIT)
+            for i, evidence in named
+            if not main or i in main or evidence > ROMAN
         ]
         if exact or cc is None or len(key) < _TRANSLIT_MIN_LENGTH:
             return exact

@@ -46,6 +46,7 @@ from shipmap.geo.index import (
     MAIN,
     NATIVE,
     ROMAN,
+    TRANSLIT,
     VARIANT,
 )
 from shipmap.geo.regions import regions_named
@@ -95,6 +96,7 @@ EVIDENCE_FACTOR = {
     NATIVE: 1.0,
     FOREIGN: 0.5,
     ROMAN: 0.1,
+    TRANSLIT: 0.5,
 }
 #: A place matched only by another Latin name is taken by name alone above this population...
 OTHER_NAME_POPULATION = 100_000

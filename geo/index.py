@@ -67,6 +67,7 @@ __all__ = [
     "NATIVE",
     "REGION",
     "ROMAN",
+    "TRANSLIT",
     "VARIANT",
     "WorldIndex",
     "build_index",
@@ -88,6 +89,9 @@ ROMAN = 5  #: a machine romanization, all lower case ("sudan" for Sedan, from �
 COUNTRY = 6  #: a country's name
 REGION = 7  #: a first-level region's name (US states)
 CODE = 8  #: IATA, ICAO or UN/LOCODE code (code table only)
+#: The romanization of a name in another script spells one of the place's names
+#: ("Араґуаіна" -> "Araguaina"); found when a name is asked, never stored in the index.
+TRANSLIT = 9
 
 EVIDENCE_NAMES = (
     "main name",
@@ -99,6 +103,7 @@ EVIDENCE_NAMES = (
     "country name",
     "region name",
     "code",
+    "transliteration",
 )
 
 KIND_CITY = 0

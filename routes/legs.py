@@ -121,10 +121,11 @@ def _route_sea(start: Point, end: Point, *, through: Sequence[str] = ()) -> Line
 
 def _sea_version() -> str:
     from shipmap.routes.passages import passages_digest
+    from shipmap.routes.rivers import rivers_digest
     from shipmap.routes.sea import ALGORITHM_VERSION
 
-    # the passages are data the routing depends on: a changed list re-routes
-    return f"{ALGORITHM_VERSION}-{passages_digest()}"
+    # the passages and rivers are data the routing depends on: changed data re-routes
+    return f"{ALGORITHM_VERSION}-{passages_digest()}-{rivers_digest()}"
 
 
 def build_legs(

@@ -33,13 +33,14 @@ from shipmap.routes.passages import (
     load_passages,
     passage_network,
 )
+from shipmap.routes.rivers import river_network
 
 from shipmap.errors import ShipmapError
 
 __all__ = ["ALGORITHM_VERSION", "PORT_REACH_KM", "SeaRouteError", "sea_route"]
 
 #: Changes whenever the routing would draw a different line; part of the cache key.
-ALGORITHM_VERSION = "sea-8"
+ALGORITHM_VERSION = "sea-9"
 
 #: A port farther than this from water on the primary coastline may look further
 #: (estuaries, barrages), up to :data:`_FAR_REACH_KM`.
@@ -90,6 +91,13 @@ _LAND_PENALTY = 5.0
 #: found within this distance (km).
 _OFFSHORE_KM = 3.0
 _OFFSHORE_WINDOW_KM = 80.0
+#: Where a river line ends, open water is looked for this far off, in km; and
+#: water on either coastline as far as bench/make_river_lines.py looked when it
+#: found that the river meets the sea (a river's mouth may stop short of it).
+_RIVER_MOUTH_KM = 1.0
+_RIVER_GAP_KM = 3.0
+#: From a river's end, water on either coastline is followed this far, in km.
+_ESTUARY_WINDOW_KM = 80.0
 
 Point = tuple[float, float]
 LandFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -665,6 +673,8 @@ class _Entry:
     loose: bool = False
     passages: tuple[str, ...] = ()
     link: tuple[Point, ...] = ()
+    #: the way follows a river line (see :mod:`shipmap.routes.rivers`)
+    rivers: bool = False
 
 
 def _entries(place: Point, name: str, mask: LandMask, net: PassageNetwork) -> list[_Entry]:
@@ -687,6 +697,12 @@ def _entries(place: Point, name: str, mask: LandMask, net: PassageNetwork) -> li
     if dist <= _ACCESS_KM:
         for acc in net.accesses(idx):
             out.append(_Entry(acc.gate, acc.path, dist + acc.km, passages=acc.passages))
+    if not out:
+        # up a river that the coastline data draws as land: down the river's
+        # own line (GSHHG's river network) to where it meets the sea
+        river = _river_entry(place, mask)
+        if river is not None:
+            out.append(river)
     if not out:
         # up an estuary or behind a barrage: water the older coastline (GSHHG)
         # keeps open counts too, but the port's own stretch, a straight line
@@ -723,6 +739,58 @@ def _entries(place: Point, name: str, mask: LandMask, net: PassageNetwork) -> li
             reason=reason,
         )
     return out
+
+
+def _river_entry(place: Point, mask: LandMask) -> _Entry | None:
+    """Reach the sea from ``place`` down the nearest river line; None if none is near.
+
+    The river line (:mod:`shipmap.routes.rivers`) must pass within
+    :data:`PORT_REACH_KM` of the place. It ends where the river meets water on
+    either coastline; from there the way goes on over water cells to open water
+    (:func:`_estuary_way`).
+    """
+    way = river_network().way_to_sea(place, PORT_REACH_KM)
+    if way is None:
+        return None
+    mouth = way.points[-1]
+    cost = way.access_km + way.km
+    w = _nearest_water(mouth, _Water(mask, []).land, _RIVER_MOUTH_KM)
+    if w is not None:
+        return _Entry(w, (*way.points, w), cost + _gc_km(mouth, w), rivers=True)
+    out = _estuary_way(mouth, mask)
+    if out is None:
+        return None
+    return _Entry(out[-1], (*way.points, *out[1:]), cost + _path_km(out) / 1000.0, rivers=True)
+
+
+def _estuary_way(point: Point, mask: LandMask) -> list[Point] | None:
+    """Return a way over water cells from ``point`` to open water; None if none.
+
+    Rivers end at GSHHG's shore; in an estuary OSM's coastline, which the
+    routing keeps to, may draw land further out (it maps the Hooghly as a
+    river, not as sea). Water on either coastline counts here, within
+    :data:`_ESTUARY_WINDOW_KM`; the way starts from water within
+    :data:`_RIVER_GAP_KM` of ``point`` and ends at the nearest cell of open
+    OSM water. The line is pulled taut over water on either coastline.
+    """
+    glon, glat, dist, wet = _mask_cells(point, _ESTUARY_WINDOW_KM, mask)
+    mx, my = np.meshgrid(glon, glat)
+    either = ~mask.is_land_either(mx.ravel(), my.ravel()).reshape(wet.shape)
+    node = wet | either
+    starts = np.flatnonzero((node & (dist <= _RIVER_GAP_KM)).ravel())
+    is_open = _open_cells(glon, glat, wet, mask)
+    if not starts.size or not is_open.any():
+        return None
+    # the step from the river's end to the water is over land: it costs as
+    # such, so that water near the end is taken rather than open water further
+    way = _cell_way(
+        glon, glat, node, np.ones(node.shape), starts, dist.ravel()[starts] * _LAND_PENALTY, is_open
+    )
+    if way is None:
+        return None
+    nx = len(glon)
+    pts = [point, *((float(glon[c % nx]), float(glat[c // nx])) for c in way[0])]
+    return _pull_taut(pts, _Water(mask, [point]))
 
 
 def _mask_cells(
@@ -1052,7 +1120,9 @@ def _linked_plans(
                     if link is None:
                         continue
                     cost = x.cost_km + _gc_km(x.sea, g1) + link[1] + _gc_km(g2, y.sea) + y.cost_km
-                    linked = _Entry(x.sea, x.path, x.cost_km, x.loose, x.passages, link[0])
+                    linked = _Entry(
+                        x.sea, x.path, x.cost_km, x.loose, x.passages, link[0], rivers=x.rivers
+                    )
                     plans.append((cost, None, linked, y))
     return plans
 

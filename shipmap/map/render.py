@@ -399,6 +399,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
         m, legs, weights={str(r["id"]): float(r["weight"]) for r in leg_rows}, draw=not canvas
     )
     _add_place_credit(m, place_rows)
+    _add_river_credit(m, legs)
 
     folium.LayerControl(position="topleft" if language_.rtl else "topright", collapsed=True).add_to(
         m
@@ -629,6 +630,23 @@ PLACE_ATTRIBUTION = {
     "GeoNames": '<a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)',
     "searoute": '<a href="https://github.com/genthalili/searoute-py">searoute</a> ports',
 }
+
+
+def _add_river_credit(m: folium.Map, legs: pd.DataFrame) -> None:
+    """Credit GSHHG's rivers (LGPL-3.0) on a map with a sea leg drawn along them."""
+    sea = legs[legs["mode"] == "sea"] if "mode" in legs.columns else legs.iloc[:0]
+    if sea.empty:
+        return
+    from shipmap.routes.rivers import RIVERS_ATTRIBUTION, follows_rivers
+
+    if any(follows_rivers(g) for g in sea.geometry if g is not None and not g.is_empty):
+        VerbatimGeoJson(
+            {"type": "FeatureCollection", "features": []},
+            name="rivers-credit",
+            control=False,
+            interactive=False,
+            attribution=RIVERS_ATTRIBUTION,
+        ).add_to(m)
 
 
 def _add_place_credit(m: folium.Map, places: pd.DataFrame) -> None:

@@ -128,6 +128,37 @@ def test_a_transliteration_shared_by_namesakes_is_refused(gaz: Gazetteer, name: 
         geocode(name, gazetteer=gaz)
 
 
+@pytest.mark.parametrize(
+    ("name", "country", "meant"),
+    [
+        ("Кишинів", "MD", "Chisinau"),  # Ukrainian: "Kyshyniv" is one of GeoNames' spellings
+        ("Араґуаіна", "BR", "Araguaína"),  # Ukrainian: spells the town's own name
+        ("سانتو دومینگو", "DO", "Santo Domingo"),  # Persian: spells the city's name
+    ],
+)
+def test_a_name_whose_romanization_spells_a_large_towns_name_is_placed_in_its_country(
+    gaz: Gazetteer, name: str, country: str, meant: str
+) -> None:
+    # No place carries these spellings; read out in Latin letters they spell the
+    # town's own name (or a romanization GeoNames lists for it)
+    match = geocode(name, country=country, gazetteer=gaz)
+    assert (match.name, match.evidence) == (meant, "transliteration")
+
+
+def test_a_romanization_alone_is_not_enough_without_a_country(gaz: Gazetteer) -> None:
+    with pytest.raises(AmbiguousPlaceError, match="only as a transliteration") as e:
+        geocode("Кишинів", gazetteer=gaz)
+    assert e.value.candidates[0].startswith("Chisinau (MD)")
+
+
+def test_a_romanization_that_spells_a_countrys_name_is_not_pinned_on_a_town(
+    gaz: Gazetteer,
+) -> None:
+    # "Kuveit": a name of the country, not of its capital's pin
+    with pytest.raises(AmbiguousPlaceError, match="names a country"):
+        geocode("Кувейтъ", country="KW", gazetteer=gaz)
+
+
 # --------------------------------------------------------------------------- missing places
 
 

@@ -9,10 +9,11 @@ import geopandas as gpd
 import pytest
 import shapely
 from builders import write_dataset
+from shipmap.geo.countries import countries_source
 
 from shipmap.cli import main
 from shipmap.errors import ShipmapError
-from shipmap.map.basemap import basemap_extent, land_geojson, land_source
+from shipmap.map.basemap import basemap_extent, land_geojson
 from shipmap.map.tiles import tile_provider
 
 
@@ -44,7 +45,7 @@ def build(tmp_path: Path, *args: str, **files: str) -> Path:
 
 
 def test_the_land_ships_with_the_installed_packages():
-    path = land_source()
+    path = countries_source()
     assert path.name == "ne_10m_admin_0_countries_deu.zip" and path.is_file()
     assert "site-packages" in path.parts or "dist-packages" in path.parts
 
