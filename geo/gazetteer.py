@@ -40,14 +40,14 @@ from shipmap.geo.index import (
     WorldIndex,
     load_index,
 )
-from shipmap.geo.normalize import fold, script_of
+from shipmap.geo.normalize import fold, romanizations, script_of
 
 __all__ = ["Candidate", "Gazetteer", "Place", "read_curated"]
 
 _world_lock = threading.Lock()
 _CURATED_RESOURCE = "data/gazetteer.csv"
 #: A romanization (0-100) at least this close to a name of the given country may mean it...
-_TRANSLIT_SIMILARITY = 85.0
+_TRANSLIT_SIMILARITY = 75.0
 #: ...when the next closest name is at least this much less close...
 _TRANSLIT_MARGIN = 8.0
 #: ...and it has at least this many letters.
@@ -296,36 +296,44 @@ class Gazetteer:
         world = self._world
         if world is None or script_of(name) in ("LATIN", ""):
             return []
-        from anyascii import anyascii
-
-        key = fold(anyascii(name))
-        if not key:
+        keys = [k for k in dict.fromkeys(fold(r) for r in romanizations(name)) if k]
+        if not keys:
             return []
         cc = country.upper() if country else None
-        named = [
-            (i, evidence)
-            for i, evidence in world.lookup(key)
-            if evidence != CODE and (cc is None or str(world.country[i]) == cc)
-        ]
+        named: dict[int, int] = {}
+        for key in keys:
+            for i, evidence in world.lookup(key):
+                if evidence != CODE and (cc is None or str(world.country[i]) == cc):
+                    named[i] = min(evidence, named.get(i, evidence))
         # The strongest kind of name spelled decides, as it would for the spelling
         # itself; a country's or a region's name stays one (never a town's pin).
-        main = [i for i, evidence in named if evidence <= VARIANT]
+        main = [i for i, evidence in named.items() if evidence <= VARIANT]
         exact = [
             Candidate(self.world_place(i), evidence if evidence > ROMAN else TRANSLIT)
-            for i, evidence in named
+            for i, evidence in named.items()
             if not main or i in main or evidence > ROMAN
         ]
-        if exact or cc is None or len(key) < _TRANSLIT_MIN_LENGTH:
+        if exact or cc is None:
             return exact
         from rapidfuzz import fuzz, process
 
         names, by_length = self._country_keys(cc)
-        spread = max(1, len(key) // 4)
-        pool = [
-            k for n in range(len(key) - spread, len(key) + spread + 1) for k in by_length.get(n, ())
-        ]
         cutoff = _TRANSLIT_SIMILARITY - _TRANSLIT_MARGIN
-        best = process.extract(key, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=2)
+        scores: dict[str, float] = {}
+        for key in keys:
+            if len(key) < _TRANSLIT_MIN_LENGTH:
+                continue
+            spread = max(1, len(key) // 4)
+            pool = [
+                k
+                for n in range(len(key) - spread, len(key) + spread + 1)
+                for k in by_length.get(n, ())
+            ]
+            for k, score, _ in process.extract(
+                key, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=2
+            ):
+                scores[k] = max(score, scores.get(k, 0.0))
+        best = sorted(scores.items(), key=lambda item: -item[1])
         if not best or best[0][1] < _TRANSLIT_SIMILARITY:
             return []
         if len(best) > 1 and best[1][1] > best[0][1] - _TRANSLIT_MARGIN:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["FOLD_VERSION", "fold", "script_of"]
+__all__ = ["FOLD_VERSION", "fold", "romanizations", "script_of"]
 
 #: Bumped whenever :func:`fold` changes, so that cached indexes built with an
 #: older fold are rebuilt rather than silently missing names.
@@ -104,3 +104,83 @@ def script_of(name: str) -> str:
         if ch.isalpha():
             return unicodedata.name(ch, "").split(" ", 1)[0]
     return ""
+
+
+# Scripts whose consonant letters carry a vowel ("a") unless a sign says otherwise.
+# anyascii writes the bare consonant (तबरीज़ -> "tbriz"), so the vowel is put back.
+_ABUGIDAS = frozenset(
+    {
+        "DEVANAGARI",
+        "BENGALI",
+        "GURMUKHI",
+        "GUJARATI",
+        "ORIYA",
+        "TAMIL",
+        "TELUGU",
+        "KANNADA",
+        "MALAYALAM",
+        "SINHALA",
+        "MYANMAR",
+        "KHMER",
+    }
+)
+# ...where a word's last consonant is read without it (बेलग्रेड: Belgred, not Belgreda).
+_SILENT_FINAL_VOWEL = frozenset({"DEVANAGARI", "BENGALI", "GURMUKHI", "GUJARATI"})
+# Thai and Lao vowels written before the consonant they follow in speech (โจ: "cho").
+_PREPOSED_VOWELS = frozenset("\u0e40\u0e41\u0e42\u0e43\u0e44\u0ec0\u0ec1\u0ec2\u0ec3\u0ec4")
+
+
+def romanizations(name: str) -> list[str]:
+    """Return Latin-letter readings of a name written in another script.
+
+    The first is ``anyascii``'s letter-for-letter reading; the second, when it
+    differs, reads the consonants of Indic, Sinhala, Khmer and Myanmar script
+    with the vowel they carry unless a sign removes it (జయపుర: "jypur", then
+    "jayapura") and Thai and Lao vowels after the consonant they are written
+    before. Neither is a pronunciation: they are keys to compare with a
+    place's Latin names, as weak evidence.
+
+    Examples
+    --------
+    >>> romanizations("జయపుర")
+    ['jypur', 'jayapura']
+    """
+    from anyascii import anyascii
+
+    plain = anyascii(name)
+    out: list[str] = []
+    chars = list(name)
+    i = 0
+    while i < len(chars):
+        ch = chars[i]
+        if (
+            ch in _PREPOSED_VOWELS
+            and i + 1 < len(chars)
+            and unicodedata.category(chars[i + 1]) == "Lo"
+        ):
+            out += [anyascii(chars[i + 1]), anyascii(ch)]
+            i += 2
+            continue
+        out.append(anyascii(ch))
+        script = unicodedata.name(ch, "").split(" ", 1)[0]
+        if script in _ABUGIDAS and _is_consonant(ch):
+            j = i + 1
+            while j < len(chars) and unicodedata.name(chars[j], "").endswith("NUKTA"):
+                j += 1
+            after = chars[j] if j < len(chars) else ""
+            if not (after and unicodedata.category(after) in ("Mn", "Mc")):
+                final = not after.isalpha()
+                if not (final and script in _SILENT_FINAL_VOWEL):
+                    out.append("a")
+        i += 1
+    read = "".join(out)
+    return [plain] if read == plain else [plain, read]
+
+
+def _is_consonant(ch: str) -> bool:
+    """Whether an abugida letter is a consonant (its Unicode name ends in "A": KA, GHA)."""
+    words = unicodedata.name(ch, "").split()
+    if "LETTER" not in words or "VOCALIC" in words or "INDEPENDENT" in words:
+        return False
+    last = words[-1]
+    return len(last) >= 2 and last.endswith("A") and last != "AA"

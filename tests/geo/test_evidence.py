@@ -145,6 +145,29 @@ def test_a_name_whose_romanization_spells_a_large_towns_name_is_placed_in_its_co
     assert (match.name, match.evidence) == (meant, "transliteration")
 
 
+@pytest.mark.parametrize(
+    ("name", "country", "meant"),
+    [
+        ("ఎడ్మోంటన్", "CA", "Edmonton"),  # Telugu: its consonants carry their vowel
+        ("កាត់ម៉ាន់ឌូ", "NP", "Kathmandu"),  # Khmer
+        ("ซาราทอฟ", "RU", "Saratov"),  # Thai
+        ("バグダッド", "IQ", "Baghdad"),  # Japanese kana
+    ],
+)
+def test_a_large_city_whose_romanization_is_near_its_name_is_placed_in_its_country(
+    gaz: Gazetteer, name: str, country: str, meant: str
+) -> None:
+    match = geocode(name, country=country, gazetteer=gaz)
+    assert (match.name, match.evidence) == (meant, "romanization")
+
+
+def test_a_near_romanization_of_a_small_towns_name_is_not_a_pin(gaz: Gazetteer) -> None:
+    # Адак (Adak, Alaska) reads "Adak", near "Ada": several small towns, none pinned
+    with pytest.raises(AmbiguousPlaceError) as e:
+        geocode("Адак", country="US", gazetteer=gaz)
+    assert all(c.startswith("Ada (") for c in e.value.candidates)
+
+
 def test_a_romanization_alone_is_not_enough_without_a_country(gaz: Gazetteer) -> None:
     with pytest.raises(AmbiguousPlaceError, match="only as a transliteration") as e:
         geocode("Кишинів", gazetteer=gaz)
