@@ -274,7 +274,8 @@ class WorldIndex:
     arrays: dict[str, np.ndarray]
 
     def __post_init__(self) -> None:
-        a = self.arrays
+        # Plain views of the mapped columns: indexing a memmap costs a Python call.
+        a = {name: np.asarray(column) for name, column in self.arrays.items()}
         self.lat = a["lat"]
         self.lon = a["lon"]
         self.population = a["population"]
@@ -301,6 +302,8 @@ class WorldIndex:
         self._fuzzy: dict[int, list[str]] | None = None
         self._word_pool: dict[int, list[str]] | None = None
         self._main_key_of: np.ndarray | None = None
+        self._by_country: tuple[np.ndarray, np.ndarray] | None = None
+        self._key_offsets: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.lat)
@@ -337,6 +340,11 @@ class WorldIndex:
 
     def main_key(self, places: np.ndarray) -> list[str]:
         """Return the folded main name of each of ``places`` (numbers of places)."""
+        keys = self.main_key_rows(places)
+        return [self._keys[int(k)].decode() if k >= 0 else "" for k in keys]
+
+    def main_key_rows(self, places: np.ndarray) -> np.ndarray:
+        """Return the row of each place's folded main name in the key table (-1: none)."""
         if self._main_key_of is None:
             counts = np.diff(np.asarray(self._post_off))
             key_of_posting = np.repeat(np.arange(len(counts), dtype="i4"), counts)
@@ -344,8 +352,34 @@ class WorldIndex:
             key_of = np.full(len(self.lat), -1, dtype="i4")
             key_of[np.asarray(self._post_place)[main]] = key_of_posting[main]
             self._main_key_of = key_of
-        keys = self._main_key_of[places]
-        return [self._keys[int(k)].decode() if k >= 0 else "" for k in keys]
+        return np.asarray(self._main_key_of[places])
+
+    def key_texts(self, rows: np.ndarray) -> list[str]:
+        """Return the folded keys at ``rows`` of the key table, decoded in one go."""
+        rows = np.asarray(rows, dtype="i8")
+        if not len(rows):
+            return []
+        if self._key_offsets is None:
+            self._key_offsets = np.asarray(self.arrays["keys_off"], dtype="i8")
+        off, blob = self._key_offsets, self.arrays["keys_blob"]
+        starts, lengths = off[rows], off[rows + 1] - off[rows]
+        # Each key followed by a newline (folded keys hold no control characters).
+        ends = np.cumsum(lengths + 1) - 1
+        spans = np.repeat(starts - (ends - lengths), lengths + 1)
+        text = blob[np.minimum(np.arange(int(ends[-1]) + 1) + spans, len(blob) - 1)]
+        text[ends] = ord("\n")
+        decoded: str = text.tobytes().decode()
+        return decoded.split("\n")[:-1]
+
+    def places_of_country(self, cc: str) -> np.ndarray:
+        """Return the numbers of the places of country ``cc``."""
+        if self._by_country is None:
+            order = np.argsort(self.country, kind="stable")
+            self._by_country = (order, self.country[order])
+        order, sorted_countries = self._by_country
+        lo = int(np.searchsorted(sorted_countries, cc, side="left"))
+        hi = int(np.searchsorted(sorted_countries, cc, side="right"))
+        return order[lo:hi]
 
     def word_keys(self, length: int) -> list[str]:
         """Return the folded words of ``length`` characters that names hold (for suggestions)."""

@@ -10,6 +10,7 @@ and each must be listed as a spelling of the place.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 __all__ = ["FOLD_VERSION", "fold", "romanizations", "script_of"]
@@ -52,6 +53,7 @@ _DROPPED = frozenset("\u0640\u02bb\u02bc\u02bd\u02b9\u02ba\u02be\u02bf\u02c8")
 _DROPPED_CATEGORIES = frozenset("PSZC")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(name: str) -> str:
     """Return the comparison key of a place name.
 
