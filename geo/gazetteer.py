@@ -19,6 +19,7 @@ of name?" (:meth:`Gazetteer.candidates`); deciding between them is
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import threading
@@ -26,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from shipmap.geo.index import (
@@ -327,7 +329,7 @@ class Gazetteer:
         ]
         if exact or cc is None:
             return exact
-        from rapidfuzz import fuzz, process
+        fuzz, process = _rapidfuzz()
 
         names = self._country_keys(cc)
         cutoff = _TRANSLIT_SIMILARITY - _TRANSLIT_MARGIN
@@ -480,6 +482,14 @@ class Gazetteer:
             if len(out) >= limit:
                 break
         return out
+
+
+@functools.cache
+def _rapidfuzz() -> tuple[Any, Any]:
+    """Return rapidfuzz's ``fuzz`` and ``process``, imported on first use."""
+    from rapidfuzz import fuzz, process
+
+    return fuzz, process
 
 
 def _shown(place: Place, query: str) -> str:

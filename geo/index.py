@@ -241,6 +241,10 @@ _LOCODE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
 # --------------------------------------------------------------------------- the index
 
 
+#: Keys per block of a key table's first-level search.
+_BLOCK = 64
+
+
 class _Keys(Sequence[bytes]):
     """A sorted column of UTF-8 keys held as one blob plus offsets, for bisecting."""
 
@@ -249,6 +253,7 @@ class _Keys(Sequence[bytes]):
         # A memoryview indexes to plain ints, without copying the (mapped) column.
         self._off = np.ascontiguousarray(offsets, dtype="i4").data.cast("B").cast("i")
         self._n = len(offsets) - 1
+        self._every: list[bytes] | None = None
 
     def __len__(self) -> int:
         return self._n
@@ -258,7 +263,10 @@ class _Keys(Sequence[bytes]):
 
     def find(self, key: bytes) -> int:
         """Return the row of ``key``, or -1."""
-        i = bisect.bisect_left(self, key)
+        if self._every is None:  # every _BLOCK-th key, to bisect in a plain list first
+            self._every = [self[i] for i in range(0, self._n, _BLOCK)]
+        lo = max(bisect.bisect_right(self._every, key) - 1, 0) * _BLOCK
+        i = bisect.bisect_left(self, key, lo, min(lo + _BLOCK, self._n))
         return i if i < len(self) and self[i] == key else -1
 
     def prefix_range(self, prefix: bytes) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Callable
 
 __all__ = ["FOLD_VERSION", "fold", "romanizations", "script_of"]
 
@@ -147,9 +148,10 @@ def romanizations(name: str) -> list[str]:
     >>> romanizations("జయపుర")
     ['jypur', 'jayapura']
     """
-    from anyascii import anyascii
-
+    anyascii = _anyascii()
     plain = anyascii(name)
+    if not any(ch in _PREPOSED_VOWELS or _script(ch) in _ABUGIDAS for ch in name):
+        return [plain]
     out: list[str] = []
     chars = list(name)
     i = 0
@@ -164,7 +166,7 @@ def romanizations(name: str) -> list[str]:
             i += 2
             continue
         out.append(anyascii(ch))
-        script = unicodedata.name(ch, "").split(" ", 1)[0]
+        script = _script(ch)
         if script in _ABUGIDAS and _is_consonant(ch):
             j = i + 1
             while j < len(chars) and unicodedata.name(chars[j], "").endswith("NUKTA"):
@@ -177,6 +179,19 @@ def romanizations(name: str) -> list[str]:
         i += 1
     read = "".join(out)
     return [plain] if read == plain else [plain, read]
+
+
+@functools.cache
+def _anyascii() -> Callable[[str], str]:
+    """Return anyascii's function, imported on first use (names in Latin never need it)."""
+    from anyascii import anyascii
+
+    return anyascii
+
+
+def _script(ch: str) -> str:
+    """Return the first word of a character's Unicode name ("TELUGU", "LATIN")."""
+    return unicodedata.name(ch, "").split(" ", 1)[0]
 
 
 def _is_consonant(ch: str) -> bool:
