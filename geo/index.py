@@ -77,7 +77,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 #: Bumped whenever the layout or the content rules of the index change.
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
 
 # Kinds of evidence a spelling gives for a place, strongest first.
 MAIN = 0  #: the place's own name (GeoNames name, port name)
@@ -176,9 +176,10 @@ HARBOUR_FEATURES = {
     "ANCH": "anchorage",
     "FYT": "ferry terminal",
 }
-#: Languages whose CLDR country names are indexed.
+#: Languages whose country names are indexed: the translations of ISO 3166-1 names
+#: that the Debian iso-codes project keeps (shipped inside pycountry). Not CLDR's:
+#: the evaluation holds CLDR's names out.
 _COUNTRY_NAME_LANGUAGES = [
-    "en",
     "fr",
     "de",
     "es",
@@ -192,7 +193,7 @@ _COUNTRY_NAME_LANGUAGES = [
     "ro",
     "sv",
     "da",
-    "nb",
+    "nb_NO",
     "fi",
     "tr",
     "az",
@@ -225,8 +226,8 @@ _COUNTRY_NAME_LANGUAGES = [
     "id",
     "ms",
     "ja",
-    "zh",
-    "zh_Hant",
+    "zh_CN",
+    "zh_TW",
     "ko",
     "am",
     "sw",
@@ -434,6 +435,7 @@ def _source_fingerprint() -> dict[str, Any]:
         "harborly": metadata.version(_HARBOURS_PACKAGE),
         "harbours_sha256": [hashlib.sha256(p.read_bytes()).hexdigest() for p in harbour_sources()],
         "babel": metadata.version("babel"),
+        "pycountry": metadata.version("pycountry"),
     }
 
 
@@ -1200,18 +1202,8 @@ def _port_keys(name: str) -> list[str]:
 
 
 def _add_countries(b: _Builder, countries: dict[str, Any]) -> None:
-    """Add country names (CLDR, many languages) and US state names as non-pinnable places."""
-    from babel import Locale
-
-    names: dict[str, set[str]] = {}
-    for lang in _COUNTRY_NAME_LANGUAGES:
-        try:
-            territories = Locale.parse(lang).territories
-        except Exception:  # a language Babel lacks
-            continue
-        for cc, name in territories.items():
-            if cc in countries:
-                names.setdefault(cc, set()).add(name)
+    """Add country names (ISO 3166-1, many languages) and US state names as non-pinnable places."""
+    names = _country_names(set(countries))
     for cc, country in countries.items():
         names.setdefault(cc, set()).add(country["name"])
         capital = [
@@ -1243,6 +1235,28 @@ def _add_countries(b: _Builder, countries: dict[str, Any]) -> None:
             kind=KIND_REGION,
         )
         b.add_key(fold(state["name"]), i, REGION)
+
+
+def _country_names(codes: set[str]) -> dict[str, set[str]]:
+    """Return the names of each country: ISO 3166-1's English ones and their translations."""
+    import gettext
+
+    import pycountry
+
+    english: dict[str, list[str]] = {}
+    for country in pycountry.countries:
+        if country.alpha_2 in codes:
+            fields = ("name", "common_name", "official_name")
+            english[country.alpha_2] = [getattr(country, f) for f in fields if hasattr(country, f)]
+    names = {cc: set(spellings) for cc, spellings in english.items()}
+    for lang in _COUNTRY_NAME_LANGUAGES:
+        try:
+            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        except OSError:  # a language this pycountry lacks
+            continue
+        for cc, spellings in english.items():
+            names[cc].update(translation.gettext(s) for s in spellings)
+    return names
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
