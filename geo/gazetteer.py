@@ -42,7 +42,7 @@ from shipmap.geo.index import (
     WorldIndex,
     load_index,
 )
-from shipmap.geo.normalize import fold, romanizations, script_of
+from shipmap.geo.normalize import fold, read_alike_keys, romanizations, script_of
 
 __all__ = ["Candidate", "Gazetteer", "Place", "read_curated"]
 
@@ -300,9 +300,11 @@ class Gazetteer:
         For a name in another script that no place carries. When the
         romanization spells a name of the place exactly (``Араґуаіна`` ->
         "Araguaina", ``Асуан`` -> Aswan's "Asuan", a romanization GeoNames
-        lists), the evidence is ``TRANSLIT``: weaker than a name the place
-        really carries, so a single town is placed on it only within a given
-        country and when it is large. Within a given country, a near spelling
+        lists), or reads like a name the place carries in the same script
+        (伊爾庫次克, Traditional Chinese, like 伊尔库茨克 for Irkutsk), the
+        evidence is ``TRANSLIT``: weaker than a name the place really carries,
+        so a single town is placed on it only within a given country and when
+        it is large. Within a given country, a near spelling
         of the romanization of a main name or variant also counts (``Хобарт`` ->
         "Khobart" ≈ Hobart) when it is clearly the nearest; its evidence is
         ``ROMAN``, weaker still.
@@ -315,7 +317,7 @@ class Gazetteer:
             return []
         cc = country.upper() if country else None
         named: dict[int, int] = {}
-        for key in keys:
+        for key in keys + read_alike_keys(name):
             for i, evidence in world.lookup(key):
                 if evidence != CODE and (cc is None or str(world.country[i]) == cc):
                     named[i] = min(evidence, named.get(i, evidence))

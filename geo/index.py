@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from shipmap.geo.normalize import FOLD_VERSION, fold, script_of
+from shipmap.geo.normalize import FOLD_VERSION, fold, read_alike_keys, script_of
 
 from shipmap.cache import ensure_cache_dir, read_entry, write_entry
 from shipmap.packaged import installed_files
@@ -77,7 +77,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 #: Bumped whenever the layout or the content rules of the index change.
-INDEX_FORMAT = 7
+INDEX_FORMAT = 8
 
 # Kinds of evidence a spelling gives for a place, strongest first.
 MAIN = 0  #: the place's own name (GeoNames name, port name)
@@ -811,7 +811,10 @@ def build_index() -> dict[str, np.ndarray]:
             key = fold(alt)
             if not key or key == main:
                 continue
-            b.add_key(key, i, _alternate_evidence(alt, key, main, scripts))
+            evidence = _alternate_evidence(alt, key, main, scripts)
+            b.add_key(key, i, evidence)
+            for alike in read_alike_keys(alt):
+                b.add_key(alike, i, evidence)
     n_cities = len(b.names)
     _mark_capitals(b, countries.values())
     _add_harbours(b, n_cities, native)

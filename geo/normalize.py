@@ -14,7 +14,7 @@ import functools
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["FOLD_VERSION", "fold", "romanizations", "script_of"]
+__all__ = ["FOLD_VERSION", "fold", "read_alike_keys", "romanizations", "script_of"]
 
 #: Bumped whenever :func:`fold` changes, so that cached indexes built with an
 #: older fold are rebuilt rather than silently missing names.
@@ -201,3 +201,18 @@ def _is_consonant(ch: str) -> bool:
         return False
     last = words[-1]
     return len(last) >= 2 and last.endswith("A") and last != "AA"
+
+
+def read_alike_keys(name: str) -> list[str]:
+    """Return keys on which two spellings of a name in one script that read alike meet.
+
+    Each key is the script and a folded romanization (``"CJK:yierkucike"`` for
+    both 伊爾庫次克 and 伊尔库茨克, Traditional and Simplified Chinese; Arabic
+    spellings with and without long vowels likewise). The ``:`` never occurs
+    in a :func:`fold` key, so these keys never meet a name. Empty for Latin.
+    """
+    script = script_of(name)
+    if script in ("LATIN", ""):
+        return []
+    keys = dict.fromkeys(f"{script}:{fold(r)}" for r in romanizations(name))
+    return [k for k in keys if not k.endswith(":")]

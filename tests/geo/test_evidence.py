@@ -161,6 +161,12 @@ def test_a_transliteration_shared_by_namesakes_is_refused(gaz: Gazetteer, name: 
         ("Кишинів", "MD", "Chisinau"),  # Ukrainian: "Kyshyniv" is one of GeoNames' spellings
         ("Араґуаіна", "BR", "Araguaína"),  # Ukrainian: spells the town's own name
         ("سانتو دومینگو", "DO", "Santo Domingo"),  # Persian: spells the city's name
+        (
+            "新庫茲涅茨克",
+            "RU",
+            "Novokuznetsk",
+        ),  # Traditional Chinese: reads like its Simplified name
+        ("שטוקהולם", "SE", "Stockholm"),  # Hebrew: reads like the Hebrew name GeoNames gives
     ],
 )
 def test_a_name_whose_romanization_spells_a_large_towns_name_is_placed_in_its_country(
