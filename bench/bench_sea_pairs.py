@@ -16,7 +16,11 @@ again from the cache. Each line is checked:
   draws as land) and, apart, inside them;
 - the widest spur: the longest stretch that leaves a point and comes back
   within 200 m of it;
-- length against the great circle and against searoute's own line.
+- length against the great circle and against searoute's own line;
+- whether both ends are seaports: water on either coastline (OSM or GSHHG)
+  within ``SEAPORT_KM`` of the point, or a river line within
+  ``RIVER_PORT_KM`` (an end further inland, such as a UN/LOCODE town point,
+  is no port a sea leg can reach).
 
 Run from the project root::
 
@@ -48,6 +52,10 @@ END_KM = 5.0
 STEP_KM = 0.25
 #: A sample this close to a river line is in the river's channel, km.
 RIVER_BUFFER_KM = 0.5
+#: A pair's end is a seaport if water (OSM or GSHHG) lies within SEAPORT_KM of
+#: its point, or a river line the router knows within RIVER_PORT_KM.
+SEAPORT_KM = 25.0
+RIVER_PORT_KM = 5.0
 
 
 def read_pairs(path: Path) -> list[dict[str, str]]:
@@ -193,6 +201,18 @@ def main() -> None:
         [LineString(p.line).buffer(0.02) for p in load_passages() if not p.is_route]
     )
     shapely.prepare(channels)
+
+    def is_seaport(pt: tuple[float, float]) -> bool:
+        """Water on either coastline within 25 km, or a river line within 5 km."""
+        r = np.linspace(0.0, SEAPORT_KM, 101)[1:]
+        a = np.linspace(0.0, 2 * np.pi, 72, endpoint=False)
+        rr, aa = np.meshgrid(r, a)
+        lon = pt[0] + (rr * np.cos(aa)).ravel() / (111.32 * max(np.cos(np.radians(pt[1])), 0.05))
+        lat = np.clip(pt[1] + (rr * np.sin(aa)).ravel() / 111.2, -89.9, 89.9)
+        if not mask.is_land_either(wrap_lons(lon), lat).all():
+            return True
+        return river_network().way_to_sea(pt, RIVER_PORT_KM) is not None
+
     rows = []
     for pair, rec in zip(pairs, cold.to_dict("records"), strict=True):
         a = (float(pair["origin_lon"]), float(pair["origin_lat"]))
@@ -203,6 +223,8 @@ def main() -> None:
             "destination": pair["destination"],
             "seconds": rec["seconds"],
             "error": rec["error"],
+            "seaports": is_seaport((float(pair["origin_lon"]), float(pair["origin_lat"])))
+            and is_seaport((float(pair["destination_lon"]), float(pair["destination_lat"]))),
         }
         if rec["wkt"]:
             line = shapely.from_wkt(rec["wkt"])
@@ -258,6 +280,13 @@ def main() -> None:
             f"{(r['km'] / r['searoute_km']).median():.2f} |"
         )
     print(f"\nrouted {len(ok)} of {len(table)} ({100.0 * len(ok) / len(table):.1f} %)")
+    both = table[table["seaports"]]
+    n_ok = int((both["error"] == "").sum())
+    print(
+        f"of the {len(both)} pairs whose both ends are seaports (water on either coastline "
+        f"within {SEAPORT_KM:g} km, or a river line within {RIVER_PORT_KM:g} km): routed "
+        f"{n_ok} ({100.0 * n_ok / max(len(both), 1):.1f} %)"
+    )
     print(f"cold   {cold['seconds'].sum():6.2f} s  (empty cache, coastline loaded; goal < 20 s)")
     print(
         f"cached {warm['seconds'].sum():6.2f} s  (the {int(warm['legs'].sum())} routed legs "

@@ -19,6 +19,7 @@ of name?" (:meth:`Gazetteer.candidates`); deciding between them is
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import threading
@@ -26,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from shipmap.geo.index import (
@@ -40,7 +42,7 @@ from shipmap.geo.index import (
     WorldIndex,
     load_index,
 )
-from shipmap.geo.normalize import fold, romanizations, script_of
+from shipmap.geo.normalize import fold, read_alike_keys, romanizations, script_of
 
 __all__ = ["Candidate", "Gazetteer", "Place", "read_curated"]
 
@@ -144,6 +146,16 @@ class Candidate:
     evidence: int
 
 
+@dataclass(frozen=True)
+class _CountryNames:
+    """A country's folded main names, shortest first, and the places that bear each."""
+
+    keys: list[str]
+    lengths: np.ndarray  # of each key
+    key_of_place: np.ndarray  # the key (its position in ``keys``) of each of ``places``
+    places: np.ndarray
+
+
 class Gazetteer:
     """Places and the folded spellings that name them.
 
@@ -177,7 +189,7 @@ class Gazetteer:
         self._floors: dict[int, dict[tuple[str, str], int]] = {}
         self._load_world = load_world
         self._places: dict[int, Place] = {}
-        self._by_country: dict[str, tuple[dict[str, list[int]], dict[int, list[str]]]] = {}
+        self._by_country: dict[str, _CountryNames] = {}
 
     @classmethod
     def load(cls, *, cache_dir: Path | str | None = None, world: bool = True) -> Gazetteer:
@@ -225,22 +237,24 @@ class Gazetteer:
         return place.population >= floors.get((place.country, place.admin1), 0)
 
     def _admin1_floors(self, world: WorldIndex, n: int) -> dict[tuple[str, str], int]:
+        """Map (country, admin1) to the population of its n-th most populous town."""
         cached = self._floors.get(n)
         if cached is None:
-            tops: dict[tuple[str, str], list[int]] = {}
             cities = np.flatnonzero(world.kind == KIND_CITY)
-            for cc, a1, pop in zip(
-                world.country[cities].tolist(),
-                world.admin1[cities].tolist(),
-                world.population[cities].tolist(),
-                strict=True,
-            ):
-                top = tops.setdefault((cc, a1), [])
-                top.append(int(pop))
-                if len(top) > 4 * n:
-                    top.sort(reverse=True)
-                    del top[n:]
-            cached = {k: sorted(v, reverse=True)[:n][-1] for k, v in tops.items()}
+            countries, country = np.unique(world.country[cities], return_inverse=True)
+            admins, admin = np.unique(world.admin1[cities], return_inverse=True)
+            groups, group = np.unique(
+                country.astype("i8") * len(admins) + admin, return_inverse=True
+            )
+            population = world.population[cities]
+            order = np.lexsort((-population, group))
+            starts = np.searchsorted(group[order], np.arange(len(groups)))
+            sizes = np.diff(np.append(starts, len(order)))
+            floors = population[order][starts + np.minimum(sizes, n) - 1]
+            cached = {
+                (str(countries[g // len(admins)]), str(admins[g % len(admins)])): int(f)
+                for g, f in zip(groups.tolist(), floors.tolist(), strict=True)
+            }
             self._floors[n] = cached
         return cached
 
@@ -286,9 +300,11 @@ class Gazetteer:
         For a name in another script that no place carries. When the
         romanization spells a name of the place exactly (``Араґуаіна`` ->
         "Araguaina", ``Асуан`` -> Aswan's "Asuan", a romanization GeoNames
-        lists), the evidence is ``TRANSLIT``: weaker than a name the place
-        really carries, so a single town is placed on it only within a given
-        country and when it is large. Within a given country, a near spelling
+        lists), or reads like a name the place carries in the same script
+        (伊爾庫次克, Traditional Chinese, like 伊尔库茨克 for Irkutsk), the
+        evidence is ``TRANSLIT``: weaker than a name the place really carries,
+        so a single town is placed on it only within a given country and when
+        it is large. Within a given country, a near spelling
         of the romanization of a main name or variant also counts (``Хобарт`` ->
         "Khobart" ≈ Hobart) when it is clearly the nearest; its evidence is
         ``ROMAN``, weaker still.
@@ -301,7 +317,7 @@ class Gazetteer:
             return []
         cc = country.upper() if country else None
         named: dict[int, int] = {}
-        for key in keys:
+        for key in keys + read_alike_keys(name):
             for i, evidence in world.lookup(key):
                 if evidence != CODE and (cc is None or str(world.country[i]) == cc):
                     named[i] = min(evidence, named.get(i, evidence))
@@ -315,45 +331,48 @@ class Gazetteer:
         ]
         if exact or cc is None:
             return exact
-        from rapidfuzz import fuzz, process
+        fuzz, process = _rapidfuzz()
 
-        names, by_length = self._country_keys(cc)
+        names = self._country_keys(cc)
         cutoff = _TRANSLIT_SIMILARITY - _TRANSLIT_MARGIN
-        scores: dict[str, float] = {}
+        scores: dict[int, float] = {}
         for key in keys:
             if len(key) < _TRANSLIT_MIN_LENGTH:
                 continue
             spread = max(1, len(key) // 4)
-            pool = [
-                k
-                for n in range(len(key) - spread, len(key) + spread + 1)
-                for k in by_length.get(n, ())
-            ]
-            for k, score, _ in process.extract(
-                key, pool, scorer=fuzz.ratio, score_cutoff=cutoff, limit=2
+            lo = int(np.searchsorted(names.lengths, len(key) - spread, side="left"))
+            hi = int(np.searchsorted(names.lengths, len(key) + spread, side="right"))
+            for _, score, at in process.extract(
+                key, names.keys[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff, limit=2
             ):
-                scores[k] = max(score, scores.get(k, 0.0))
+                scores[lo + at] = max(score, scores.get(lo + at, 0.0))
         best = sorted(scores.items(), key=lambda item: -item[1])
         if not best or best[0][1] < _TRANSLIT_SIMILARITY:
             return []
         if len(best) > 1 and best[1][1] > best[0][1] - _TRANSLIT_MARGIN:
             return []
-        return [Candidate(self.world_place(i), ROMAN) for i in names[best[0][0]]]
+        found = names.places[names.key_of_place == best[0][0]]
+        return [Candidate(self.world_place(i), ROMAN) for i in found.tolist()]
 
-    def _country_keys(self, cc: str) -> tuple[dict[str, list[int]], dict[int, list[str]]]:
+    def _country_keys(self, cc: str) -> _CountryNames:
         """Return the folded main names of a country's places (for near romanizations)."""
         if cc not in self._by_country:
             world = self._world
             assert world is not None
-            found: dict[str, list[int]] = {}
-            places = np.flatnonzero((world.country == cc) & (world.kind <= 1))  # towns, ports
-            for i, key in zip(places.tolist(), world.main_key(places), strict=True):
-                if key:
-                    found.setdefault(key, []).append(i)
-            by_length: dict[int, list[str]] = {}
-            for key in found:
-                by_length.setdefault(len(key), []).append(key)
-            self._by_country[cc] = (found, by_length)
+            places = world.places_of_country(cc)
+            places = places[world.kind[places] <= 1]  # towns, ports
+            rows = world.main_key_rows(places)
+            places, rows = places[rows >= 0], rows[rows >= 0]
+            unique, place_key = np.unique(rows, return_inverse=True)
+            texts = world.key_texts(unique)
+            lengths = np.fromiter(map(len, texts), dtype="i8", count=len(texts))
+            order = np.argsort(lengths, kind="stable")
+            self._by_country[cc] = _CountryNames(
+                keys=[texts[i] for i in order.tolist()],
+                lengths=lengths[order],
+                key_of_place=np.argsort(order)[place_key],
+                places=places,
+            )
         return self._by_country[cc]
 
     def by_code(self, code: str) -> list[Candidate]:
@@ -465,6 +484,14 @@ class Gazetteer:
             if len(out) >= limit:
                 break
         return out
+
+
+@functools.cache
+def _rapidfuzz() -> tuple[Any, Any]:
+    """Return rapidfuzz's ``fuzz`` and ``process``, imported on first use."""
+    from rapidfuzz import fuzz, process
+
+    return fuzz, process
 
 
 def _shown(place: Place, query: str) -> str:

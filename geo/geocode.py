@@ -113,6 +113,9 @@ QUALIFIER_KM = 150.0
 #: populous places of its own division. Else the name is refused as meaning the
 #: division.
 REGION_SEAT_RANK = 3
+#: A country whose capital holds at least this share of its people is a city-state:
+#: its name in any script may be pinned on the capital (Hong Kong, Singapore, Monaco).
+CITY_STATE_SHARE = 0.5
 #: Candidates spelled out in an error message (the exception carries them all).
 _SHOWN_CANDIDATES = 5
 #: Columns of ``shipmap geocode --file`` output.
@@ -582,22 +585,30 @@ def _refuse_region_namesake(
 def _choose_area(name: str, found: list[Candidate], areas: list[Candidate]) -> Candidate:
     """Pin a country's name on its capital when the capital carries it; else refuse."""
     for area in areas:
+        # A city-state (most of its people live in its capital) is that city: its
+        # capital's names in any script name it. Else only the capital's own Latin
+        # names do.
+        city_state = any(
+            c.place.capital
+            and c.place.countries == area.place.countries
+            and (c.place.population or 0) >= CITY_STATE_SHARE * (area.place.population or 0)
+            for c in found
+        )
+        own = FOREIGN if city_state else VARIANT
         capital = [
             c
             for c in found
-            if c.place.capital
-            and c.evidence <= VARIANT
-            and c.place.countries == area.place.countries
+            if c.place.capital and c.evidence <= own and c.place.countries == area.place.countries
         ]
         if capital and area.place.kind == "country":
-            # A city-state: Singapore, Djibouti, Luxembourg. Not when a bigger
-            # town elsewhere carries the name as its own ("Salvador" is Brazil's
+            # Singapore, Djibouti, Luxembourg, 香港. Not when a bigger town
+            # elsewhere carries the name as well ("Salvador" is Brazil's
             # Salvador as much as El Salvador's San Salvador).
             elsewhere = [
                 c
                 for c in found
                 if not c.place.is_area
-                and c.evidence <= VARIANT
+                and c.evidence <= own
                 and c.place.countries != area.place.countries
             ]
             if all(_weight(c, None) < _weight(capital[0], None) for c in elsewhere):

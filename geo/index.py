@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from shipmap.geo.normalize import FOLD_VERSION, fold, script_of
+from shipmap.geo.normalize import FOLD_VERSION, fold, read_alike_keys, script_of
 
 from shipmap.cache import ensure_cache_dir, read_entry, write_entry
 from shipmap.packaged import installed_files
@@ -77,7 +77,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 #: Bumped whenever the layout or the content rules of the index change.
-INDEX_FORMAT = 6
+INDEX_FORMAT = 8
 
 # Kinds of evidence a spelling gives for a place, strongest first.
 MAIN = 0  #: the place's own name (GeoNames name, port name)
@@ -176,9 +176,10 @@ HARBOUR_FEATURES = {
     "ANCH": "anchorage",
     "FYT": "ferry terminal",
 }
-#: Languages whose CLDR country names are indexed.
+#: Languages whose country names are indexed: the translations of ISO 3166-1 names
+#: that the Debian iso-codes project keeps (shipped inside pycountry). Not CLDR's:
+#: the evaluation holds CLDR's names out.
 _COUNTRY_NAME_LANGUAGES = [
-    "en",
     "fr",
     "de",
     "es",
@@ -192,7 +193,7 @@ _COUNTRY_NAME_LANGUAGES = [
     "ro",
     "sv",
     "da",
-    "nb",
+    "nb_NO",
     "fi",
     "tr",
     "az",
@@ -225,8 +226,8 @@ _COUNTRY_NAME_LANGUAGES = [
     "id",
     "ms",
     "ja",
-    "zh",
-    "zh_Hant",
+    "zh_CN",
+    "zh_TW",
     "ko",
     "am",
     "sw",
@@ -241,6 +242,10 @@ _LOCODE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
 # --------------------------------------------------------------------------- the index
 
 
+#: Keys per block of a key table's first-level search.
+_BLOCK = 64
+
+
 class _Keys(Sequence[bytes]):
     """A sorted column of UTF-8 keys held as one blob plus offsets, for bisecting."""
 
@@ -249,6 +254,7 @@ class _Keys(Sequence[bytes]):
         # A memoryview indexes to plain ints, without copying the (mapped) column.
         self._off = np.ascontiguousarray(offsets, dtype="i4").data.cast("B").cast("i")
         self._n = len(offsets) - 1
+        self._every: list[bytes] | None = None
 
     def __len__(self) -> int:
         return self._n
@@ -258,7 +264,10 @@ class _Keys(Sequence[bytes]):
 
     def find(self, key: bytes) -> int:
         """Return the row of ``key``, or -1."""
-        i = bisect.bisect_left(self, key)
+        if self._every is None:  # every _BLOCK-th key, to bisect in a plain list first
+            self._every = [self[i] for i in range(0, self._n, _BLOCK)]
+        lo = max(bisect.bisect_right(self._every, key) - 1, 0) * _BLOCK
+        i = bisect.bisect_left(self, key, lo, min(lo + _BLOCK, self._n))
         return i if i < len(self) and self[i] == key else -1
 
     def prefix_range(self, prefix: bytes) -> tuple[int, int]:
@@ -274,7 +283,8 @@ class WorldIndex:
     arrays: dict[str, np.ndarray]
 
     def __post_init__(self) -> None:
-        a = self.arrays
+        # Plain views of the mapped columns: indexing a memmap costs a Python call.
+        a = {name: np.asarray(column) for name, column in self.arrays.items()}
         self.lat = a["lat"]
         self.lon = a["lon"]
         self.population = a["population"]
@@ -301,6 +311,8 @@ class WorldIndex:
         self._fuzzy: dict[int, list[str]] | None = None
         self._word_pool: dict[int, list[str]] | None = None
         self._main_key_of: np.ndarray | None = None
+        self._by_country: tuple[np.ndarray, np.ndarray] | None = None
+        self._key_offsets: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.lat)
@@ -337,6 +349,11 @@ class WorldIndex:
 
     def main_key(self, places: np.ndarray) -> list[str]:
         """Return the folded main name of each of ``places`` (numbers of places)."""
+        keys = self.main_key_rows(places)
+        return [self._keys[int(k)].decode() if k >= 0 else "" for k in keys]
+
+    def main_key_rows(self, places: np.ndarray) -> np.ndarray:
+        """Return the row of each place's folded main name in the key table (-1: none)."""
         if self._main_key_of is None:
             counts = np.diff(np.asarray(self._post_off))
             key_of_posting = np.repeat(np.arange(len(counts), dtype="i4"), counts)
@@ -344,8 +361,34 @@ class WorldIndex:
             key_of = np.full(len(self.lat), -1, dtype="i4")
             key_of[np.asarray(self._post_place)[main]] = key_of_posting[main]
             self._main_key_of = key_of
-        keys = self._main_key_of[places]
-        return [self._keys[int(k)].decode() if k >= 0 else "" for k in keys]
+        return np.asarray(self._main_key_of[places])
+
+    def key_texts(self, rows: np.ndarray) -> list[str]:
+        """Return the folded keys at ``rows`` of the key table, decoded in one go."""
+        rows = np.asarray(rows, dtype="i8")
+        if not len(rows):
+            return []
+        if self._key_offsets is None:
+            self._key_offsets = np.asarray(self.arrays["keys_off"], dtype="i8")
+        off, blob = self._key_offsets, self.arrays["keys_blob"]
+        starts, lengths = off[rows], off[rows + 1] - off[rows]
+        # Each key followed by a newline (folded keys hold no control characters).
+        ends = np.cumsum(lengths + 1) - 1
+        spans = np.repeat(starts - (ends - lengths), lengths + 1)
+        text = blob[np.minimum(np.arange(int(ends[-1]) + 1) + spans, len(blob) - 1)]
+        text[ends] = ord("\n")
+        decoded: str = text.tobytes().decode()
+        return decoded.split("\n")[:-1]
+
+    def places_of_country(self, cc: str) -> np.ndarray:
+        """Return the numbers of the places of country ``cc``."""
+        if self._by_country is None:
+            order = np.argsort(self.country, kind="stable")
+            self._by_country = (order, self.country[order])
+        order, sorted_countries = self._by_country
+        lo = int(np.searchsorted(sorted_countries, cc, side="left"))
+        hi = int(np.searchsorted(sorted_countries, cc, side="right"))
+        return order[lo:hi]
 
     def word_keys(self, length: int) -> list[str]:
         """Return the folded words of ``length`` characters that names hold (for suggestions)."""
@@ -392,6 +435,7 @@ def _source_fingerprint() -> dict[str, Any]:
         "harborly": metadata.version(_HARBOURS_PACKAGE),
         "harbours_sha256": [hashlib.sha256(p.read_bytes()).hexdigest() for p in harbour_sources()],
         "babel": metadata.version("babel"),
+        "pycountry": metadata.version("pycountry"),
     }
 
 
@@ -767,7 +811,10 @@ def build_index() -> dict[str, np.ndarray]:
             key = fold(alt)
             if not key or key == main:
                 continue
-            b.add_key(key, i, _alternate_evidence(alt, key, main, scripts))
+            evidence = _alternate_evidence(alt, key, main, scripts)
+            b.add_key(key, i, evidence)
+            for alike in read_alike_keys(alt):
+                b.add_key(alike, i, evidence)
     n_cities = len(b.names)
     _mark_capitals(b, countries.values())
     _add_harbours(b, n_cities, native)
@@ -1158,18 +1205,8 @@ def _port_keys(name: str) -> list[str]:
 
 
 def _add_countries(b: _Builder, countries: dict[str, Any]) -> None:
-    """Add country names (CLDR, many languages) and US state names as non-pinnable places."""
-    from babel import Locale
-
-    names: dict[str, set[str]] = {}
-    for lang in _COUNTRY_NAME_LANGUAGES:
-        try:
-            territories = Locale.parse(lang).territories
-        except Exception:  # a language Babel lacks
-            continue
-        for cc, name in territories.items():
-            if cc in countries:
-                names.setdefault(cc, set()).add(name)
+    """Add country names (ISO 3166-1, many languages) and US state names as non-pinnable places."""
+    names = _country_names(set(countries))
     for cc, country in countries.items():
         names.setdefault(cc, set()).add(country["name"])
         capital = [
@@ -1201,6 +1238,28 @@ def _add_countries(b: _Builder, countries: dict[str, Any]) -> None:
             kind=KIND_REGION,
         )
         b.add_key(fold(state["name"]), i, REGION)
+
+
+def _country_names(codes: set[str]) -> dict[str, set[str]]:
+    """Return the names of each country: ISO 3166-1's English ones and their translations."""
+    import gettext
+
+    import pycountry
+
+    english: dict[str, list[str]] = {}
+    for country in pycountry.countries:
+        if country.alpha_2 in codes:
+            fields = ("name", "common_name", "official_name")
+            english[country.alpha_2] = [getattr(country, f) for f in fields if hasattr(country, f)]
+    names = {cc: set(spellings) for cc, spellings in english.items()}
+    for lang in _COUNTRY_NAME_LANGUAGES:
+        try:
+            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        except OSError:  # a language this pycountry lacks
+            continue
+        for cc, spellings in english.items():
+            names[cc].update(translation.gettext(s) for s in spellings)
+    return names
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -10,9 +10,11 @@ and each must be listed as a spelling of the place.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+from collections.abc import Callable
 
-__all__ = ["FOLD_VERSION", "fold", "romanizations", "script_of"]
+__all__ = ["FOLD_VERSION", "fold", "read_alike_keys", "romanizations", "script_of"]
 
 #: Bumped whenever :func:`fold` changes, so that cached indexes built with an
 #: older fold are rebuilt rather than silently missing names.
@@ -52,6 +54,7 @@ _DROPPED = frozenset("\u0640\u02bb\u02bc\u02bd\u02b9\u02ba\u02be\u02bf\u02c8")
 _DROPPED_CATEGORIES = frozenset("PSZC")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(name: str) -> str:
     """Return the comparison key of a place name.
 
@@ -145,9 +148,10 @@ def romanizations(name: str) -> list[str]:
     >>> romanizations("జయపుర")
     ['jypur', 'jayapura']
     """
-    from anyascii import anyascii
-
+    anyascii = _anyascii()
     plain = anyascii(name)
+    if not any(ch in _PREPOSED_VOWELS or _script(ch) in _ABUGIDAS for ch in name):
+        return [plain]
     out: list[str] = []
     chars = list(name)
     i = 0
@@ -162,7 +166,7 @@ def romanizations(name: str) -> list[str]:
             i += 2
             continue
         out.append(anyascii(ch))
-        script = unicodedata.name(ch, "").split(" ", 1)[0]
+        script = _script(ch)
         if script in _ABUGIDAS and _is_consonant(ch):
             j = i + 1
             while j < len(chars) and unicodedata.name(chars[j], "").endswith("NUKTA"):
@@ -177,6 +181,19 @@ def romanizations(name: str) -> list[str]:
     return [plain] if read == plain else [plain, read]
 
 
+@functools.cache
+def _anyascii() -> Callable[[str], str]:
+    """Return anyascii's function, imported on first use (names in Latin never need it)."""
+    from anyascii import anyascii
+
+    return anyascii
+
+
+def _script(ch: str) -> str:
+    """Return the first word of a character's Unicode name ("TELUGU", "LATIN")."""
+    return unicodedata.name(ch, "").split(" ", 1)[0]
+
+
 def _is_consonant(ch: str) -> bool:
     """Whether an abugida letter is a consonant (its Unicode name ends in "A": KA, GHA)."""
     words = unicodedata.name(ch, "").split()
@@ -184,3 +201,18 @@ def _is_consonant(ch: str) -> bool:
         return False
     last = words[-1]
     return len(last) >= 2 and last.endswith("A") and last != "AA"
+
+
+def read_alike_keys(name: str) -> list[str]:
+    """Return keys on which two spellings of a name in one script that read alike meet.
+
+    Each key is the script and a folded romanization (``"CJK:yierkucike"`` for
+    both 伊爾庫次克 and 伊尔库茨克, Traditional and Simplified Chinese; Arabic
+    spellings with and without long vowels likewise). The ``:`` never occurs
+    in a :func:`fold` key, so these keys never meet a name. Empty for Latin.
+    """
+    script = script_of(name)
+    if script in ("LATIN", ""):
+        return []
+    keys = dict.fromkeys(f"{script}:{fold(r)}" for r in romanizations(name))
+    return [k for k in keys if not k.endswith(":")]

@@ -729,7 +729,8 @@ def _entries(place: Point, name: str, mask: LandMask, net: PassageNetwork) -> li
     if not out:
         reason = (
             f"is more than {_FAR_REACH_KM:g} km from the sea and from every waterway "
-            "shipmap knows (canals, ship channels, river approaches); check its "
+            "shipmap knows (canals, ship channels, river approaches), and more than "
+            f"{PORT_REACH_KM:g} km from every river it knows near the sea; check its "
             "coordinates, or draw the leg by rail or road"
         )
         raise SeaRouteError(
@@ -769,27 +770,43 @@ def _estuary_way(point: Point, mask: LandMask) -> list[Point] | None:
     Rivers end at GSHHG's shore; in an estuary OSM's coastline, which the
     routing keeps to, may draw land further out (it maps the Hooghly as a
     river, not as sea). Water on either coastline counts here, within
-    :data:`_ESTUARY_WINDOW_KM`; the way starts from water within
-    :data:`_RIVER_GAP_KM` of ``point`` and ends at the nearest cell of open
-    OSM water. The line is pulled taut over water on either coastline.
+    :data:`_ESTUARY_WINDOW_KM`; the way ends at the nearest cell of open OSM
+    water. Where the river narrows below the cells, the way may cross land
+    cells, at :data:`_LAND_PENALTY` times the cost, but no more than
+    :data:`_RIVER_GAP_KM` of land in all, the step from ``point`` included.
+    The line is pulled taut over water on either coastline.
     """
     glon, glat, dist, wet = _mask_cells(point, _ESTUARY_WINDOW_KM, mask)
     mx, my = np.meshgrid(glon, glat)
     either = ~mask.is_land_either(mx.ravel(), my.ravel()).reshape(wet.shape)
-    node = wet | either
-    starts = np.flatnonzero((node & (dist <= _RIVER_GAP_KM)).ravel())
+    water = wet | either
     is_open = _open_cells(glon, glat, wet, mask)
-    if not starts.size or not is_open.any():
+    starts = np.flatnonzero((dist <= _RIVER_GAP_KM).ravel())
+    if not is_open.any():
         return None
-    # the step from the river's end to the water is over land: it costs as
-    # such, so that water near the end is taken rather than open water further
+    penalty = np.where(water, 1.0, _LAND_PENALTY)
+    # the step from the river's end to the first cell is over land: it costs as such
     way = _cell_way(
-        glon, glat, node, np.ones(node.shape), starts, dist.ravel()[starts] * _LAND_PENALTY, is_open
+        glon,
+        glat,
+        np.ones(wet.shape, dtype=bool),
+        penalty,
+        starts,
+        dist.ravel()[starts] * _LAND_PENALTY,
+        is_open,
     )
     if way is None:
         return None
+    cells = way[0]
     nx = len(glon)
-    pts = [point, *((float(glon[c % nx]), float(glat[c // nx])) for c in way[0])]
+    pts = [point, *((float(glon[c % nx]), float(glat[c // nx])) for c in cells)]
+    dry = [not water.flat[c] for c in cells]
+    steps = np.asarray([_gc_km(pts[k], pts[k + 1]) for k in range(len(pts) - 1)], dtype=float)
+    # a step is on land for half its length at each dry end
+    ends_dry = np.asarray([True, *dry], dtype=float)
+    land_km = float(np.sum(steps * (ends_dry[:-1] + ends_dry[1:]) / 2.0))
+    if land_km > _RIVER_GAP_KM:
+        return None
     return _pull_taut(pts, _Water(mask, [point]))
 
 

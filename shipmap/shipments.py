@@ -219,9 +219,9 @@ def _days(table: pa.Table, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarra
     parsed = day.where(day.notna(), month)
     first = np.zeros(len(text), dtype=np.int64)
     ok = parsed.notna().to_numpy()
-    first[ok] = (
-        parsed[ok].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") - _EPOCH
-    ).astype(np.int64)
+    # To days straight from the parsed dates (never through nanoseconds, where a
+    # year such as 1500 wraps round to one inside the range).
+    first[ok] = (parsed[ok].to_numpy().astype("datetime64[D]") - _EPOCH).astype(np.int64)
     in_range = ok & (first >= _FIRST_DAY) & (first <= _LAST_DAY)
     first = np.where(in_range, first, 0).astype(np.int32)
     is_month = month.notna().to_numpy() & in_range
@@ -415,8 +415,13 @@ def _daily(
     low: np.ndarray,
     high: np.ndarray,
     last: np.ndarray,
+    counts: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Sum the rows per (leg, unit, basis, start day): a few thousand rows."""
+    """Sum the rows per (leg, unit, basis, start day): a few thousand rows.
+
+    ``counts``, when given, says how many rows each entry stands for (entries
+    that are already sums of rows, as the compiled scan gives them).
+    """
     if not len(start):
         return _empty_daily()
     first_day = int(start.min())
@@ -426,13 +431,13 @@ def _daily(
     key = (key * 2 + is_total) * span + (start - first_day)
     size = len(leg.values) * n_units * 2 * span
     if size <= 8 * len(key) + 1_000_000:
-        rows = np.bincount(key, minlength=size)
+        rows = _count(key, counts, size)
         keys = np.flatnonzero(rows)
         codes = None
     else:  # dates over centuries: number the keys that occur
         codes, keys = pd.factorize(key, sort=True)
         key, size = codes, len(keys)
-        rows = np.bincount(key, minlength=size)
+        rows = _count(key, counts, size)
     ends = np.full(size, np.iinfo(np.int32).min, dtype=np.int32)
     np.maximum.at(ends, key, last)
     taken = keys if codes is None else np.arange(size)
@@ -455,6 +460,14 @@ def _daily(
             "rows": rows[taken].astype(np.int64),
         }
     )
+
+
+def _count(key: np.ndarray, counts: np.ndarray | None, size: int) -> np.ndarray:
+    if counts is None:
+        return np.bincount(key, minlength=size)
+    found = np.zeros(size, dtype=np.int64)
+    np.add.at(found, key, counts.astype(np.int64))
+    return found
 
 
 def _empty_daily() -> pd.DataFrame:
@@ -508,16 +521,10 @@ def _latest(
     """
     if not daily_events.size:
         return _pick_latest(pd.DataFrame(columns=["leg", "day", "row"]))
-    # Event rows per (leg, day), from the daily sums: the latest day from which a
-    # leg has enough rows (its first day if it never has).
     threshold = np.full(len(leg.values), np.iinfo(np.int32).min, dtype=np.int64)
-    per_day = daily_events.groupby(["leg", "day"], sort=True)["rows"].sum()
-    at_or_after = per_day.iloc[::-1].groupby(level="leg", sort=False).cumsum()
-    enough = at_or_after[at_or_after >= LATEST_EVENTS].reset_index()
-    if len(enough):
-        latest = enough.groupby("leg")["day"].max()
-        index = {v: i for i, v in enumerate(leg.values)}
-        threshold[[index[k] for k in latest.index]] = latest.to_numpy()
+    index = {v: i for i, v in enumerate(leg.values)}
+    for name, first_day in latest_days(daily_events).items():
+        threshold[index[name]] = first_day
     chosen = np.flatnonzero(events & (day >= threshold[leg.codes]))
     frame = pd.DataFrame(
         {
@@ -529,6 +536,26 @@ def _latest(
             "vessel": np.asarray(vessel.values, dtype=object)[vessel.codes[chosen]],
         }
     )
+    return _pick_latest(frame)
+
+
+def latest_days(daily_events: pd.DataFrame) -> dict[str, int]:
+    """For each leg with enough event rows, the latest day from which it has :data:`LATEST_EVENTS`.
+
+    A leg's latest events start on or after that day; a leg not named has fewer
+    event rows in all, and every one of them is among its latest.
+    """
+    per_day = daily_events.groupby(["leg", "day"], sort=True)["rows"].sum()
+    at_or_after = per_day.iloc[::-1].groupby(level="leg", sort=False).cumsum()
+    enough = at_or_after[at_or_after >= LATEST_EVENTS].reset_index()
+    if not len(enough):
+        return {}
+    latest = enough.groupby("leg")["day"].max()
+    return {str(k): int(v) for k, v in latest.items()}
+
+
+def pick_latest(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep each leg's latest :data:`LATEST_EVENTS` rows, by start then row."""
     return _pick_latest(frame)
 
 

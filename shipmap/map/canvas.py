@@ -41,8 +41,10 @@ import shapely
 from branca.element import Element
 
 from shipmap.map.compact import encode_lines, encode_points
+from shipmap.map.corridors import corridor_tables
 from shipmap.map.page import _static, _VerbatimMacro, script_json
 from shipmap.map.schematic import SCHEMATIC_CASING, SCHEMATIC_COLOR, SCHEMATIC_DASH
+from shipmap.map.style import MIN_WIDTH, NO_FIGURE_WIDTH
 
 if TYPE_CHECKING:
     from shipmap.config import MapConfig
@@ -57,6 +59,8 @@ RENDERERS = ("auto", "svg", "canvas")
 #: The tables are sent deflated (zlib), and inflated in the page by fflate (vendored
 #: from npm): popups, labels and ids shrink to a fifth, the lines by a fifth.
 _ZLIB_LEVEL = 6
+#: A corridor carrying the largest sum is drawn this wide (a leg at most MAX_WIDTH).
+CORRIDOR_MAX_WIDTH = 18.0
 
 
 def use_canvas(config: MapConfig, *, legs: int, places: int) -> bool:
@@ -179,11 +183,14 @@ def add_route_canvas(
     mode_dash: Mapping[str, str | None],
     kind_style: Mapping[str, tuple[str, int]],
     schematic: Sequence[tuple[str, shapely.LineString]] = (),
+    width_unit: str | None = None,
 ) -> None:
     """Add legs and places to ``m`` as compact tables drawn on one canvas.
 
     ``schematic`` holds the schematic stretches of rail and road legs as (leg id,
-    line): the canvas draws them over their legs as the SVG maps do.
+    line): the canvas draws them over their legs as the SVG maps do. At low
+    zoom the canvas draws corridors (:mod:`shipmap.map.corridors`), their widths
+    by the sums of the legs' figures in ``width_unit``.
     """
     strings = _Strings()
     mode_of = {md: i for i, md in enumerate(modes)}
@@ -199,6 +206,16 @@ def add_route_canvas(
     place_at = {str(p["id"]): i for i, p in enumerate(place_items)}
     units = list(dict.fromkeys(u for leg in leg_rows for u in leg.get("units", [])))
     unit_at = {u: i for i, u in enumerate(units)}
+    # Each leg's figure per unit, flattened as (unit, value) pairs with a count.
+    figures = [leg.get("figures", {}) for leg in leg_rows]
+    width_values = np.array(
+        [f.get(width_unit, np.nan) if width_unit else np.nan for f in figures], dtype=float
+    )
+    corridors = corridor_tables(
+        [leg["geometry"] for leg in leg_rows],
+        [mode_of[leg["mode"]] for leg in leg_rows],
+        width_values,
+    )
     lon = np.array([p["geometry"].x for p in place_items], dtype=float)
     lat = np.array([p["geometry"].y for p in place_items], dtype=float)
     data = {
@@ -216,6 +233,11 @@ def add_route_canvas(
             ],
             "units": [[unit_at[u] for u in leg.get("units", [])] for leg in leg_rows],
             "unit_names": [lang.unit(u) for u in units],
+            "fig_n": [len(f) for f in figures],
+            "fig": [
+                v for f in figures for u, q in f.items() if u in unit_at for v in (unit_at[u], q)
+            ],
+            "width_unit": unit_at.get(width_unit) if width_unit else None,
             "popup": [_blocks(leg["popup"], strings) for leg in leg_rows],
             "modes": [
                 {"key": md, "color": mode_colors[md], "dash": mode_dash[md] or ""} for md in modes
@@ -238,6 +260,7 @@ def add_route_canvas(
             ],
         },
         "geometry": geometry,
+        "corridors": {**corridors, "width": [MIN_WIDTH, CORRIDOR_MAX_WIDTH, NO_FIGURE_WIDTH]},
         "schematic": {
             "leg": [i for i, _ in stretches],
             "geometry": encode_lines([g for _, g in stretches]),
@@ -256,6 +279,11 @@ def add_route_canvas(
             "place_routes": lang.t("search_place"),
             "unit_filter": lang.t("unit_filter"),
             "unit_any": lang.t("unit_any"),
+            "corridor": lang.t("corridor"),
+            "corridor_sum": lang.t("corridor_sum"),
+            "corridor_top": lang.t("corridor_top"),
+            "corridor_zoom": lang.t("corridor_zoom"),
+            "lang": lang.code,
         },
     }
     header = m.get_root().header  # type: ignore[attr-defined]

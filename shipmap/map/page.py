@@ -133,6 +133,7 @@ class PagePanels(_VerbatimMacro):
         top: float,
         months: pd.DatetimeIndex,
         extent: tuple[float, float, float, float] | None = None,
+        corridors: bool = False,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "PagePanels"
@@ -146,6 +147,7 @@ class PagePanels(_VerbatimMacro):
             top=top,
             months=months,
             extent=extent,
+            corridors=corridors,
         )
 
 
@@ -173,6 +175,7 @@ def _panels(
     top: float,
     months: pd.DatetimeIndex,
     extent: tuple[float, float, float, float] | None = None,
+    corridors: bool = False,
 ) -> str:
     config = content.config
     flows = content.flows
@@ -316,6 +319,7 @@ def _panels(
         table=table,
         table_note=table_note,
         months=month_labels,
+        corridor_note=lang.t("corridor_legend") if corridors else "",
         config_json=script_json(page_config),
     )
 

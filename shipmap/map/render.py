@@ -316,6 +316,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
                     *split_list(str(leg.get("via") or "")),
                 ],
                 "units": list(dict.fromkeys(str(f.unit) for f in fig_rows)),
+                "figures": {str(f.unit): float(f.quantity) for f in fig_rows},
             }
         )
 
@@ -390,6 +391,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
             mode_dash=MODE_DASH,
             kind_style=KIND_STYLE,
             schematic=schematic_parts(legs),
+            width_unit=width_unit,
         )
     else:
         _add_svg_layers(m, leg_rows, place_items, modes=modes, lang=language_)
@@ -416,6 +418,7 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
         top=top,
         months=months,
         extent=extent,
+        corridors=canvas,
     ).add_to(m)
     return m
 

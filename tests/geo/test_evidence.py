@@ -68,7 +68,16 @@ def test_codes_and_abbreviations_asked_as_names_are_refused(gaz: Gazetteer) -> N
         geocode_code("QQQ", gazetteer=gaz)
 
 
-@pytest.mark.parametrize(("name", "cc"), [("Egypt", "EG"), ("Sudan", "SD"), ("Мексика", "MX")])
+@pytest.mark.parametrize(
+    ("name", "cc"),
+    [
+        ("Egypt", "EG"),
+        ("Sudan", "SD"),
+        ("Мексика", "MX"),
+        ("Arab Republic of Egypt", "EG"),  # ISO 3166-1's official name
+        ("مصر", "EG"),  # Arabic
+    ],
+)
 def test_a_country_name_is_refused_as_a_country_not_pinned_on_a_town(
     gaz: Gazetteer, name: str, cc: str
 ) -> None:
@@ -79,6 +88,24 @@ def test_a_country_name_is_refused_as_a_country_not_pinned_on_a_town(
 
 def test_a_city_state_is_placed_at_its_capital(gaz: Gazetteer) -> None:
     assert geocode("Singapore", gazetteer=gaz).country == "SG"
+
+
+@pytest.mark.parametrize(
+    ("name", "cc"),
+    [("Сінгапур", "SG"), ("香港", "HK"), ("Монако", "MC"), ("Джибути", "DJ")],
+)
+def test_a_city_state_named_in_any_script_is_placed_at_its_capital(
+    gaz: Gazetteer, name: str, cc: str
+) -> None:
+    # Most of its people live in its capital: the country is that city
+    match = geocode(name, gazetteer=gaz)
+    assert (match.country, match.kind) == (cc, "city")
+
+
+def test_a_country_named_in_another_script_is_not_pinned_on_its_capital(gaz: Gazetteer) -> None:
+    # Панама (Russian) is also Panama City's name, but most Panamanians live elsewhere
+    with pytest.raises(AmbiguousPlaceError, match="names a country"):
+        geocode("Панама", gazetteer=gaz)
 
 
 def test_a_country_is_not_pinned_on_its_capital_when_a_bigger_city_carries_the_name(
@@ -134,6 +161,12 @@ def test_a_transliteration_shared_by_namesakes_is_refused(gaz: Gazetteer, name: 
         ("Кишинів", "MD", "Chisinau"),  # Ukrainian: "Kyshyniv" is one of GeoNames' spellings
         ("Араґуаіна", "BR", "Araguaína"),  # Ukrainian: spells the town's own name
         ("سانتو دومینگو", "DO", "Santo Domingo"),  # Persian: spells the city's name
+        (
+            "新庫茲涅茨克",
+            "RU",
+            "Novokuznetsk",
+        ),  # Traditional Chinese: reads like its Simplified name
+        ("שטוקהולם", "SE", "Stockholm"),  # Hebrew: reads like the Hebrew name GeoNames gives
     ],
 )
 def test_a_name_whose_romanization_spells_a_large_towns_name_is_placed_in_its_country(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from shipmap.geo.normalize import romanizations
+from shipmap.geo.normalize import read_alike_keys, romanizations
 
 
 @pytest.mark.parametrize(
@@ -24,3 +24,9 @@ def test_a_second_reading_puts_back_what_the_script_leaves_unwritten(
 def test_a_script_read_letter_for_letter_has_one_reading() -> None:
     assert romanizations("Москва") == ["Moskva"]
     assert romanizations("東京") == ["DongJing"]
+
+
+def test_traditional_and_simplified_chinese_spellings_read_alike() -> None:
+    # Irkutsk: 伊爾庫次克 (Taiwan) and 伊尔库茨克 (mainland) share no character but read alike
+    assert read_alike_keys("伊爾庫次克") == read_alike_keys("伊尔库茨克") == ["CJK:yierkucike"]
+    assert read_alike_keys("Irkutsk") == []  # Latin names meet by their folded spelling

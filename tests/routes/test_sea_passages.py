@@ -152,8 +152,9 @@ def test_place_in_a_landlocked_country_is_refused_by_name():
     assert str(info.value.problems[0]) == (
         "legs.csv:2: destination: cannot draw the sea leg: place 'kabul' (places.csv:3, "
         "lat, lon 34.5300, 69.1800) is more than 25 km from the sea and from every waterway "
-        "shipmap knows (canals, ship channels, river approaches); check its coordinates, "
-        "or draw the leg by rail or road"
+        "shipmap knows (canals, ship channels, river approaches), and more than 5 km from "
+        "every river it knows near the sea; check its coordinates, or draw the leg by rail "
+        "or road"
     )
 
 
@@ -166,3 +167,17 @@ def test_port_beyond_5_km_of_water_is_refused_not_drawn_across_land():
     assert info.value.end == "origin"
     assert "is 9 km from the nearest water the coastline data shows" in str(info.value)
     assert "no more than 5 km of land" in str(info.value)
+
+
+def test_cernavoda_reaches_the_black_sea_by_the_danube_black_sea_canal():
+    # Cernavodă, on the Danube, lies 60 km from the Black Sea over land: the
+    # canal leads to Constanța Sud; it used to be refused as far from every waterway
+    cernavoda, constanta = (28.05, 44.3333), (28.65, 44.1667)
+    line = sea_route(cernavoda, constanta)
+    assert land_beyond_ends(line, cernavoda, constanta).tolist() == []
+    coords = np.asarray(densify_line(line, spacing_km=1.0).coords)
+    medgidia = (28.2833, 44.25)
+    d = GEOD.inv(np.full(len(coords), medgidia[0]), np.full(len(coords), medgidia[1]),
+                 coords[:, 0], coords[:, 1])[2]  # fmt: skip
+    assert d.min() < 3000.0
+    assert 60.0 < length_km(line) < 90.0

@@ -4,6 +4,7 @@ The OSM coastline stops short of Izmail (on the Danube's Kiliya arm) and of
 Kolkata (on the Hooghly): both used to be refused as tens of kilometres from
 the sea. The river lines come from GSHHG's WDBII network
 (``routes/data/river_lines.npz``). Ports are World Port Index positions.
+The Danube–Black Sea Canal (a passage) is tested with the other passages.
 """
 
 import numpy as np
@@ -21,6 +22,8 @@ CONSTANTA = (28.65, 44.1667)
 KOLKATA = (88.3167, 22.55)
 CHENNAI = (80.3, 13.1)
 KABUL = (69.18, 34.53)
+MORGAN_CITY = (-91.2167, 29.7)
+GALVESTON = (-94.7833, 29.3167)
 
 
 def land_stretches(line, start, end):
@@ -41,6 +44,8 @@ def land_stretches(line, start, end):
     [
         pytest.param(IZMAIL, CONSTANTA, 60.0, id="Izmail, down the Danube"),
         pytest.param(KOLKATA, CHENNAI, 40.0, id="Kolkata, down the Hooghly"),
+        # the Atchafalaya narrows below the cells on its way out to the bay
+        pytest.param(MORGAN_CITY, GALVESTON, 5.0, id="Morgan City, down the Atchafalaya"),
     ],
 )
 def test_river_port_is_reached_down_its_river(start, end, river_km):

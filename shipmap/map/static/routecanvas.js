@@ -83,6 +83,34 @@
     return { count: count, X: X, Y: Y, start: start, bands: bands, zooms: g.bands, box: box, arrow: arrow };
   }
 
+  /* Corridors of one zoom band (see shipmap/map/corridors.py): nodes, edges as
+   * node pairs, and per leg the edges it passes (CSR). */
+  function decodeCorridors(c, bin, legCount) {
+    var nodes = c.nodes, edges = c.edges, grain = c.grain, i;
+    var raw = varints(bin, c.xy), X = new Float64Array(nodes), Y = new Float64Array(nodes), x = 0, y = 0;
+    for (i = 0; i < nodes; i++) {
+      x += unzig(raw[2 * i]); y += unzig(raw[2 * i + 1]);
+      X[i] = x * grain; Y[i] = y * grain;
+    }
+    var ab = varints(bin, c.ab), A = new Int32Array(edges), B = new Int32Array(edges), a = 0;
+    var box = new Float64Array(4 * edges);
+    for (i = 0; i < edges; i++) {
+      a += unzig(ab[2 * i]);
+      A[i] = a; B[i] = a + unzig(ab[2 * i + 1]);
+      box[4 * i] = Math.min(X[A[i]], X[B[i]]); box[4 * i + 1] = Math.min(Y[A[i]], Y[B[i]]);
+      box[4 * i + 2] = Math.max(X[A[i]], X[B[i]]); box[4 * i + 3] = Math.max(Y[A[i]], Y[B[i]]);
+    }
+    var gaps = varints(bin, c.e), start = new Int32Array(legCount + 1), list = new Int32Array(gaps.length), p = 0;
+    for (var l = 0; l < legCount; l++) {
+      start[l] = p;
+      var e = 0;
+      for (var k = 0; k < c.n[l]; k++) { e = k ? e + gaps[p] : gaps[p]; list[p++] = e; }
+    }
+    start[legCount] = p;
+    return { zoom: c.zoom, top: c.top, X: X, Y: Y, A: A, B: B, box: box, edges: edges, start: start, list: list,
+             sum: new Float64Array(edges), strong: new Int32Array(edges), any: new Int32Array(edges), mode: new Int32Array(edges) };
+  }
+
   function decodePoints(bin, ref, count) {
     var raw = varints(bin, ref), X = new Float64Array(count), Y = new Float64Array(count), x = 0, y = 0;
     for (var i = 0; i < count; i++) {
@@ -145,6 +173,12 @@
       this.PX = pts.X; this.PY = pts.Y;
       this.kinds = places.kinds;           /* [{key, fill, radius}] */
       this.index = null;
+      var cor = data.corridors || { bands: [] };
+      this.corridorBands = cor.bands || [];
+      this.corridorWidth = cor.width || [2, 18, 1.5];
+      this.corridors = [];                 /* decoded bands, on first need */
+      this.corridorIndex = [];
+      this.legFigures = null;
       this._hover = -1;
       this._tooltip = L.tooltip({ sticky: true, direction: "top", offset: [0, -8] });
     },
@@ -170,6 +204,89 @@
       var zooms = lines.zooms || [];
       for (var b = 0; b < zooms.length; b++) if (zoom <= zooms[b]) return lines.bands[b];
       return null;
+    },
+
+    /* The corridor band drawn at a zoom (decoded on first need), or null: each leg. */
+    corridorBand: function (zoom) {
+      var bands = this.corridorBands;
+      for (var b = 0; b < bands.length; b++) {
+        if (zoom <= bands[b].zoom) {
+          if (!this.corridors[b]) this.corridors[b] = decodeCorridors(bands[b], this.data.bin, this.legCount);
+          return this.corridors[b];
+        }
+      }
+      return null;
+    },
+
+    /* Each leg's figures, as {unit index: value}, from the flat table (on first need). */
+    figuresOf: function (l) {
+      if (!this.legFigures) {
+        var t = this.data.legs, n = t.fig_n || [], flat = t.fig || [], at = 0, out = [];
+        for (var i = 0; i < this.legCount; i++) {
+          var f = {};
+          for (var k = 0; k < (n[i] || 0); k++, at += 2) f[flat[at]] = flat[at + 1];
+          out.push(f);
+        }
+        this.legFigures = out;
+      }
+      return this.legFigures[l];
+    },
+
+    /* Sums per edge of the legs shown: figure in the width unit, legs not faded, legs. */
+    _sumCorridors: function (c) {
+      var wu = this.data.legs.width_unit, sum = c.sum, strong = c.strong, any = c.any, mode = c.mode;
+      sum.fill(0); strong.fill(0); any.fill(0);
+      for (var l = 0; l < this.legCount; l++) {
+        if (!this.legShown(l)) continue;
+        var faded = this.faded[l], v = wu === null || wu === undefined ? 0 : this.figuresOf(l)[wu] || 0;
+        for (var p = c.start[l]; p < c.start[l + 1]; p++) {
+          var e = c.list[p];
+          if (!any[e]) mode[e] = this.legMode[l];
+          any[e]++;
+          if (!faded) { strong[e]++; sum[e] += v; }
+        }
+      }
+    },
+
+    /* The legs through edge e of band c that count (shown, and not faded if any is
+     * not), their figures summed per unit, and the largest ones. */
+    corridorInfo: function (c, e, top) {
+      if (!c.legs) {  /* edge -> legs, the other way round from leg -> edges */
+        var cnt = new Int32Array(c.edges + 1), l, p;
+        for (p = 0; p < c.list.length; p++) cnt[c.list[p] + 1]++;
+        for (p = 0; p < c.edges; p++) cnt[p + 1] += cnt[p];
+        var legs = new Int32Array(c.list.length), fill = cnt.slice(0, c.edges);
+        for (l = 0; l < this.legCount; l++) for (p = c.start[l]; p < c.start[l + 1]; p++) legs[fill[c.list[p]]++] = l;
+        c.legs = legs; c.legStart = cnt;
+      }
+      var all = [], strong = [];
+      for (var q = c.legStart[e]; q < c.legStart[e + 1]; q++) {
+        var leg = c.legs[q];
+        if (!this.legShown(leg)) continue;
+        all.push(leg);
+        if (!this.faded[leg]) strong.push(leg);
+      }
+      var chosen = strong.length ? strong : all, sums = {}, order = [];
+      var wu = this.data.legs.width_unit;
+      chosen.forEach(function (leg2) {
+        var f = this.figuresOf(leg2);
+        for (var u in f) {
+          if (!(u in sums)) { sums[u] = 0; order.push(Number(u)); }
+          sums[u] += f[u];
+        }
+      }, this);
+      order.sort(function (a, b) { return (a === wu ? -1 : 0) - (b === wu ? -1 : 0) || a - b; });
+      var self = this, key = order.length ? order[0] : null;
+      var ranked = chosen.slice().sort(function (a, b) {
+        var fa = key === null ? 0 : self.figuresOf(a)[key] || 0, fb = key === null ? 0 : self.figuresOf(b)[key] || 0;
+        return fb - fa || a - b;
+      });
+      return {
+        legs: chosen, units: order, sums: order.map(function (u) { return sums[u]; }),
+        top: ranked.slice(0, top || 5).map(function (leg3) {
+          return { leg: leg3, unit: key, value: key === null ? null : self.figuresOf(leg3)[key] };
+        })
+      };
     },
 
     legShown: function (l) {
@@ -247,6 +364,8 @@
         this.labelled = job.labelled;
         this.markerScale = job.markerScale;
         this.drawnSchematic = job.schematic;
+        this.drawnCorridors = job.corridors;
+        this.corridorView = job.cor ? job.cor.zoom : null;
         this.drawTasks = job.tasks;
       }
       if (m === 2) ctx.scale(2, 2);
@@ -278,7 +397,8 @@
       var job = {
         id: (this._jobId = (this._jobId || 0) + 1), canvas: canvas, ctx: ctx, u: u,
         vx0: (b.min.x + ox) / s, vy0: (b.min.y + oy) / s, vx1: (b.max.x + ox) / s, vy1: (b.max.y + oy) / s,
-        band: this._band(u.zoom), next: 0, arrows: [], drawn: 0, stage: 0, labelled: 0, markerScale: 1, tasks: 1
+        band: this._band(u.zoom), next: 0, arrows: [], drawn: 0, stage: 0, labelled: 0, markerScale: 1, tasks: 1,
+        cor: this.corridorBand(u.zoom), corridors: 0
       };
       /* Slices are drawn in one task until their cost (points and pixels) reaches
        * what SLICE_MS allowed in the tasks before (drawing and rasterising);
@@ -336,6 +456,13 @@
       var ctx = job.ctx, u = job.u, s = u.s, ox = u.o.x, oy = u.o.y;
       var lines = this.lines, box = lines.box;
       var spent = 0, l;
+      if (job.stage === 0 && job.cor) {
+        spent = this._sliceCorridors(job, budget);
+        if (job.next < job.edges.length) return spent;
+        job.stage = 1;  /* schematic stretches over them, but no arrows: a corridor runs both ways */
+        job.arrows = [];
+        if (spent >= budget) return spent;
+      }
       if (job.stage === 0) {
         ctx.lineCap = "round";
         ctx.lineJoin = "round";
@@ -432,6 +559,71 @@
       return -1;
     },
 
+    /* Width of edge e of corridor band c, by the sum of the figures of its legs. */
+    edgeWidth: function (c, e) {
+      var w = this.corridorWidth, sum = c.sum[e];
+      if (!c.strong[e] || !(sum > 0) || !(c.top > 0)) return w[2];
+      return w[0] + (w[1] - w[0]) * Math.sqrt(Math.min(sum / c.top, 1));
+    },
+
+    /* Corridors: the edges in view, widest first (so thin ones stay on top), each
+     * style one path; sums worked out in the job's first slice. */
+    _sliceCorridors: function (job, budget) {
+      var c = job.cor, ctx = job.ctx, u = job.u, s = u.s, ox = u.o.x, oy = u.o.y, spent = 0, e, n;
+      if (!job.edges) {
+        this._sumCorridors(c);
+        var list = [], key = [], legs = 0;
+        for (e = 0; e < c.edges; e++) {
+          if (!c.any[e] || !this._inView(c.box, e, job)) continue;
+          list.push(e);
+          key.push(Math.round(this.edgeWidth(c, e) * 2) / 2);
+          if (c.strong[e] > 1) job.corridors++;
+        }
+        for (var l = 0; l < this.legCount; l++) if (c.start[l + 1] > c.start[l] && this.legShown(l)) legs++;
+        var order = list.map(function (_, i) { return i; });
+        order.sort(function (a, b) {
+          return key[b] - key[a] || c.mode[list[a]] - c.mode[list[b]] ||
+            (c.strong[list[a]] ? 0 : 1) - (c.strong[list[b]] ? 0 : 1) || list[a] - list[b];
+        });
+        job.edges = order.map(function (i) { return list[i]; });
+        job.widths = order.map(function (i) { return key[i]; });
+        job.drawn = legs;
+        job.next = 0;
+        spent += c.list.length / 20 + c.edges / 10;
+      }
+      ctx.lineCap = "round";
+      ctx.lineJoin = "round";
+      var edges = job.edges, X = c.X, Y = c.Y;
+      while (job.next < edges.length && spent < budget) {
+        var first = edges[job.next], w = job.widths[job.next], mode = c.mode[first], strong = c.strong[first] > 0;
+        var md = this.modes[mode];
+        ctx.strokeStyle = md.color;
+        ctx.lineWidth = w;
+        ctx.globalAlpha = strong ? 0.85 : 0.12;
+        ctx.setLineDash(md.dashes || (md.dashes = dashOf(md.dash)));
+        ctx.beginPath();
+        /* Edges numbered along the legs follow on from each other: one polyline
+         * while they do, so that a dashed mode's dashes run on. */
+        var at = -1;
+        for (n = job.next; n < edges.length && spent < budget; n++) {
+          e = edges[n];
+          if (job.widths[n] !== w || c.mode[e] !== mode || (c.strong[e] > 0) !== strong) break;
+          var from = c.A[e], to = c.B[e];
+          if (to === at) { to = from; from = at; }
+          var bx = X[to] * s - ox, by = Y[to] * s - oy;
+          if (from !== at) ctx.moveTo(X[from] * s - ox, Y[from] * s - oy);
+          ctx.lineTo(bx, by);
+          at = to;
+          spent += (4 + (Math.abs(bx - X[from] * s + ox) + Math.abs(by - Y[from] * s + oy)) / 16) * (1 + w / 16);
+        }
+        ctx.stroke();
+        job.next = n;
+      }
+      ctx.globalAlpha = 1;
+      ctx.setLineDash([]);
+      return spent;
+    },
+
     /* Places: their markers (one slice), then the labels that fit (another). */
     _drawPlaces: function (ctx, u, job) {
       var s = u.s, ox = u.o.x, oy = u.o.y, places = this.data.places, PX = this.PX, PY = this.PY;
@@ -499,6 +691,8 @@
         if (dp <= radius + 3 && dp < bestD) { best = { place: i }; bestD = dp; }
       }
       if (best) return best;
+      var c = this.corridorBand(u.zoom);
+      if (c) return this._hitCorridor(c, ux, uy, s);
       var tree = this._tree();
       if (!tree) return null;
       var reach = (8 + HIT_PX) / s;
@@ -520,6 +714,30 @@
         }
         /* Among overlapping legs, the one drawn last (on top) wins a tie. */
         if (d <= tol && (d < bestD || (d === bestD && best && l > best.leg))) { best = { leg: l }; bestD = d; }
+      }
+      return best;
+    },
+
+    /* The corridor edge under a point (units), drawn widest under thinnest. */
+    _hitCorridor: function (c, ux, uy, s) {
+      if (!c.tree) {
+        var tree = new Flatbush(Math.max(c.edges, 1)), b = c.box;
+        for (var e = 0; e < c.edges; e++) tree.add(b[4 * e], b[4 * e + 1], b[4 * e + 2], b[4 * e + 3]);
+        if (!c.edges) tree.add(0, 0, 0, 0);
+        tree.finish();
+        c.tree = tree;
+      }
+      var reach = (this.corridorWidth[1] / 2 + HIT_PX) / s, found = c.tree.search(ux - reach, uy - reach, ux + reach, uy + reach);
+      var best = null, bestD = Infinity;
+      for (var f = 0; f < found.length; f++) {
+        var k = found[f];
+        if (k >= c.edges || !c.any[k]) continue;
+        var d = distToSegment(ux, uy, c.X[c.A[k]], c.Y[c.A[k]], c.X[c.B[k]], c.Y[c.B[k]]) * s;
+        var w = this.edgeWidth(c, k);
+        /* Among edges within reach, the nearest; on a tie, the thinner (drawn on top). */
+        if (d <= w / 2 + HIT_PX && (d < bestD || (d === bestD && w < best.width))) {
+          best = { corridor: k, band: c, width: w }; bestD = d;
+        }
       }
       return best;
     },
@@ -552,7 +770,7 @@
       var found = e.type === "click" && !(this._map.dragging && this._map.dragging.moved()) ? this.hit(point) : null;
       if (!found) { this._fireEvent(false, e); return; }
       var latlng = found.place !== undefined ? this.latLngOfPlace(found.place) : this._map.containerPointToLatLng(point);
-      this.fire("pick", { leg: found.leg, place: found.place, latlng: latlng });
+      this.fire("pick", { leg: found.leg, place: found.place, corridor: found.corridor, band: found.band, latlng: latlng });
     },
 
     _onMouseMove: function (e) {
@@ -570,10 +788,11 @@
     _hoverAt: function (point) {
       if (!this._map) return;
       var found = this.hit(point);
-      var key = found ? (found.place !== undefined ? "p" + found.place : "l" + found.leg) : "";
+      var key = found ? (found.place !== undefined ? "p" + found.place : found.corridor !== undefined ? "c" + found.corridor : "l" + found.leg) : "";
       this._container.style.cursor = found ? "pointer" : "";
       if (!found) { if (this._tooltip._map) this._map.closeTooltip(this._tooltip); this._hover = ""; return; }
-      var text = found.place !== undefined ? this.placeTitle(found.place) : this.tipText(found.leg);
+      var text = found.place !== undefined ? this.placeTitle(found.place)
+        : found.corridor !== undefined ? this.corridorTip(found.band, found.corridor) : this.tipText(found.leg);
       if (key !== this._hover) {
         var span = document.createElement("span");
         span.textContent = text;
@@ -619,6 +838,13 @@
       }
       if (legs.size) return { legs: legs, name: name2 };
       return partial >= 0 ? { place: partial } : null;
+    },
+
+    corridorTip: function (c, e) {
+      var info = this.corridorInfo(c, e, 1);
+      if (info.legs.length === 1) return this.tipText(info.legs[0]);
+      var lang = (this.ui && this.ui.lang) || undefined;
+      return ((this.ui && this.ui.corridor) || "{n}").replace("{n}", info.legs.length.toLocaleString(lang));
     },
 
     tipText: function (l) { return this.tips ? this.tips[l] || this.legTitle(l) : this.legTitle(l); },

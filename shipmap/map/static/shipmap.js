@@ -592,13 +592,35 @@
   /* A map with many legs: legs and places come as compact tables drawn on one
    * canvas; each gets a light entry here, so that the time control, the views
    * and the search work on both kinds of map alike. */
+  /* The tables' bytes: base64 and zlib undone by the browser's own decoders
+   * where it has them (native, and the inflating off the page's script), else
+   * by script (atob, fflate). */
+  function unpack(packed) {
+    var raw;
+    if (typeof Uint8Array.fromBase64 === "function") {
+      raw = Uint8Array.fromBase64(packed);
+    } else {
+      var bytes = atob(packed);
+      raw = new Uint8Array(bytes.length);
+      for (var b = 0; b < bytes.length; b++) raw[b] = bytes.charCodeAt(b);
+    }
+    if (typeof DecompressionStream !== "function" || typeof Response !== "function") {
+      return Promise.resolve(window.fflate.unzlibSync(raw));
+    }
+    var stream = new Blob([raw]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).arrayBuffer().then(function (buffer) { return new Uint8Array(buffer); });
+  }
+
+  var canvasReady = null;  /* a promise kept once a canvas map's tables are read */
+
   function useCanvas(leafletMap, id) {
     map = leafletMap;
     /* Deflated: the tables' JSON (its length first), then the lines' bytes. */
     var packed = JSON.parse(document.getElementById(id).textContent).packed;
-    var bytes = atob(packed), raw = new Uint8Array(bytes.length);
-    for (var b = 0; b < bytes.length; b++) raw[b] = bytes.charCodeAt(b);
-    var all = window.fflate.unzlibSync(raw);
+    canvasReady = unpack(packed).then(function (all) { startCanvas(all); });
+  }
+
+  function startCanvas(all) {
     var head = (all[0] | (all[1] << 8) | (all[2] << 16) | (all[3] << 24)) >>> 0;
     var data = JSON.parse(new TextDecoder().decode(all.subarray(4, 4 + head)));
     data.bin = all.subarray(4 + head);
@@ -618,6 +640,7 @@
     routes.tips = legs;
     routes.on("pick", function (e) {
       if (e.place !== undefined) openPlace(e.place, e.latlng);
+      else if (e.corridor !== undefined) openCorridor(e.band, e.corridor, e.latlng);
       else openLeg(e.leg, e.latlng);
     });
     map.addLayer(routes);
@@ -627,6 +650,42 @@
   function openLeg(l, latlng) {
     var at = latlng || routes.legBounds(l).getCenter();
     L.popup(popupOptions(340)).setLatLng(at).setContent(buildPopup(routes.legBlocks(l))).openOn(map);
+  }
+
+  /* A corridor: how many routes, their figures summed per unit, the largest
+   * routes (each a button opening its own popup); one route opens as itself. */
+  function openCorridor(band, e, latlng) {
+    var info = routes.corridorInfo(band, e, 5), ui = routes.ui || {};
+    if (info.legs.length === 1) { openLeg(info.legs[0], latlng); return; }
+    var names = routes.unitNames(), format = new Intl.NumberFormat(config.lang, { maximumFractionDigits: 1 });
+    var root = el("div", "shipmap-popup shipmap-corridor");
+    root.appendChild(el("h3", null, (ui.corridor || "{n}").replace("{n}", format.format(info.legs.length))));
+    if (info.units.length) {
+      root.appendChild(el("p", "shipmap-label-key", ui.corridor_sum));
+      var sums = el("ul", "shipmap-corridor-sums");
+      info.units.forEach(function (u, k) {
+        var li = el("li");
+        li.appendChild(el("strong", "shipmap-corridor-sum", format.format(info.sums[k])));
+        li.appendChild(document.createTextNode(" " + (names[u] || "")));
+        sums.appendChild(li);
+      });
+      root.appendChild(sums);
+      root.appendChild(el("p", "shipmap-label-key", ui.corridor_top));
+      var top = el("ul", "shipmap-corridor-top");
+      info.top.forEach(function (t) {
+        var li = el("li"), button = el("button", "shipmap-corridor-leg", routes.legTitle(t.leg));
+        button.type = "button";
+        button.addEventListener("click", function () { openLeg(t.leg, latlng); });
+        li.appendChild(button);
+        if (t.value !== null && t.value !== undefined) {
+          li.appendChild(document.createTextNode(": " + format.format(t.value) + " " + (names[t.unit] || "")));
+        }
+        top.appendChild(li);
+      });
+      root.appendChild(top);
+    }
+    root.appendChild(el("p", "shipmap-corridor-zoom", ui.corridor_zoom));
+    L.popup(popupOptions(340)).setLatLng(latlng).setContent(root).openOn(map);
   }
 
   function openPlace(i, latlng) {
@@ -743,6 +802,15 @@
   }
 
   function init(leafletMap) {
+    /* A canvas map starts once its tables are read (the basemap shows meanwhile). */
+    if (canvasReady) {
+      canvasReady.then(function () { start(leafletMap); })
+        .catch(function (e) { setTimeout(function () { throw e; }, 0); });  /* reported as the page's error */
+    }
+    else start(leafletMap);
+  }
+
+  function start(leafletMap) {
     map = leafletMap;
     var node = document.getElementById("shipmap-config");
     config = JSON.parse(node.textContent);
