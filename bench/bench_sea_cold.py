@@ -1,8 +1,9 @@
 """Cold sea routing of a pair set in one process, with this tree's land mask or an older one.
 
 Routes the first N pairs of a set (``bench/sea_pairs/``) one leg after another
-from an empty route cache, the coastline loaded on the way, and prints the time,
-the load average and a digest of the lines drawn (equal digests: the same lines).
+from an empty route cache, the coastline loaded on the way, and prints the time
+(wall, and the CPU time of the process: steadier on a shared machine), the load
+average and a digest of the lines drawn (equal digests: the same lines).
 With ``--coastline FILE`` the land mask comes from that copy of
 ``routes/coastline.py`` instead, all else equal; run both alternately::
 
@@ -54,6 +55,7 @@ def main() -> None:
     lines = []
     with tempfile.TemporaryDirectory() as cache:
         t1 = time.perf_counter()
+        c1 = time.process_time()
         for k in range(count):
             try:
                 line = build_legs(legs.iloc[[k]], places, cache_dir=Path(cache)).geometry.iloc[0]
@@ -61,11 +63,13 @@ def main() -> None:
             except DataError:
                 lines.append("refused")
         t2 = time.perf_counter()
+        c2 = time.process_time()
     digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]
     print(
         f"{'before' if args.coastline else 'this tree'}: {count} legs, "
         f"{sum(x != 'refused' for x in lines)} routed, {t2 - t1:.1f} s "
-        f"(process {t2 - t0:.1f} s), load {os.getloadavg()[0]:.1f}, lines {digest}"
+        f"(CPU {c2 - c1:.1f} s; process {t2 - t0:.1f} s), "
+        f"load {os.getloadavg()[0]:.1f}, lines {digest}"
     )
 
 

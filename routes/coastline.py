@@ -133,6 +133,40 @@ def _tile_or_value(tile: np.ndarray) -> np.ndarray | bool:
     return np.ascontiguousarray(tile)
 
 
+def _dilate(land: np.ndarray, disk: np.ndarray) -> np.ndarray:
+    """Return ``land`` dilated by ``disk`` (odd sides, centred; outside the array is water).
+
+    The same as ``scipy.ndimage.binary_dilation(land, structure=disk)`` for a
+    disk (each of its rows one run of cells centred on the middle column), in a
+    few whole-array steps: each row of the disk widens land sideways by its
+    half-width (a running count), shifted up or down by its row.
+    """
+    ny, nx = land.shape
+    py, px = disk.shape[0] // 2, disk.shape[1] // 2
+    # running count of land along each row, with one zero column in front
+    count = np.zeros((ny, nx + 1), dtype=np.int32)
+    np.cumsum(land, axis=1, out=count[:, 1:])
+    cols = np.arange(nx)
+    widened: dict[int, np.ndarray] = {}
+    out = np.zeros_like(land)
+    for dy in range(-py, py + 1):
+        row = disk[dy + py]
+        if not row.any():
+            continue
+        half = int(px - np.argmax(row))
+        if half not in widened:
+            hi = np.minimum(cols + half + 1, nx)
+            lo = np.maximum(cols - half, 0)
+            widened[half] = (count[:, hi] - count[:, lo]) > 0
+        wide = widened[half]
+        # the cell (y, x) is land if wide[y + dy, x] is
+        if dy >= 0:
+            out[: ny - dy] |= wide[dy:]
+        else:
+            out[-dy:] |= wide[: ny + dy]
+    return out
+
+
 class LandMask:
     """Point-in-land tests against raster land masks (lon, lat in degrees).
 
@@ -243,11 +277,9 @@ class LandMask:
         # from the bare layer's tiles: each cell of the coastline is asked once
         land = self._raw.lookup(gx.ravel(), gy.ravel()).reshape(gx.shape)
         if land.any():
-            from scipy import ndimage
-
             oy, ox = np.mgrid[-pad_y : pad_y + 1, -pad_x : pad_x + 1]
             disk = (ox / max(rx, 1e-9)) ** 2 + (oy / max(ry, 1e-9)) ** 2 <= 1.0
-            land = ndimage.binary_dilation(land, structure=disk)
+            land = _dilate(land, disk)
         return _tile_or_value(land[pad_y : pad_y + _TILE_PX, pad_x : pad_x + _TILE_PX])
 
     def is_land(

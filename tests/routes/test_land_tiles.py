@@ -68,3 +68,20 @@ def test_summary_states_hold_on_the_cells(primary):
             lats = np.clip((gy.ravel() - 180 * 120) / 240.0, -90.0, 90.0)
             land = np.asarray(primary.contains_many(lons, lats), dtype=bool)
             assert land.all() if state == 1 else not land.any(), (tx[i], ty[i])
+
+
+def test_clearance_dilation_matches_scipy():
+    """The clearance layer's dilation is scipy's binary dilation, only faster."""
+    import math
+
+    from scipy import ndimage
+    from shipmap.routes.coastline import _dilate
+
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        ny, nx = rng.integers(10, 140, 2)
+        land = rng.random((ny, nx)) < rng.choice([0.002, 0.05, 0.5])
+        ry, rx = rng.uniform(0.5, 8.0), rng.uniform(0.5, 30.0)
+        oy, ox = np.mgrid[-math.ceil(ry) : math.ceil(ry) + 1, -math.ceil(rx) : math.ceil(rx) + 1]
+        disk = (ox / rx) ** 2 + (oy / ry) ** 2 <= 1.0
+        assert (_dilate(land, disk) == ndimage.binary_dilation(land, structure=disk)).all()
