@@ -112,12 +112,14 @@ def scan_parquet(
     except ImportError:  # pragma: no cover - a declared dependency
         return None
     offsets = _file_offsets(parts, len(files))
-    with tempfile.TemporaryDirectory(prefix="shipmap-scan-") as scratch:
-        spill = cache_dir("scan")
+    # Spill files (only if the memory limit is reached) go to a private folder of
+    # their own inside the cache (a system temporary folder when caches are off),
+    # removed with everything in it when the scans are over.
+    with tempfile.TemporaryDirectory(prefix="spill-", dir=_spill_folder()) as scratch:
         config: dict[str, str | bool | int | float | list[str]] = {
             "threads": os.cpu_count() or 1,
             "memory_limit": MEMORY_LIMIT,
-            "temp_directory": str(ensure_cache_dir(spill) if spill is not None else scratch),
+            "temp_directory": scratch,
             "preserve_insertion_order": False,
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
@@ -133,6 +135,17 @@ def scan_parquet(
     if progress is not None:
         progress(reduction.rows)
     return reduction
+
+
+def _spill_folder() -> Path | None:
+    """Return the cache's folder for spill files (``None``: the system's temporary folder)."""
+    folder = cache_dir("scan")
+    if folder is None:
+        return None
+    try:
+        return ensure_cache_dir(folder)
+    except OSError:  # a cache that cannot be written only costs the choice of folder
+        return None
 
 
 # ---------------------------------------------------------------------------

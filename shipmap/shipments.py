@@ -634,15 +634,21 @@ def _edge_space(text: pa.Array) -> bool:
         return False
     offset_type = np.int64 if pa.types.is_large_string(text.type) else np.int32
     offsets: np.ndarray = np.frombuffer(text.buffers()[1], dtype=offset_type)
-    offsets = offsets[text.offset : text.offset + n + 1].astype(np.int64)
+    offsets = offsets[text.offset : text.offset + n + 1]
     data = text.buffers()[2]
     if data is None:
         return False
     raw = np.frombuffer(data, dtype=np.uint8)
-    filled = offsets[1:] > offsets[:-1]
-    edges = np.concatenate([raw[offsets[:-1][filled]], raw[offsets[1:][filled] - 1]])
-    # ASCII white space, or a byte of a multi-byte character (which may be one).
-    return bool(((edges <= 32) | (edges >= 0x80)).any())
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not filled.all():
+        starts, ends = starts[filled], ends[filled]
+    # A byte <= 32 (ASCII white space) or >= 0x80 (of a multi-byte character, which
+    # may be a space): exactly the bytes b for which b - 33, wrapped round, is >= 95.
+    for edge in (raw[starts], raw[ends - 1]):
+        if ((edge - np.uint8(33)) >= np.uint8(0x80 - 33)).any():
+            return True
+    return False
 
 
 def _repeated(hashes: np.ndarray) -> np.ndarray:

@@ -110,6 +110,9 @@ WRAPPER = textwrap.dedent(
     from shipmap.cli import main
 
     signum = getattr(signal, sys.argv[1])
+    # As from a terminal: a shell that starts the tests in the background has
+    # them (and so this child) ignore SIGINT, and Python then leaves it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     where = sys.argv[2]
     calls = 0
 

@@ -325,3 +325,18 @@ def test_numbers_stored_as_text_are_left_to_the_row_groups(tmp_path: Path, scans
     assert scans == [False]
     _assert_same_figures(scanned, parts)
     assert np.isclose(scanned.headlines["quantity"].sum(), parts.headlines["quantity"].sum())
+
+
+def test_the_scan_leaves_nothing_behind_in_the_cache_or_beside_the_data(
+    tmp_path: Path, scans: list[bool], monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("SHIPMAP_CACHE", str(tmp_path / "cache"))
+    folder = _write(tmp_path / "data", _rows())
+    before = sorted(p.name for p in folder.iterdir())
+    load_dataset(folder)
+    assert scans == [True]
+    assert sorted(p.name for p in folder.iterdir()) == before
+    # its spill folder is private to this user, and empty once the scans are over
+    spill = tmp_path / "cache" / "scan"
+    assert list(spill.iterdir()) == []
+    assert spill.stat().st_mode & 0o077 == 0
