@@ -128,6 +128,12 @@ def scan_parquet(
         try:
             con.execute("SET enable_progress_bar = false")
             reduction = _scan(con, layout, offsets, rules)
+        except duckdb.InterruptException:
+            raise KeyboardInterrupt from None
+        except duckdb.Error:
+            # A file the engine cannot read as pyarrow does, or no memory left even
+            # with spilling: the row groups read it, one at a time, and say what is wrong.
+            reduction = None
         finally:
             con.close()
     if reduction is None or not _ids_unique(parts):

@@ -340,3 +340,20 @@ def test_the_scan_leaves_nothing_behind_in_the_cache_or_beside_the_data(
     spill = tmp_path / "cache" / "scan"
     assert list(spill.iterdir()) == []
     assert spill.stat().st_mode & 0o077 == 0
+
+
+def test_a_file_the_engine_cannot_read_is_left_to_the_row_groups(
+    tmp_path: Path, scans: list[bool], monkeypatch: pytest.MonkeyPatch
+):
+    import duckdb
+
+    import shipmap.scan as scan
+
+    def unreadable(con: Any, sql: str) -> Any:
+        raise duckdb.IOException("cannot read this file")
+
+    monkeypatch.setattr(scan, "_query", unreadable)
+    folder = _write(tmp_path, _rows())
+    scanned, parts = _both(folder)
+    assert scans == [False]
+    _assert_same_figures(scanned, parts)
