@@ -151,6 +151,7 @@ class _CountryNames:
     """A country's folded main names, shortest first, and the places that bear each."""
 
     keys: list[str]
+    sounds: list[str]  # each key with its sound-alike letters folded (see _sound)
     lengths: np.ndarray  # of each key
     key_of_place: np.ndarray  # the key (its position in ``keys``) of each of ``places``
     places: np.ndarray
@@ -331,28 +332,38 @@ class Gazetteer:
         ]
         if exact or cc is None:
             return exact
-        fuzz, process = _rapidfuzz()
-
         names = self._country_keys(cc)
+        # Letter for letter first; then with sound-alike letters folded, which
+        # finds more but brings more names close, so only when the first finds none.
+        for pool, fold_sound in ((names.keys, False), (names.sounds, True)):
+            alike = self._nearest(names, pool, [_sound(k) if fold_sound else k for k in keys])
+            if alike:
+                found = names.places[np.isin(names.key_of_place, alike)]
+                return [Candidate(self.world_place(i), ROMAN) for i in found.tolist()]
+        return []
+
+    @staticmethod
+    def _nearest(names: _CountryNames, pool: list[str], queries: list[str]) -> list[int]:
+        """Return the positions of the clearly nearest name of ``pool`` (all that read the same)."""
+        fuzz, process = _rapidfuzz()
         cutoff = _TRANSLIT_SIMILARITY - _TRANSLIT_MARGIN
-        scores: dict[int, float] = {}
-        for key in keys:
-            if len(key) < _TRANSLIT_MIN_LENGTH:
+        scores: dict[str, float] = {}  # names that read the same are one
+        for query in queries:
+            if len(query) < _TRANSLIT_MIN_LENGTH:
                 continue
-            spread = max(1, len(key) // 4)
-            lo = int(np.searchsorted(names.lengths, len(key) - spread, side="left"))
-            hi = int(np.searchsorted(names.lengths, len(key) + spread, side="right"))
-            for _, score, at in process.extract(
-                key, names.keys[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff, limit=2
+            spread = max(1, len(query) // 4)
+            lo = int(np.searchsorted(names.lengths, len(query) - spread, side="left"))
+            hi = int(np.searchsorted(names.lengths, len(query) + spread, side="right"))
+            for name, score, _ in process.extract(
+                query, pool[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
             ):
-                scores[lo + at] = max(score, scores.get(lo + at, 0.0))
+                scores[name] = max(score, scores.get(name, 0.0))
         best = sorted(scores.items(), key=lambda item: -item[1])
         if not best or best[0][1] < _TRANSLIT_SIMILARITY:
             return []
         if len(best) > 1 and best[1][1] > best[0][1] - _TRANSLIT_MARGIN:
             return []
-        found = names.places[names.key_of_place == best[0][0]]
-        return [Candidate(self.world_place(i), ROMAN) for i in found.tolist()]
+        return [at for at, name in enumerate(pool) if name == best[0][0]]
 
     def _country_keys(self, cc: str) -> _CountryNames:
         """Return the folded main names of a country's places (for near romanizations)."""
@@ -367,8 +378,10 @@ class Gazetteer:
             texts = world.key_texts(unique)
             lengths = np.fromiter(map(len, texts), dtype="i8", count=len(texts))
             order = np.argsort(lengths, kind="stable")
+            keys = [texts[i] for i in order.tolist()]
             self._by_country[cc] = _CountryNames(
-                keys=[texts[i] for i in order.tolist()],
+                keys=keys,
+                sounds=[_sound(k) for k in keys],
                 lengths=lengths[order],
                 key_of_place=np.argsort(order)[place_key],
                 places=places,
@@ -484,6 +497,18 @@ class Gazetteer:
             if len(out) >= limit:
                 break
         return out
+
+
+# Letters that romanizations of one sound vary between: c, k and q; w and v; z
+# and s; y, j and i; a silent or aspirating h ("Kh", "th", "sh").
+_SOUND_ALIKE = str.maketrans(
+    {"c": "k", "q": "k", "w": "v", "z": "s", "y": "i", "j": "i", "h": None}
+)
+
+
+def _sound(key: str) -> str:
+    """Fold the letters of a folded name that romanizations of one sound vary between."""
+    return key.replace("ph", "f").translate(_SOUND_ALIKE)
 
 
 @functools.cache

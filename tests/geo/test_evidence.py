@@ -185,6 +185,8 @@ def test_a_name_whose_romanization_spells_a_large_towns_name_is_placed_in_its_co
         ("កាត់ម៉ាន់ឌូ", "NP", "Kathmandu"),  # Khmer
         ("ซาราทอฟ", "RU", "Saratov"),  # Thai
         ("バグダッド", "IQ", "Baghdad"),  # Japanese kana
+        ("レイキャビク", "IS", "Reykjavík"),  # "reikiyabiku": near once y, j and i are one letter
+        ("டமாஸ்கஸ்", "SY", "Damascus"),  # Tamil "tamaskas": near once c and k are one
     ],
 )
 def test_a_large_city_whose_romanization_is_near_its_name_is_placed_in_its_country(
