@@ -652,6 +652,11 @@ class SeaRouteError(ShipmapError):
         self.reason = reason or message
 
 
+def _km_text(km: float) -> str:
+    """Write a distance so that one just over a limit does not read as the limit."""
+    return f"{km:.1f}" if km < 10 else f"{km:.0f}"
+
+
 def _latlon(p: Point) -> str:
     """Write a point as ``shipmap geocode`` does: latitude first."""
     lon = (p[0] + 180.0) % 360.0 - 180.0
@@ -715,7 +720,7 @@ def _entries(place: Point, name: str, mask: LandMask, net: PassageNetwork) -> li
             far = _nearest_water(place, loose_land, _FAR_REACH_KM)
             if far is not None:
                 reason = (
-                    f"is {_gc_km(place, far):.0f} km from the nearest water the coastline "
+                    f"is {_km_text(_gc_km(place, far))} km from the nearest water the coastline "
                     f"data shows (lat, lon {_latlon(far)}), and a line may cross no more "
                     f"than {PORT_REACH_KM:g} km of land to reach it; check its coordinates "
                     "(a port's point should lie by its quays), or draw that stretch by road"

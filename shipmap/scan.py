@@ -15,8 +15,7 @@ and with bounded memory:
 Distinct *values* (a few thousand) are then checked and stripped in Python by
 the very helpers the row-group engine uses, so both read a cell the same way.
 Ids are unique when each row group's ids increase and the row groups follow
-one another in order (machine-made ids usually do); otherwise their hashes are
-compared as the row-group engine does.
+one another in order (machine-made ids usually do); that is checked first.
 
 The scan gives the same figures, to the byte, as the row-group engine, or gives
 up (returns ``None``) and leaves the work to it:
@@ -26,6 +25,8 @@ up (returns ``None``) and leaves the work to it:
 - when a sum could depend on the order its rows are added in: figures that are
   not whole numbers (or multiples of 1/1024), or whose total is too large to add
   up exactly in a float, are summed in the row-group engine's order;
+- when the ids are not in increasing order (or have spaces at either end):
+  the row-group engine compares their hashes in the same pass as the rest;
 - when a column is stored in a type the scan does not read the same way
   (numbers as text, timestamps, decimals), or a path looks like a pattern.
 """
@@ -35,8 +36,9 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +59,6 @@ from shipmap.shipments import (
     _days,
     _edge_space,
     _fold_daily,
-    _id_hashes,
     latest_days,
     pick_latest,
 )
@@ -105,7 +106,9 @@ def scan_parquet(
         bytes (see the module's docstring): then nothing was decided.
     """
     layout = _layout(files)
-    if layout is None or not parts:
+    # Ids first: out of order, they are checked by hash, which the row groups do
+    # in the same pass as everything else (a second pass here would cost more).
+    if layout is None or not parts or not _ids_in_order(parts):
         return None
     try:
         import duckdb
@@ -128,9 +131,15 @@ def scan_parquet(
         try:
             con.execute("SET enable_progress_bar = false")
             reduction = _scan(con, layout, offsets, rules)
+        except duckdb.InterruptException:
+            raise KeyboardInterrupt from None
+        except duckdb.Error:
+            # A file the engine cannot read as pyarrow does, or no memory left even
+            # with spilling: the row groups read it, one at a time, and say what is wrong.
+            reduction = None
         finally:
             con.close()
-    if reduction is None or not _ids_unique(parts):
+    if reduction is None:
         return None
     if progress is not None:
         progress(reduction.rows)
@@ -555,25 +564,31 @@ def _one_of(name: str, values: list[Any]) -> str:
 # Ids
 
 
-def _ids_unique(parts: list[PartSpec]) -> bool:
-    """Whether no two rows share an id: by their order when they increase, else by hashes."""
+def _ids_in_order(parts: list[PartSpec]) -> bool:
+    """Whether every id is larger than the one before it, all row groups in turn.
+
+    Such ids are unique (machine-made ids usually come so). Row groups are read
+    a few at a time and the first one out of order ends the search.
+    """
     workers = os.cpu_count() or 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        ends = list(pool.map(_increasing_ids, parts))
-    previous: Any = None
-    in_order = True
-    for found in ends:
-        if found is _NO_IDS:
-            continue
-        if found is None or (previous is not None and not previous < found[0]):
-            in_order = False
-            break
-        previous = found[1]
-    if in_order:
-        return True
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        runs = [run for run in pool.map(_sorted_hashes, parts) if run is not None]
-    return not len(Reduction(id_hashes=runs).repeated_hashes())
+        pending: deque[Future[Any]] = deque()
+        previous: Any = None
+        for spec in [*parts, None]:
+            if spec is not None:
+                pending.append(pool.submit(_increasing_ids, spec))
+                if len(pending) <= workers:
+                    continue
+            while pending and (spec is None or len(pending) > workers):
+                found = pending.popleft().result()
+                if found is _NO_IDS:
+                    continue
+                if found is None or (previous is not None and not previous < found[0]):
+                    for future in pending:
+                        future.cancel()
+                    return False
+                previous = found[1]
+    return True
 
 
 _NO_IDS: Any = object()
@@ -596,6 +611,8 @@ def _increasing_ids(spec: PartSpec) -> Any:
         return _NO_IDS
     if pa.types.is_dictionary(ids.type):
         ids = ids.cast(ids.type.value_type)
+    if ids.null_count == len(ids):
+        return _NO_IDS  # a column left empty: no id given
     if ids.null_count:
         return None
     if pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type):
@@ -607,10 +624,3 @@ def _increasing_ids(spec: PartSpec) -> Any:
         return None
     first, last = ids[0].as_py(), ids[len(ids) - 1].as_py()
     return (first, last)
-
-
-def _sorted_hashes(spec: PartSpec) -> np.ndarray | None:
-    ids = _id_column(spec)
-    if ids is None:
-        return None
-    return np.sort(_id_hashes(pa.chunked_array([ids]))[0])

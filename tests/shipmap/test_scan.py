@@ -178,17 +178,13 @@ def test_the_scan_gives_the_row_groups_figures_to_the_byte(
     assert len(events) == 8 < count
 
 
-def test_cells_with_spaces_ids_out_of_order_and_halves_are_read_alike(
-    tmp_path: Path, scans: list[bool]
-):
+def test_cells_with_spaces_and_halves_are_read_alike(tmp_path: Path, scans: list[bool]):
     rows = _rows()
     for i, row in enumerate(rows):
         row["quantity"] += 0.5 if i % 2 else 0.25  # exact in a float, in any order
         row["unit"] = f" {row['unit']} "
         row["leg"] = f"{row['leg']}  " if i % 4 else row["leg"]
         row["vessel"] = f" {row['vessel']}" if row["vessel"] else row["vessel"]
-    rows.reverse()  # ids in decreasing order: compared by hash
-    rows[3]["id"] = " padded "
     folder = _write(tmp_path, rows, row_group_size=5)
     scanned, parts = _both(folder)
     assert scans == [True]
@@ -196,12 +192,27 @@ def test_cells_with_spaces_ids_out_of_order_and_halves_are_read_alike(
     assert scanned.units == ("containers", "troops")
 
 
+@pytest.mark.parametrize("ids", ["decreasing", "padded", "none"])
+def test_ids_out_of_order_go_through_the_row_groups(tmp_path: Path, scans: list[bool], ids: str):
+    rows = _rows()
+    if ids == "decreasing":
+        rows.reverse()
+    for row in rows:
+        row["id"] = {"padded": f" {row['id']}", "none": None}.get(ids, row["id"])
+    scanned, parts = _both(_write(tmp_path, rows))
+    assert scans == [ids == "none"]  # no ids at all: nothing to compare
+    _assert_same_figures(scanned, parts)
+
+
 def test_a_folder_of_files_partitioned_by_unit_is_scanned_in_its_order(
     tmp_path: Path, scans: list[bool]
 ):
     folder = write_dataset(tmp_path)
     (folder / "shipments.csv").unlink()
-    table = _table(_rows(), dates="dated", numbers=pa.float64())
+    rows = _rows()
+    for row in rows:  # ids in the order of the files: containers, then troops
+        row["id"] = f"{row['unit']}-{row['id']}"
+    table = _table(rows, dates="dated", numbers=pa.float64())
     for unit in ("containers", "troops"):
         part = folder / "shipments" / f"unit={unit}"
         part.mkdir(parents=True)
@@ -340,3 +351,20 @@ def test_the_scan_leaves_nothing_behind_in_the_cache_or_beside_the_data(
     spill = tmp_path / "cache" / "scan"
     assert list(spill.iterdir()) == []
     assert spill.stat().st_mode & 0o077 == 0
+
+
+def test_a_file_the_engine_cannot_read_is_left_to_the_row_groups(
+    tmp_path: Path, scans: list[bool], monkeypatch: pytest.MonkeyPatch
+):
+    import duckdb
+
+    import shipmap.scan as scan
+
+    def unreadable(con: Any, sql: str) -> Any:
+        raise duckdb.IOException("cannot read this file")
+
+    monkeypatch.setattr(scan, "_query", unreadable)
+    folder = _write(tmp_path, _rows())
+    scanned, parts = _both(folder)
+    assert scans == [False]
+    _assert_same_figures(scanned, parts)
