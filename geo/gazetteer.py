@@ -348,22 +348,24 @@ class Gazetteer:
         fuzz, process = _rapidfuzz()
         cutoff = _TRANSLIT_SIMILARITY - _TRANSLIT_MARGIN
         scores: dict[str, float] = {}  # names that read the same are one
+        where: dict[str, set[int]] = {}
         for query in queries:
             if len(query) < _TRANSLIT_MIN_LENGTH:
                 continue
             spread = max(1, len(query) // 4)
             lo = int(np.searchsorted(names.lengths, len(query) - spread, side="left"))
             hi = int(np.searchsorted(names.lengths, len(query) + spread, side="right"))
-            for name, score, _ in process.extract(
+            for name, score, at in process.extract(
                 query, pool[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
             ):
                 scores[name] = max(score, scores.get(name, 0.0))
+                where.setdefault(name, set()).add(lo + at)
         best = sorted(scores.items(), key=lambda item: -item[1])
         if not best or best[0][1] < _TRANSLIT_SIMILARITY:
             return []
         if len(best) > 1 and best[1][1] > best[0][1] - _TRANSLIT_MARGIN:
             return []
-        return [at for at, name in enumerate(pool) if name == best[0][0]]
+        return sorted(where[best[0][0]])
 
     def _country_keys(self, cc: str) -> _CountryNames:
         """Return the folded main names of a country's places (for near romanizations)."""
@@ -381,7 +383,7 @@ class Gazetteer:
             keys = [texts[i] for i in order.tolist()]
             self._by_country[cc] = _CountryNames(
                 keys=keys,
-                sounds=[_sound(k) for k in keys],
+                sounds=_sound("\n".join(keys)).split("\n") if keys else [],
                 lengths=lengths[order],
                 key_of_place=np.argsort(order)[place_key],
                 places=places,
