@@ -22,19 +22,20 @@
   var SLICE_MS = 40;       /* drawing (and rasterising) a slice of the legs takes about this */
   var FIRST_RATE = 2000;   /* cost drawn per ms, until measured */
 
-  /* Varints from the bytes after the tables: ref is [offset, length] into bin. */
+  /* Varints from the bytes after the tables: ref is [offset, length] into bin.
+   * Every value the tables hold fits 31 bits (units of a 2^22 grid, counts). */
   function varints(bin, ref) {
     var s = ref ? bin.subarray(ref[0], ref[0] + ref[1]) : new Uint8Array(0);
-    var n = s.length, out = new Float64Array(n), k = 0, v = 0, mul = 1;
+    var n = s.length, out = new Int32Array(n), k = 0, v = 0, shift = 0;
     for (var i = 0; i < n; i++) {
       var c = s[i];
-      v += (c & 127) * mul;
-      if (c < 128) { out[k++] = v; v = 0; mul = 1; } else { mul *= 128; }
+      v |= (c & 127) << shift;
+      if (c < 128) { out[k++] = v; v = 0; shift = 0; } else { shift += 7; }
     }
     return out.subarray(0, k);
   }
 
-  function unzig(v) { return v % 2 ? -(v + 1) / 2 : v / 2; }
+  function unzig(v) { return (v >>> 1) ^ -(v & 1); }
 
   /* Lines: full-resolution points, per-band index lists, boxes, arrows. */
   function decodeLines(g, bin) {
