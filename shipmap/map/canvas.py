@@ -106,6 +106,10 @@ def _blocks(blocks: Sequence[Mapping[str, Any]], strings: _Strings) -> list[list
     return out
 
 
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def _pack(data: Mapping[str, Any]) -> bytes:
     """Deflate ``data``: its JSON (length first), then every bytes value it held.
 
@@ -238,7 +242,6 @@ def add_route_canvas(
                 v for f in figures for u, q in f.items() if u in unit_at for v in (unit_at[u], q)
             ],
             "width_unit": unit_at.get(width_unit) if width_unit else None,
-            "popup": [_blocks(leg["popup"], strings) for leg in leg_rows],
             "modes": [
                 {"key": md, "color": mode_colors[md], "dash": mode_dash[md] or ""} for md in modes
             ],
@@ -249,7 +252,6 @@ def add_route_canvas(
             "kind": [kind_of[str(p["kind"])] for p in place_items],
             "label_zoom": [p["label_zoom"] for p in place_items],
             "xy": encode_points(lon, lat),
-            "popup": [_blocks(p["popup"], strings) for p in place_items],
             "kinds": [
                 {
                     "key": k,
@@ -270,6 +272,13 @@ def add_route_canvas(
                 "casing": SCHEMATIC_CASING,
             },
         },
+        # Popups: JSON of their own, read by the page when the first one opens.
+        "popups": _json_bytes(
+            {
+                "legs": [_blocks(leg["popup"], strings) for leg in leg_rows],
+                "places": [_blocks(p["popup"], strings) for p in place_items],
+            }
+        ),
         "strings": strings.texts,
         "ui": {
             "search": lang.t("search"),

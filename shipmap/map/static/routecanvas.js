@@ -156,12 +156,13 @@
       this.data = data;
       this.strings = data.strings;
       var legs = data.legs, places = data.places;
-      this.lines = decodeLines(data.geometry, data.bin);
+      this._linesData = data.geometry;     /* decoded on first need: see lines() */
+      this.lines = null;
       var sch = data.schematic || { leg: [], geometry: { n: [], band: [], bands: [] } };
       this.schematic = decodeLines(sch.geometry, data.bin);
       this.schematicLeg = sch.leg;
       this.schematicStyle = sch.style || {};
-      this.legCount = this.lines.count;
+      this.legCount = data.geometry.n.length;
       this.modes = legs.modes;            /* [{key, color, dash}] */
       this.legMode = legs.mode;
       this.weight = legs.weight;
@@ -187,7 +188,7 @@
     /* One R-tree over the legs' boxes, built once, on first need. */
     _tree: function () {
       if (this.index || typeof Flatbush === "undefined") return this.index;
-      var n = this.legCount, box = this.lines.box, tree = new Flatbush(Math.max(n, 1));
+      var n = this.legCount, box = this.legLines().box, tree = new Flatbush(Math.max(n, 1));
       for (var l = 0; l < n; l++) tree.add(box[4 * l], box[4 * l + 1], box[4 * l + 2], box[4 * l + 3]);
       if (!n) tree.add(0, 0, 0, 0);
       tree.finish();
@@ -200,7 +201,14 @@
       return { zoom: zoom, s: map.options.crs.scale(zoom) / Math.pow(2, this.data.geometry.bits), o: map.getPixelOrigin() };
     },
 
-    _band: function (zoom) { return this._bandOf(this.lines, zoom); },
+    /* Each leg's full line, its zoom bands, box and arrow: decoded when first
+     * needed (a map opened zoomed out draws corridors, not legs). */
+    legLines: function () {
+      if (!this.lines) this.lines = decodeLines(this._linesData, this.data.bin);
+      return this.lines;
+    },
+
+    _band: function (zoom) { return this._bandOf(this.legLines(), zoom); },
     _bandOf: function (lines, zoom) {
       var zooms = lines.zooms || [];
       for (var b = 0; b < zooms.length; b++) if (zoom <= zooms[b]) return lines.bands[b];
@@ -374,7 +382,26 @@
       if (job) {
         this._pending = false;
         this.fire("drawn");
+        if (!this._warm) this._warmUp();
       }
+    },
+
+    /* Once the first picture is shown, decode what other zooms draw (the other
+     * corridor bands, each leg's line), one piece per idle moment, so that the
+     * first zoom does not wait for it. */
+    _warmUp: function () {
+      var self = this, todo = [];
+      this._warm = true;
+      this.corridorBands.forEach(function (b) { todo.push(function () { self.corridorBand(b.zoom); }); });
+      todo.push(function () { self.legLines(); });
+      var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 50); };
+      var next = function () {
+        var piece = todo.shift();
+        if (!piece) return;
+        piece();
+        idle(next);
+      };
+      idle(next);
     },
 
     /* A promise kept once the picture of the current view is on the page. */
@@ -398,9 +425,10 @@
       var job = {
         id: (this._jobId = (this._jobId || 0) + 1), canvas: canvas, ctx: ctx, u: u,
         vx0: (b.min.x + ox) / s, vy0: (b.min.y + oy) / s, vx1: (b.max.x + ox) / s, vy1: (b.max.y + oy) / s,
-        band: this._band(u.zoom), next: 0, arrows: [], drawn: 0, stage: 0, labelled: 0, markerScale: 1, tasks: 1,
+        band: null, next: 0, arrows: [], drawn: 0, stage: 0, labelled: 0, markerScale: 1, tasks: 1,
         cor: this.corridorBand(u.zoom), corridors: 0
       };
+      if (!job.cor) job.band = this._band(u.zoom);
       /* Slices are drawn in one task until their cost (points and pixels) reaches
        * what SLICE_MS allowed in the tasks before (drawing and rasterising);
        * then this task rasterises them and the next task goes on. */
@@ -455,7 +483,7 @@
     /* Draw the next slice of a job, of about ``budget`` cost; its cost, or -1 once all is drawn. */
     _slice: function (job, budget) {
       var ctx = job.ctx, u = job.u, s = u.s, ox = u.o.x, oy = u.o.y;
-      var lines = this.lines, box = lines.box;
+      var lines = job.cor ? null : this.legLines(), box = lines ? lines.box : null;
       var spent = 0, l;
       if (job.stage === 0 && job.cor) {
         spent = this._sliceCorridors(job, budget);
@@ -698,7 +726,7 @@
       if (!tree) return null;
       var reach = (8 + HIT_PX) / s;
       var found = tree.search(ux - reach, uy - reach, ux + reach, uy + reach);
-      var lines = this.lines, X = lines.X, Y = lines.Y, band = this._band(u.zoom);
+      var lines = this.legLines(), X = lines.X, Y = lines.Y, band = this._band(u.zoom);
       for (var f = 0; f < found.length; f++) {
         var l = found[f];
         if (!this.legShown(l)) continue;
@@ -753,12 +781,20 @@
     },
 
     legBounds: function (l) {
-      var b = this.lines.box;
+      var b = this.legLines().box;
       return L.latLngBounds(this._unproject(b[4 * l], b[4 * l + 3]), this._unproject(b[4 * l + 2], b[4 * l + 1]));
     },
 
-    placeBlocks: function (i) { return popupBlocks(this.data.places.popup[i], this.strings); },
-    legBlocks: function (l) { return popupBlocks(this.data.legs.popup[l], this.strings); },
+    /* Popups: their own JSON in the bytes, read when the first one opens. */
+    popups: function () {
+      if (!this._popups) {
+        var ref = this.data.popups, bytes = this.data.bin.subarray(ref[0], ref[0] + ref[1]);
+        this._popups = JSON.parse(new TextDecoder().decode(bytes));
+      }
+      return this._popups;
+    },
+    placeBlocks: function (i) { return popupBlocks(this.popups().places[i], this.strings); },
+    legBlocks: function (l) { return popupBlocks(this.popups().legs[l], this.strings); },
     legTitle: function (l) { return this.strings[this.data.legs.label[l]]; },
     placeTitle: function (i) { return this.strings[this.data.places.label[i]]; },
 

@@ -643,7 +643,6 @@
       else if (e.corridor !== undefined) openCorridor(e.band, e.corridor, e.latlng);
       else openLeg(e.leg, e.latlng);
     });
-    map.addLayer(routes);
     routes.ui = data.ui || {};
   }
 
@@ -860,6 +859,9 @@
     });
     updateLabels();
     setupTime();
+    /* A canvas map's routes go on the map last, once its view and filters are
+     * set: the first picture is drawn once, for the view the reader sees. */
+    if (routes && !map.hasLayer(routes)) map.addLayer(routes);
     /* Ready once the map is drawn (a canvas map draws a big view over a few tasks). */
     var ready = function () { document.documentElement.setAttribute("data-shipmap-ready", "true"); };
     if (routes) routes.whenDrawn().then(ready); else ready();
