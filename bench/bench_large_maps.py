@@ -18,7 +18,12 @@ opens the English map in headless Chromium, offline, at 1280×800. It reports:
 
 Maps up to ``--svg-up-to`` legs are built a second time with ``renderer =
 "svg"`` (every leg an SVG path, as all maps were drawn before), so the two
-renderers are compared in one run, on the same machine and data. The results
+renderers are compared in one run, on the same machine and data. With
+``--against REV`` every map is also built by the code of git revision REV (an
+older shipmap, unpacked from git into a temporary folder), and the two pages
+are opened in turn, ``--rounds`` times each, so that old and new are measured
+side by side under the same load; each row then gives the median of its
+rounds. The results
 go into their own section of ``docs/benchmarks.md`` (between markers, kept
 when ``bench_build.py`` rewrites the rest).
 
@@ -37,6 +42,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -117,15 +123,46 @@ def measure_page(path: Path, *, chromium: str) -> dict[str, float]:
     return out
 
 
-def build(data: Path, out: Path) -> float:
-    """Build ``data`` into ``out`` in a fresh process; return its wall time."""
+def build(data: Path, out: Path, *, code: Path = ROOT) -> float:
+    """Build ``data`` into ``out`` in a fresh process, by the code in ``code``; its wall time."""
+    env = dict(os.environ)
+    if code != ROOT:  # an older shipmap first on the path, before the installed one
+        env["PYTHONPATH"] = os.pathsep.join([str(code), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        )
+    command = ["shipmap.cli", "build", str(data.resolve()), "-o", str(out.resolve()), "-q"]
     t0 = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "shipmap.cli", "build", str(data), "-o", str(out), "-q"],
+        [sys.executable, "-m", *command],
         check=True,
-        cwd=ROOT,
+        cwd=code,
+        env=env,
     )
     return time.perf_counter() - t0
+
+
+def unpack_revision(rev: str, folder: Path) -> Path:
+    """The package of git revision ``rev``, laid out as installed, in ``folder`` (``--against``).
+
+    ``geo/`` and ``routes/`` are the subpackages ``shipmap.geo`` and
+    ``shipmap.routes`` (pyproject's package-dir), so they go inside ``shipmap/``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(
+        ["git", "archive", rev, "shipmap", "geo", "routes"],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    for sub in ("geo", "routes"):
+        (folder / sub).rename(folder / "shipmap" / sub)
+    return folder
+
+
+def median_page(pages: list[dict[str, float]]) -> dict[str, float]:
+    """Each measure's median over rounds."""
+    return {k: statistics.median(p[k] for p in pages) for k in pages[0]}
 
 
 def _mb(n: float) -> str:
@@ -135,9 +172,9 @@ def _mb(n: float) -> str:
 def table(rows: list[dict[str, object]]) -> str:
     """Markdown table of the results."""
     head = (
-        "| legs | places | renderer | build | page | drawn | longest task (load) "
+        "| legs | places | renderer | code | build | page | drawn | longest task (load) "
         "| zoom in | pan | zoom out | longest task (zoom/pan) |\n"
-        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        "| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
     )
     lines = []
     for r in rows:
@@ -145,7 +182,8 @@ def table(rows: list[dict[str, object]]) -> str:
         assert isinstance(m, dict)
         moving = max(m[f"{k} task"] for k in ACTIONS)
         lines.append(
-            f"| {r['legs']:,} | {r['places']:,} | {r['renderer']} | {r['build']:.1f} s "
+            f"| {r['legs']:,} | {r['places']:,} | {r['renderer']} | {r.get('code', 'this')} "
+            f"| {r['build']:.1f} s "
             f"| {_mb(m['bytes'])} | {m['drawn']:.2f} s | {m['load task']:.2f} s "
             f"| {m['zoom in']:.2f} s | {m['pan']:.2f} s | {m['zoom out']:.2f} s "
             f"| {moving:.2f} s |"
@@ -174,6 +212,8 @@ def main() -> None:
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-report", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep the data sets and maps in this folder")
+    parser.add_argument("--against", help="also build every map with this git revision's code")
+    parser.add_argument("--rounds", type=int, default=1, help="times each page is opened")
     args = parser.parse_args()
     if not os.environ.get("SHIPMAP_CACHE"):
         sys.exit("bench_large_maps: set SHIPMAP_CACHE to a route cache folder (kept between runs)")
@@ -183,6 +223,10 @@ def main() -> None:
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="shipmap-large-") as tmp:
         base = args.keep or Path(tmp)
+        codes = [("this", ROOT)]
+        if args.against:
+            old = unpack_revision(args.against, Path(tmp) / "against")
+            codes.append((args.against[:12], old))
         for n in args.sizes:
             data = base / f"legs-{n}"
             counts = write_many_legs(data, legs=n)
@@ -191,26 +235,40 @@ def main() -> None:
                 if renderer == "svg":
                     toml = data / "map.toml"
                     toml.write_text('renderer = "svg"\n' + toml.read_text(encoding="utf-8"))
-                out = base / f"out-{n}-{renderer}"
-                seconds = build(data, out)
-                page = measure_page(out / "map-en.html", chromium=args.chromium)
-                html = (out / "map-en.html").read_text(encoding="utf-8")
-                drawn_as = "canvas" if 'id="shipmap-routes"' in html else "svg"
-                row = {
-                    "legs": counts["legs"],
-                    "places": counts["places"],
-                    "rows": counts["rows"],
-                    "renderer": drawn_as,
-                    "build": seconds,
-                    "page": page,
-                }
-                rows.append(row)
-                print(json.dumps(row), flush=True)
+                built = []
+                for label, code in codes:
+                    out = base / f"out-{n}-{renderer}-{label}"
+                    built.append((label, out, build(data, out, code=code)))
+                pages: dict[str, list[dict[str, float]]] = {label: [] for label, _, _ in built}
+                for _ in range(args.rounds):  # in turn, so that both see the same load
+                    for label, out, _ in built:
+                        pages[label].append(
+                            measure_page(out / "map-en.html", chromium=args.chromium)
+                        )
+                for label, out, seconds in built:
+                    html = (out / "map-en.html").read_text(encoding="utf-8")
+                    drawn_as = "canvas" if 'id="shipmap-routes"' in html else "svg"
+                    row = {
+                        "legs": counts["legs"],
+                        "places": counts["places"],
+                        "rows": counts["rows"],
+                        "renderer": drawn_as,
+                        "code": label,
+                        "build": seconds,
+                        "page": median_page(pages[label]),
+                        "load": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+                    }
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
     text = table(rows)
     print(text)
     if args.no_report:
         return
-    ten = [r for r in rows if r["legs"] == 10_000 and r["renderer"] == "canvas"]
+    ten = [
+        r
+        for r in rows
+        if r["legs"] == 10_000 and r["renderer"] == "canvas" and r.get("code") == "this"
+    ]
     goals = ""
     if ten:
         m = ten[0]["page"]

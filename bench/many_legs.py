@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import math
 import os
@@ -140,12 +141,15 @@ def port_stretches(
     """Return the ports and the directed stretches between them that route on water."""
     cache = _cache()
     ports = _ports()
-    pool = cache / f"bench-{POOL_VERSION}.json"
+    legs = _legs_module()
+    # The pool holds the stretches the sea router could draw: a new router (its
+    # version is in the route cache's keys) may draw others, so it is a new pool.
+    router = hashlib.sha256(legs._sea_version().encode("utf-8")).hexdigest()[:12]
+    pool = cache / f"bench-{POOL_VERSION}-{router}.json"
     if pool.is_file():
         data = json.loads(pool.read_text(encoding="utf-8"))
         if data.get("ports") == [p["code"] for p in ports]:
             return ports, [tuple(e) for e in data["edges"]]
-    legs = _legs_module()
     lon = np.array([p["lon"] for p in ports])
     lat = np.array([p["lat"] for p in ports])
     edges: list[tuple[int, int]] = []
