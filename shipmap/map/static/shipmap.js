@@ -431,30 +431,49 @@
      * those in the 27 cells around it: near-linear, where comparing every pair
      * took seconds with a few thousand places. */
     var lls = places.map(function (p) { return p.latlng; });
-    var cell = 2 * Math.sin(radius / 6371008.8 / 2) * 1.001, grid = {};
-    function coords(ll) {
+    /* Two places are within the radius (along the earth) when the chord
+     * between their points on the unit sphere is within its chord. */
+    var chord = 2 * Math.sin(radius / L.CRS.Earth.R / 2), cell = chord * 1.001, grid = {};
+    var P = lls.map(function (ll) {
       var la = ll.lat * Math.PI / 180, lo = ll.lng * Math.PI / 180;
-      return [Math.floor(Math.cos(la) * Math.cos(lo) / cell), Math.floor(Math.cos(la) * Math.sin(lo) / cell), Math.floor(Math.sin(la) / cell)];
-    }
-    lls.forEach(function (ll, i) {
-      var key = coords(ll).join(":");
+      return [Math.cos(la) * Math.cos(lo), Math.cos(la) * Math.sin(lo), Math.sin(la)];
+    });
+    function cellOf(p) { return [Math.floor(p[0] / cell), Math.floor(p[1] / cell), Math.floor(p[2] / cell)]; }
+    P.forEach(function (p, i) {
+      var key = cellOf(p).join(":");
       (grid[key] = grid[key] || []).push(i);
     });
-    function near(ll) {
-      var out = [], c = coords(ll);
+    function near(i) {
+      var out = [], p = P[i], c = cellOf(p), limit = chord * chord;
       for (var dx = -1; dx <= 1; dx++) for (var dy = -1; dy <= 1; dy++) for (var dz = -1; dz <= 1; dz++) {
         var bin = grid[(c[0] + dx) + ":" + (c[1] + dy) + ":" + (c[2] + dz)];
         if (!bin) continue;
-        for (var k = 0; k < bin.length; k++) if (map.distance(ll, lls[bin[k]]) <= radius) out.push(lls[bin[k]]);
+        for (var k = 0; k < bin.length; k++) {
+          var q = P[bin[k]], ex = q[0] - p[0], ey = q[1] - p[1], ez = q[2] - p[2];
+          if (ex * ex + ey * ey + ez * ez <= limit) out.push(lls[bin[k]]);
+        }
       }
       return out;
     }
-    var best = null, bestCount = 0;
-    lls.forEach(function (here) {
-      var count = near(here).length;
-      if (count > bestCount) { best = here; bestCount = count; }
+    /* The places of a cell and the 26 around it bound how many a place there
+     * can have near it: places are counted most promising first, until no
+     * bound reaches the best count found (of equal counts, the first place
+     * wins, as when every place was counted). */
+    var bound = P.map(function (p) {
+      var c = cellOf(p), n = 0;
+      for (var dx = -1; dx <= 1; dx++) for (var dy = -1; dy <= 1; dy++) for (var dz = -1; dz <= 1; dz++) {
+        var bin = grid[(c[0] + dx) + ":" + (c[1] + dy) + ":" + (c[2] + dz)];
+        if (bin) n += bin.length;
+      }
+      return n;
     });
-    if (!best || bestCount < 3 || bestCount * 2 < places.length || bestCount === places.length || !config.bounds) return null;
+    var order = lls.map(function (_, i) { return i; }).sort(function (a, b) { return bound[b] - bound[a] || a - b; });
+    var best = -1, bestCount = 0;
+    for (var o = 0; o < order.length && bound[order[o]] >= bestCount; o++) {
+      var i = order[o], count = near(i).length;
+      if (count > bestCount || (count === bestCount && i < best)) { best = i; bestCount = count; }
+    }
+    if (best < 0 || bestCount < 3 || bestCount * 2 < places.length || bestCount === places.length || !config.bounds) return null;
     var detail = L.latLngBounds(near(best)).pad(0.25);
     var all = L.latLngBounds(config.bounds);
     var span = function (b) { return map.distance(b.getSouthWest(), b.getNorthEast()); };
@@ -506,6 +525,9 @@
       extent.extend(views.all);
       zoom = Math.min(zoom, map.getBoundsZoom(views.all, false, L.point(pad.left + pad.right, pad.top + pad.bottom)));
     }
+    /* Moved inside at once: setMaxBounds alone would glide there, and a canvas
+     * map would draw the view it glides from and then the one it ends on. */
+    map.panInsideBounds(extent, { animate: false });
     map.setMaxBounds(extent);
     map.options.maxBoundsViscosity = 1.0;
     map.setMinZoom(zoom);
