@@ -23,7 +23,9 @@ renderers are compared in one run, on the same machine and data. With
 older shipmap, unpacked from git into a temporary folder), and the two pages
 are opened in turn, ``--rounds`` times each, so that old and new are measured
 side by side under the same load; each row then gives the median of its
-rounds. The results
+rounds. ``--keep DIR`` keeps the data sets and maps in DIR; ``--kept`` opens
+the maps an earlier run kept there again, without writing or building anything
+(a measurement rerun on the same pages, under another load). The results
 go into their own section of ``docs/benchmarks.md`` (between markers, kept
 when ``bench_build.py`` rewrites the rest).
 
@@ -160,6 +162,16 @@ def unpack_revision(rev: str, folder: Path) -> Path:
     return folder
 
 
+def count_rows(data: Path) -> dict[str, int]:
+    """Legs, places and shipment rows of a data set already written (``--kept``)."""
+
+    def rows(name: str) -> int:
+        with (data / name).open(encoding="utf-8") as f:
+            return sum(1 for _ in f) - 1
+
+    return {"legs": rows("legs.csv"), "places": rows("places.csv"), "rows": rows("shipments.csv")}
+
+
 def median_page(pages: list[dict[str, float]]) -> dict[str, float]:
     """Each measure's median over rounds."""
     return {k: statistics.median(p[k] for p in pages) for k in pages[0]}
@@ -183,8 +195,8 @@ def table(rows: list[dict[str, object]]) -> str:
         moving = max(m[f"{k} task"] for k in ACTIONS)
         lines.append(
             f"| {r['legs']:,} | {r['places']:,} | {r['renderer']} | {r.get('code', 'this')} "
-            f"| {r['build']:.1f} s "
-            f"| {_mb(m['bytes'])} | {m['drawn']:.2f} s | {m['load task']:.2f} s "
+            + (f"| {r['build']:.1f} s " if r["build"] is not None else "| kept ")
+            + f"| {_mb(m['bytes'])} | {m['drawn']:.2f} s | {m['load task']:.2f} s "
             f"| {m['zoom in']:.2f} s | {m['pan']:.2f} s | {m['zoom out']:.2f} s "
             f"| {moving:.2f} s |"
         )
@@ -202,6 +214,35 @@ def write_report(report: Path, text: str) -> None:
     report.write_text(new, encoding="utf-8")
 
 
+def measure_built(
+    built: list[tuple[str, Path, float | None]],
+    counts: dict[str, int],
+    args: argparse.Namespace,
+) -> list[dict[str, object]]:
+    """Open each built map ``args.rounds`` times, in turn; a row for each (medians)."""
+    pages: dict[str, list[dict[str, float]]] = {label: [] for label, _, _ in built}
+    for _ in range(args.rounds):  # in turn, so that all see the same load
+        for label, out, _ in built:
+            pages[label].append(measure_page(out / "map-en.html", chromium=args.chromium))
+    rows: list[dict[str, object]] = []
+    for label, out, seconds in built:
+        html = (out / "map-en.html").read_text(encoding="utf-8")
+        drawn_as = "canvas" if 'id="shipmap-routes"' in html else "svg"
+        row = {
+            "legs": counts["legs"],
+            "places": counts["places"],
+            "rows": counts["rows"],
+            "renderer": drawn_as,
+            "code": label,
+            "build": seconds,
+            "page": median_page(pages[label]),
+            "load": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        }
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
@@ -214,8 +255,13 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the data sets and maps in this folder")
     parser.add_argument("--against", help="also build every map with this git revision's code")
     parser.add_argument("--rounds", type=int, default=1, help="times each page is opened")
+    parser.add_argument(
+        "--kept", action="store_true", help="open the maps kept in --keep again, build nothing"
+    )
     args = parser.parse_args()
-    if not os.environ.get("SHIPMAP_CACHE"):
+    if args.kept and not args.keep:
+        sys.exit("bench_large_maps: --kept opens the maps in the --keep folder: name it")
+    if not args.kept and not os.environ.get("SHIPMAP_CACHE"):
         sys.exit("bench_large_maps: set SHIPMAP_CACHE to a route cache folder (kept between runs)")
 
     from many_legs import write_many_legs
@@ -224,42 +270,38 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="shipmap-large-") as tmp:
         base = args.keep or Path(tmp)
         codes = [("this", ROOT)]
-        if args.against:
+        if args.against and not args.kept:
             old = unpack_revision(args.against, Path(tmp) / "against")
             codes.append((args.against[:12], old))
         for n in args.sizes:
             data = base / f"legs-{n}"
+            if args.kept:
+                counts = count_rows(data)
+                kept = sorted(base.glob(f"out-{n}-*/map-en.html"))
+                if not kept:
+                    sys.exit(f"bench_large_maps: no map of {n} legs kept in {base}")
+                for renderer in sorted({page.parent.name.split("-")[2] for page in kept}):
+                    outs = [
+                        page.parent
+                        for page in kept
+                        if page.parent.name.split("-")[2] == renderer
+                    ]
+                    # "this" first, as a run that builds them lists them
+                    outs.sort(key=lambda o: (o.name.split("-", 3)[3] != "this", o.name))
+                    built = [(o.name.split("-", 3)[3], o, None) for o in outs]
+                    rows.extend(measure_built(built, counts, args))
+                continue
             counts = write_many_legs(data, legs=n)
             renderers = ["auto", "svg"] if n <= args.svg_up_to else ["auto"]
             for renderer in renderers:
                 if renderer == "svg":
                     toml = data / "map.toml"
                     toml.write_text('renderer = "svg"\n' + toml.read_text(encoding="utf-8"))
-                built = []
+                built: list[tuple[str, Path, float | None]] = []
                 for label, code in codes:
                     out = base / f"out-{n}-{renderer}-{label}"
                     built.append((label, out, build(data, out, code=code)))
-                pages: dict[str, list[dict[str, float]]] = {label: [] for label, _, _ in built}
-                for _ in range(args.rounds):  # in turn, so that both see the same load
-                    for label, out, _ in built:
-                        pages[label].append(
-                            measure_page(out / "map-en.html", chromium=args.chromium)
-                        )
-                for label, out, seconds in built:
-                    html = (out / "map-en.html").read_text(encoding="utf-8")
-                    drawn_as = "canvas" if 'id="shipmap-routes"' in html else "svg"
-                    row = {
-                        "legs": counts["legs"],
-                        "places": counts["places"],
-                        "rows": counts["rows"],
-                        "renderer": drawn_as,
-                        "code": label,
-                        "build": seconds,
-                        "page": median_page(pages[label]),
-                        "load": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-                    }
-                    rows.append(row)
-                    print(json.dumps(row), flush=True)
+                rows.extend(measure_built(built, counts, args))
     text = table(rows)
     print(text)
     if args.no_report:
