@@ -22,6 +22,7 @@ import csv
 import functools
 import io
 import math
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ _TRANSLIT_SIMILARITY = 75.0
 _TRANSLIT_MARGIN = 8.0
 #: ...and it has at least this many letters.
 _TRANSLIT_MIN_LENGTH = 4
+#: A romanization's consonants alone are compared only when there are at least this many.
+_SKELETON_MIN_LENGTH = 4
 #: Near spellings offered are at most this much (0-100) less alike than the best one.
 _SUGGESTION_SPREAD = 5.0
 _CURATED_COLUMNS = ("id", "name", "aliases", "country", "kind", "lat", "lon", "source")
@@ -152,6 +155,7 @@ class _CountryNames:
 
     keys: list[str]
     sounds: list[str]  # each key with its sound-alike letters folded (see _sound)
+    skeletons: dict[str, list[int]]  # positions in ``keys`` by consonant skeleton (_skeleton)
     lengths: np.ndarray  # of each key
     key_of_place: np.ndarray  # the key (its position in ``keys``) of each of ``places``
     places: np.ndarray
@@ -340,6 +344,20 @@ class Gazetteer:
             if alike:
                 found = names.places[np.isin(names.key_of_place, alike)]
                 return [Candidate(self.world_place(i), ROMAN) for i in found.tolist()]
+        # Last, the consonants alone: Arabic, Persian, Urdu and Hebrew write few
+        # vowels, and romanizations of other scripts write them differently
+        # (ياكتسك reads "yktsk", Yakutsk). Every name that reads the same counts.
+        alike = sorted(
+            {
+                at
+                for k in keys
+                if len(skeleton := _skeleton(k)) >= _SKELETON_MIN_LENGTH
+                for at in names.skeletons.get(skeleton, ())
+            }
+        )
+        if alike:
+            found = names.places[np.isin(names.key_of_place, alike)]
+            return [Candidate(self.world_place(i), ROMAN) for i in found.tolist()]
         return []
 
     @staticmethod
@@ -381,9 +399,13 @@ class Gazetteer:
             lengths = np.fromiter(map(len, texts), dtype="i8", count=len(texts))
             order = np.argsort(lengths, kind="stable")
             keys = [texts[i] for i in order.tolist()]
+            skeletons: dict[str, list[int]] = {}
+            for at, skeleton in enumerate(_skeleton("\n".join(keys)).split("\n") if keys else []):
+                skeletons.setdefault(skeleton, []).append(at)
             self._by_country[cc] = _CountryNames(
                 keys=keys,
                 sounds=_sound("\n".join(keys)).split("\n") if keys else [],
+                skeletons=skeletons,
                 lengths=lengths[order],
                 key_of_place=np.argsort(order)[place_key],
                 places=places,
@@ -511,6 +533,22 @@ _SOUND_ALIKE = str.maketrans(
 def _sound(key: str) -> str:
     """Fold the letters of a folded name that romanizations of one sound vary between."""
     return key.replace("ph", "f").translate(_SOUND_ALIKE)
+
+
+_CONSONANT_ALIKE = str.maketrans({"p": "f", "c": "k", "q": "k", "z": "s", "x": "ks"})
+_NOT_CONSONANTS = re.compile(r"[aeiouywvh]+")
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _skeleton(key: str) -> str:
+    """Return a folded name's consonants: vowels, w, v, y and h dropped, sound-alikes folded.
+
+    Names in one consonant skeleton ("yktsk": ياكتسك, Yakutsk) may be one
+    name written in two scripts; a key of fewer than :data:`_SKELETON_MIN_LENGTH`
+    consonants says too little ("mdr": Madeira, Amadora).
+    """
+    key = _NOT_CONSONANTS.sub("", key.replace("ph", "f").translate(_CONSONANT_ALIKE))
+    return _DOUBLED.sub(r"\1", key)
 
 
 @functools.cache

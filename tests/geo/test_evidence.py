@@ -196,6 +196,32 @@ def test_a_large_city_whose_romanization_is_near_its_name_is_placed_in_its_count
     assert (match.name, match.evidence) == (meant, "romanization")
 
 
+@pytest.mark.parametrize(
+    ("name", "country", "meant"),
+    [
+        ("کوپن ہیگن", "DK", "Copenhagen"),  # Urdu: "kwpn hygn", the consonants of Copenhagen
+        ("ایڈمونٹن", "CA", "Edmonton"),  # Urdu
+        ("הליפקס", "CA", "Halifax"),  # Hebrew: "hlyfks"
+    ],
+)
+def test_a_name_written_without_its_vowels_is_placed_on_its_consonants(
+    gaz: Gazetteer, name: str, country: str, meant: str
+) -> None:
+    match = geocode(name, country=country, gazetteer=gaz)
+    assert (match.name, match.evidence) == (meant, "romanization")
+
+
+def test_consonants_shared_by_several_towns_or_too_few_are_not_a_pin(gaz: Gazetteer) -> None:
+    # ياكتسك (Yakutsk) reads "yktsk": Kotovsk and Kataysk read the same
+    with pytest.raises(AmbiguousPlaceError) as e:
+        geocode("ياكتسك", country="RU", gazetteer=gaz)
+    assert e.value.candidates[0].startswith("Yakutsk (RU)")
+    # מדיירה (Madeira) reads "mdyyrh": three consonants, like Amadora's, say too little
+    with pytest.raises(PlaceNotFoundError) as not_found:
+        geocode("מדיירה", country="PT", gazetteer=gaz)
+    assert not any("Amadora" in c for c in not_found.value.candidates)
+
+
 def test_a_near_romanization_of_a_small_towns_name_is_not_a_pin(gaz: Gazetteer) -> None:
     # Адак (Adak, Alaska) reads "Adak", near "Ada": several small towns, none pinned
     with pytest.raises(AmbiguousPlaceError) as e:
