@@ -155,10 +155,23 @@ class _CountryNames:
 
     keys: list[str]
     sounds: list[str]  # each key with its sound-alike letters folded (see _sound)
-    skeletons: dict[str, list[int]]  # positions in ``keys`` by consonant skeleton (_skeleton)
     lengths: np.ndarray  # of each key
     key_of_place: np.ndarray  # the key (its position in ``keys``) of each of ``places``
     places: np.ndarray
+    # the keys' consonant skeletons (see _skeleton), one a line, made on first use
+    skeletons: list[str] = field(default_factory=list, compare=False)
+
+    def with_skeleton(self, skeleton: str) -> list[int]:
+        """Return the positions in ``keys`` of the keys whose consonant skeleton this is."""
+        if not self.skeletons and self.keys:
+            self.skeletons.append("\n" + _skeleton("\n".join(self.keys)) + "\n")
+        text, line = self.skeletons[0] if self.skeletons else "", f"\n{skeleton}\n"
+        out: list[int] = []
+        at = text.find(line)
+        while at >= 0:  # the key's position is the number of lines before it
+            out.append(text.count("\n", 0, at))
+            at = text.find(line, at + 1)
+        return out
 
 
 class Gazetteer:
@@ -352,7 +365,7 @@ class Gazetteer:
                 at
                 for k in keys
                 if len(skeleton := _skeleton(k)) >= _SKELETON_MIN_LENGTH
-                for at in names.skeletons.get(skeleton, ())
+                for at in names.with_skeleton(skeleton)
             }
         )
         if alike:
@@ -399,13 +412,9 @@ class Gazetteer:
             lengths = np.fromiter(map(len, texts), dtype="i8", count=len(texts))
             order = np.argsort(lengths, kind="stable")
             keys = [texts[i] for i in order.tolist()]
-            skeletons: dict[str, list[int]] = {}
-            for at, skeleton in enumerate(_skeleton("\n".join(keys)).split("\n") if keys else []):
-                skeletons.setdefault(skeleton, []).append(at)
             self._by_country[cc] = _CountryNames(
                 keys=keys,
                 sounds=_sound("\n".join(keys)).split("\n") if keys else [],
-                skeletons=skeletons,
                 lengths=lengths[order],
                 key_of_place=np.argsort(order)[place_key],
                 places=places,
@@ -535,8 +544,9 @@ def _sound(key: str) -> str:
     return key.replace("ph", "f").translate(_SOUND_ALIKE)
 
 
-_CONSONANT_ALIKE = str.maketrans({"p": "f", "c": "k", "q": "k", "z": "s", "x": "ks"})
-_NOT_CONSONANTS = re.compile(r"[aeiouywvh]+")
+_CONSONANT_ALIKE = str.maketrans(
+    {"p": "f", "c": "k", "q": "k", "z": "s", "x": "ks", **dict.fromkeys("aeiouywvh")}
+)
 _DOUBLED = re.compile(r"(.)\1+")
 
 
@@ -547,8 +557,7 @@ def _skeleton(key: str) -> str:
     name written in two scripts; a key of fewer than :data:`_SKELETON_MIN_LENGTH`
     consonants says too little ("mdr": Madeira, Amadora).
     """
-    key = _NOT_CONSONANTS.sub("", key.replace("ph", "f").translate(_CONSONANT_ALIKE))
-    return _DOUBLED.sub(r"\1", key)
+    return _DOUBLED.sub(r"\1", key.replace("ph", "f").translate(_CONSONANT_ALIKE))
 
 
 @functools.cache
