@@ -981,8 +981,8 @@ def _fine_entry(place: Point, mask: LandMask) -> tuple[_Entry | None, Point | No
     so that beyond that distance the way is on water that a coastline shows.
 
     Returns the entry (None if there is no such way) and the nearest cell of
-    water joined to open water (None if there is none in the window): what a
-    refusal names.
+    water joined to open water, which a refusal names (None if there is none
+    in the window, or no water at all within the port's reach).
     """
     from scipy import ndimage
 
@@ -995,9 +995,15 @@ def _fine_entry(place: Point, mask: LandMask) -> tuple[_Entry | None, Point | No
     glat = np.clip((cy + np.arange(-ry, ry + 1)) / _FINE_PX_PER_DEG, -89.9, 89.9)
     mx, my = np.meshgrid(glon, glat)
     dist = _approx_km(mx, my, lon0, lat0)
-    in_window = dist <= _FINE_WINDOW_KM
     water = np.zeros(mx.shape, dtype=bool)
-    water[in_window] = ~mask.is_land_either(mx[in_window], my[in_window])
+    # no water at all within the port's reach: nothing to follow (the refusal
+    # then names the nearest open water, found more cheaply)
+    reach = dist <= PORT_REACH_KM
+    water[reach] = ~mask.is_land_either(mx[reach], my[reach])
+    if not water.any():
+        return None, None
+    rest = (dist <= _FINE_WINDOW_KM) & ~reach
+    water[rest] = ~mask.is_land_either(mx[rest], my[rest])
     # open OSM water (the point and its neighbours 0.5 km off) ends the way
     is_open = np.zeros(mx.shape, dtype=bool)
     idx = np.flatnonzero(water)
