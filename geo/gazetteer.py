@@ -22,6 +22,7 @@ import csv
 import functools
 import io
 import math
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ _TRANSLIT_SIMILARITY = 75.0
 _TRANSLIT_MARGIN = 8.0
 #: ...and it has at least this many letters.
 _TRANSLIT_MIN_LENGTH = 4
+#: A romanization's consonants alone are compared only when there are at least this many.
+_SKELETON_MIN_LENGTH = 4
 #: Near spellings offered are at most this much (0-100) less alike than the best one.
 _SUGGESTION_SPREAD = 5.0
 _CURATED_COLUMNS = ("id", "name", "aliases", "country", "kind", "lat", "lon", "source")
@@ -155,6 +158,20 @@ class _CountryNames:
     lengths: np.ndarray  # of each key
     key_of_place: np.ndarray  # the key (its position in ``keys``) of each of ``places``
     places: np.ndarray
+    # the keys' consonant skeletons (see _skeleton), one a line, made on first use
+    skeletons: list[str] = field(default_factory=list, compare=False)
+
+    def with_skeleton(self, skeleton: str) -> list[int]:
+        """Return the positions in ``keys`` of the keys whose consonant skeleton this is."""
+        if not self.skeletons and self.keys:
+            self.skeletons.append("\n" + _skeleton("\n".join(self.keys)) + "\n")
+        text, line = self.skeletons[0] if self.skeletons else "", f"\n{skeleton}\n"
+        out: list[int] = []
+        at = text.find(line)
+        while at >= 0:  # the key's position is the number of lines before it
+            out.append(text.count("\n", 0, at))
+            at = text.find(line, at + 1)
+        return out
 
 
 class Gazetteer:
@@ -340,6 +357,20 @@ class Gazetteer:
             if alike:
                 found = names.places[np.isin(names.key_of_place, alike)]
                 return [Candidate(self.world_place(i), ROMAN) for i in found.tolist()]
+        # Last, the consonants alone: Arabic, Persian, Urdu and Hebrew write few
+        # vowels, and romanizations of other scripts write them differently
+        # (ياكتسك reads "yktsk", Yakutsk). Every name that reads the same counts.
+        alike = sorted(
+            {
+                at
+                for k in keys
+                if len(skeleton := _skeleton(k)) >= _SKELETON_MIN_LENGTH
+                for at in names.with_skeleton(skeleton)
+            }
+        )
+        if alike:
+            found = names.places[np.isin(names.key_of_place, alike)]
+            return [Candidate(self.world_place(i), ROMAN) for i in found.tolist()]
         return []
 
     @staticmethod
@@ -348,22 +379,24 @@ class Gazetteer:
         fuzz, process = _rapidfuzz()
         cutoff = _TRANSLIT_SIMILARITY - _TRANSLIT_MARGIN
         scores: dict[str, float] = {}  # names that read the same are one
+        where: dict[str, set[int]] = {}
         for query in queries:
             if len(query) < _TRANSLIT_MIN_LENGTH:
                 continue
             spread = max(1, len(query) // 4)
             lo = int(np.searchsorted(names.lengths, len(query) - spread, side="left"))
             hi = int(np.searchsorted(names.lengths, len(query) + spread, side="right"))
-            for name, score, _ in process.extract(
+            for name, score, at in process.extract(
                 query, pool[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
             ):
                 scores[name] = max(score, scores.get(name, 0.0))
+                where.setdefault(name, set()).add(lo + at)
         best = sorted(scores.items(), key=lambda item: -item[1])
         if not best or best[0][1] < _TRANSLIT_SIMILARITY:
             return []
         if len(best) > 1 and best[1][1] > best[0][1] - _TRANSLIT_MARGIN:
             return []
-        return [at for at, name in enumerate(pool) if name == best[0][0]]
+        return sorted(where[best[0][0]])
 
     def _country_keys(self, cc: str) -> _CountryNames:
         """Return the folded main names of a country's places (for near romanizations)."""
@@ -381,7 +414,7 @@ class Gazetteer:
             keys = [texts[i] for i in order.tolist()]
             self._by_country[cc] = _CountryNames(
                 keys=keys,
-                sounds=[_sound(k) for k in keys],
+                sounds=_sound("\n".join(keys)).split("\n") if keys else [],
                 lengths=lengths[order],
                 key_of_place=np.argsort(order)[place_key],
                 places=places,
@@ -509,6 +542,22 @@ _SOUND_ALIKE = str.maketrans(
 def _sound(key: str) -> str:
     """Fold the letters of a folded name that romanizations of one sound vary between."""
     return key.replace("ph", "f").translate(_SOUND_ALIKE)
+
+
+_CONSONANT_ALIKE = str.maketrans(
+    {"p": "f", "c": "k", "q": "k", "z": "s", "x": "ks", **dict.fromkeys("aeiouywvh")}
+)
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _skeleton(key: str) -> str:
+    """Return a folded name's consonants: vowels, w, v, y and h dropped, sound-alikes folded.
+
+    Names in one consonant skeleton ("yktsk": ياكتسك, Yakutsk) may be one
+    name written in two scripts; a key of fewer than :data:`_SKELETON_MIN_LENGTH`
+    consonants says too little ("mdr": Madeira, Amadora).
+    """
+    return _DOUBLED.sub(r"\1", key.replace("ph", "f").translate(_CONSONANT_ALIKE))
 
 
 @functools.cache

@@ -148,10 +148,15 @@ def romanizations(name: str) -> list[str]:
     >>> romanizations("జయపుర")
     ['jypur', 'jayapura']
     """
+    return list(_readings(name))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _readings(name: str) -> tuple[str, ...]:
     anyascii = _anyascii()
     plain = anyascii(name)
     if not any(ch in _PREPOSED_VOWELS or _script(ch) in _ABUGIDAS for ch in name):
-        return [plain]
+        return (plain,)
     out: list[str] = []
     chars = list(name)
     i = 0
@@ -178,7 +183,7 @@ def romanizations(name: str) -> list[str]:
                     out.append("a")
         i += 1
     read = "".join(out)
-    return [plain] if read == plain else [plain, read]
+    return (plain,) if read == plain else (plain, read)
 
 
 @functools.cache

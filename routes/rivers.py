@@ -181,25 +181,29 @@ def rivers_digest() -> str:
 
 
 @functools.cache
-def _point_keys() -> frozenset[int]:
+def _point_keys() -> np.ndarray:
     with np.load(io.BytesIO(_data()), allow_pickle=False) as data:
         keys = data["lon"].astype(np.int64) * 100_000_000 + data["lat"].astype(np.int64)
-    return frozenset(keys.tolist())
+    return np.unique(keys)
 
 
-def follows_rivers(line: Any) -> bool:
-    """Return True if a sea leg's line was drawn along these river lines.
+def follows_rivers(lines: Any) -> bool:
+    """Return True if any of ``lines`` (one line or several) was drawn along these rivers.
 
     A leg routed down a river passes through the river's own points; no other
     line hits them to 1e-5°.
     """
-    coords = np.asarray(line.coords, dtype=float)
+    import shapely
+
+    coords = shapely.get_coordinates(np.atleast_1d(np.asarray(lines, dtype=object)))
     if not coords.size:
         return False
     lon = np.round(((coords[:, 0] + 180.0) % 360.0 - 180.0) * _SCALE).astype(np.int64)
     lat = np.round(coords[:, 1] * _SCALE).astype(np.int64)
     keys = _point_keys()
-    return any(k in keys for k in (lon * 100_000_000 + lat).tolist())
+    found = lon * 100_000_000 + lat
+    pos = np.minimum(np.searchsorted(keys, found), keys.size - 1)
+    return bool((keys[pos] == found).any())
 
 
 @functools.cache

@@ -639,7 +639,7 @@ def _add_river_credit(m: folium.Map, legs: pd.DataFrame) -> None:
         return
     from shipmap.routes.rivers import RIVERS_ATTRIBUTION, follows_rivers
 
-    if any(follows_rivers(g) for g in sea.geometry if g is not None and not g.is_empty):
+    if follows_rivers([g for g in sea.geometry if g is not None]):
         VerbatimGeoJson(
             {"type": "FeatureCollection", "features": []},
             name="rivers-credit",
