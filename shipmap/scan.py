@@ -283,7 +283,11 @@ def _scan(
     con: Any, layout: _Layout, offsets: np.ndarray, rules: Rules, parts: list[PartSpec]
 ) -> Reduction | None:
     if _arrow_ready(layout):
-        found_groups = _rules_and_sums(parts)
+        try:
+            found_groups = _rules_and_sums(parts)
+        except (pa.ArrowException, OSError):
+            # A row group pyarrow cannot read: the row groups engine says which.
+            return None
         if found_groups is None:
             return None
         groups = found_groups
