@@ -55,6 +55,8 @@ _TRANSLIT_SIMILARITY = 75.0
 _TRANSLIT_MARGIN = 8.0
 #: ...and it has at least this many letters.
 _TRANSLIT_MIN_LENGTH = 4
+#: Scripts that write few vowels: their romanizations read shorter than the Latin names.
+_ABJADS = frozenset({"ARABIC", "HEBREW", "SYRIAC"})
 #: A romanization's consonants alone are compared only when there are at least this many.
 _SKELETON_MIN_LENGTH = 4
 #: Near spellings offered are at most this much (0-100) less alike than the best one.
@@ -353,13 +355,18 @@ class Gazetteer:
         # Letter for letter first; then with sound-alike letters folded, which
         # finds more but brings more names close, so only when the first finds none.
         for pool, fold_sound in ((names.keys, False), (names.sounds, True)):
-            alike = self._nearest(names, pool, [_sound(k) if fold_sound else k for k in keys])
+            alike = self._nearest(
+                names,
+                pool,
+                [_sound(k) if fold_sound else k for k in keys],
+                longer=script_of(name) in _ABJADS,
+            )
             if alike:
                 found = names.places[np.isin(names.key_of_place, alike)]
                 return [Candidate(self.world_place(i), ROMAN) for i in found.tolist()]
         # Last, the consonants alone: Arabic, Persian, Urdu and Hebrew write few
         # vowels, and romanizations of other scripts write them differently
-        # (ياكتسك reads "yktsk", Yakutsk). Every name that reads the same counts.
+        # (کوپن ہیگن reads "kwpn hygn", Copenhagen). Every name that reads the same counts.
         alike = sorted(
             {
                 at
@@ -374,7 +381,9 @@ class Gazetteer:
         return []
 
     @staticmethod
-    def _nearest(names: _CountryNames, pool: list[str], queries: list[str]) -> list[int]:
+    def _nearest(
+        names: _CountryNames, pool: list[str], queries: list[str], *, longer: bool = False
+    ) -> list[int]:
         """Return the positions of the clearly nearest name of ``pool`` (all that read the same)."""
         fuzz, process = _rapidfuzz()
         cutoff = _TRANSLIT_SIMILARITY - _TRANSLIT_MARGIN
@@ -385,7 +394,9 @@ class Gazetteer:
                 continue
             spread = max(1, len(query) // 4)
             lo = int(np.searchsorted(names.lengths, len(query) - spread, side="left"))
-            hi = int(np.searchsorted(names.lengths, len(query) + spread, side="right"))
+            # A script that leaves vowels out reads shorter than the Latin name.
+            more = max(spread, len(query) // 2) if longer else spread
+            hi = int(np.searchsorted(names.lengths, len(query) + more, side="right"))
             for name, score, at in process.extract(
                 query, pool[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
             ):
@@ -545,7 +556,7 @@ def _sound(key: str) -> str:
 
 
 _CONSONANT_ALIKE = str.maketrans(
-    {"p": "f", "c": "k", "q": "k", "z": "s", "x": "ks", **dict.fromkeys("aeiouywvh")}
+    {"p": "f", "b": "f", "c": "k", "q": "k", "z": "s", "x": "ks", **dict.fromkeys("aeiouywvh")}
 )
 _DOUBLED = re.compile(r"(.)\1+")
 
@@ -553,7 +564,7 @@ _DOUBLED = re.compile(r"(.)\1+")
 def _skeleton(key: str) -> str:
     """Return a folded name's consonants: vowels, w, v, y and h dropped, sound-alikes folded.
 
-    Names in one consonant skeleton ("yktsk": ياكتسك, Yakutsk) may be one
+    Names in one consonant skeleton ("lnsk": الیانوسک, Ulyanovsk) may be one
     name written in two scripts; a key of fewer than :data:`_SKELETON_MIN_LENGTH`
     consonants says too little ("mdr": Madeira, Amadora).
     """
