@@ -10,7 +10,8 @@ again from the cache. Each line is checked:
   by: bare (as OSM's coastline draws it), with the navigable passages carved (a
   canal is water), and *channel-aware*: also outside the river channels, taken
   as ``RIVER_BUFFER_KM`` either side of the river lines the router follows
-  (GSHHG/WDBII, ``routes/data/river_lines.npz``) — the contract;
+  (GSHHG/WDBII, ``routes/data/river_lines.npz``) — the contract — and, of that,
+  the km *dry on both coastlines* (neither OSM nor GSHHG has water there);
 - km on land beyond 5 km of the ends in Natural Earth 10m (an independent,
   coarser coastline), outside the passages' channels (which Natural Earth
   draws as land) and, apart, inside them;
@@ -345,6 +346,10 @@ def main() -> None:
                 osm_bare_land_km=float(on_bare.sum() * STEP_KM),
                 osm_land_km=float(on_osm.sum() * STEP_KM),
                 osm_land_outside_channels_km=float((on_osm & ~in_river).sum() * STEP_KM),
+                # of which dry on both coastlines (neither OSM nor GSHHG has water)
+                dry_outside_channels_km=float(
+                    (on_osm & ~in_river & mask.is_land_either(coords[:, 0], lats)).sum() * STEP_KM
+                ),
                 # of which GSHHG has water: estuaries and basins behind a barrage
                 osm_land_gshhg_water_km=float(
                     (on_osm & ~mask.is_land_either(coords[:, 0], lats)).sum() * STEP_KM
@@ -363,7 +368,8 @@ def main() -> None:
     print(f"pairs: {shown}  ({len(table)} legs)")
     print(
         "\n| category | legs | routed | km on OSM land beyond 5 km of the ends: bare / "
-        "passages carved (of which GSHHG water) / outside passages and river channels | "
+        "passages carved (of which GSHHG water) / outside passages and river channels "
+        "(of which dry on both coastlines) | "
         "on Natural Earth land, outside / inside channels | widest spur | "
         "length / great circle | length / searoute |"
     )
@@ -373,7 +379,8 @@ def main() -> None:
         print(
             f"| {cat} | {len(grp)} | {len(r)} | {r['osm_bare_land_km'].sum():.2f} / "
             f"{r['osm_land_km'].sum():.2f} ({r['osm_land_gshhg_water_km'].sum():.2f}) / "
-            f"{r['osm_land_outside_channels_km'].sum():.2f} | "
+            f"{r['osm_land_outside_channels_km'].sum():.2f} "
+            f"({r['dry_outside_channels_km'].sum():.2f}) | "
             f"{r['ne_land_km'].sum():.2f} / {r['ne_land_in_channels_km'].sum():.1f} | "
             f"{r['spur_km'].max() if len(r) else float('nan'):.2f} km | "
             f"{(r['km'] / r['great_circle_km']).median():.2f} | "
@@ -414,7 +421,8 @@ def main() -> None:
     for r in ok[(ok["osm_land_km"] > 0) | (ok["spur_km"] >= 2.0)].itertuples():
         print(
             f"flagged: {r.origin} → {r.destination}: {r.osm_land_km:.2f} km on OSM land "
-            f"({r.osm_land_outside_channels_km:.2f} outside river channels), "
+            f"({r.osm_land_outside_channels_km:.2f} outside river channels, "
+            f"{r.dry_outside_channels_km:.2f} dry on both coastlines), "
             f"spur {r.spur_km:.1f} km"
         )
 

@@ -4,9 +4,10 @@ Run from the repository root:
 
     .venv/bin/python bench/geocode_eval.py [--split dev|test|all] [--data FILE] [--markdown]
 
-``--data`` names the full set (its rows from public repositories are not kept
+``--data`` names the full set (its rows from GPL-3.0 repositories are not kept
 here: bench/data/README.md says how to rebuild it); the default is the part
-kept in the repository, the CLDR rows.
+kept in the repository, the CLDR rows and the World Port Index rows (public
+domain), which are the full set's first rows, so the split is the same.
 
 Every row is geocoded twice through the batch API (``geocode_rows``, what
 ``shipmap geocode --file`` runs): by name alone and with the row's country. A

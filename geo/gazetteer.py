@@ -22,6 +22,7 @@ import csv
 import functools
 import io
 import math
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,10 @@ _TRANSLIT_SIMILARITY = 75.0
 _TRANSLIT_MARGIN = 8.0
 #: ...and it has at least this many letters.
 _TRANSLIT_MIN_LENGTH = 4
+#: Scripts that write few vowels: their romanizations read shorter than the Latin names.
+_ABJADS = frozenset({"ARABIC", "HEBREW", "SYRIAC"})
+#: A romanization's consonants alone are compared only when there are at least this many.
+_SKELETON_MIN_LENGTH = 4
 #: Near spellings offered are at most this much (0-100) less alike than the best one.
 _SUGGESTION_SPREAD = 5.0
 _CURATED_COLUMNS = ("id", "name", "aliases", "country", "kind", "lat", "lon", "source")
@@ -155,6 +160,20 @@ class _CountryNames:
     lengths: np.ndarray  # of each key
     key_of_place: np.ndarray  # the key (its position in ``keys``) of each of ``places``
     places: np.ndarray
+    # the keys' consonant skeletons (see _skeleton), one a line, made on first use
+    skeletons: list[str] = field(default_factory=list, compare=False)
+
+    def with_skeleton(self, skeleton: str) -> list[int]:
+        """Return the positions in ``keys`` of the keys whose consonant skeleton this is."""
+        if not self.skeletons and self.keys:
+            self.skeletons.append("\n" + _skeleton("\n".join(self.keys)) + "\n")
+        text, line = self.skeletons[0] if self.skeletons else "", f"\n{skeleton}\n"
+        out: list[int] = []
+        at = text.find(line)
+        while at >= 0:  # the key's position is the number of lines before it
+            out.append(text.count("\n", 0, at))
+            at = text.find(line, at + 1)
+        return out
 
 
 class Gazetteer:
@@ -336,14 +355,35 @@ class Gazetteer:
         # Letter for letter first; then with sound-alike letters folded, which
         # finds more but brings more names close, so only when the first finds none.
         for pool, fold_sound in ((names.keys, False), (names.sounds, True)):
-            alike = self._nearest(names, pool, [_sound(k) if fold_sound else k for k in keys])
+            alike = self._nearest(
+                names,
+                pool,
+                [_sound(k) if fold_sound else k for k in keys],
+                longer=script_of(name) in _ABJADS,
+            )
             if alike:
                 found = names.places[np.isin(names.key_of_place, alike)]
                 return [Candidate(self.world_place(i), ROMAN) for i in found.tolist()]
+        # Last, the consonants alone: Arabic, Persian, Urdu and Hebrew write few
+        # vowels, and romanizations of other scripts write them differently
+        # (کوپن ہیگن reads "kwpn hygn", Copenhagen). Every name that reads the same counts.
+        alike = sorted(
+            {
+                at
+                for k in keys
+                if len(skeleton := _skeleton(k)) >= _SKELETON_MIN_LENGTH
+                for at in names.with_skeleton(skeleton)
+            }
+        )
+        if alike:
+            found = names.places[np.isin(names.key_of_place, alike)]
+            return [Candidate(self.world_place(i), ROMAN) for i in found.tolist()]
         return []
 
     @staticmethod
-    def _nearest(names: _CountryNames, pool: list[str], queries: list[str]) -> list[int]:
+    def _nearest(
+        names: _CountryNames, pool: list[str], queries: list[str], *, longer: bool = False
+    ) -> list[int]:
         """Return the positions of the clearly nearest name of ``pool`` (all that read the same)."""
         fuzz, process = _rapidfuzz()
         cutoff = _TRANSLIT_SIMILARITY - _TRANSLIT_MARGIN
@@ -354,7 +394,9 @@ class Gazetteer:
                 continue
             spread = max(1, len(query) // 4)
             lo = int(np.searchsorted(names.lengths, len(query) - spread, side="left"))
-            hi = int(np.searchsorted(names.lengths, len(query) + spread, side="right"))
+            # A script that leaves vowels out reads shorter than the Latin name.
+            more = max(spread, len(query) // 2) if longer else spread
+            hi = int(np.searchsorted(names.lengths, len(query) + more, side="right"))
             for name, score, at in process.extract(
                 query, pool[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
             ):
@@ -511,6 +553,22 @@ _SOUND_ALIKE = str.maketrans(
 def _sound(key: str) -> str:
     """Fold the letters of a folded name that romanizations of one sound vary between."""
     return key.replace("ph", "f").translate(_SOUND_ALIKE)
+
+
+_CONSONANT_ALIKE = str.maketrans(
+    {"p": "f", "b": "f", "c": "k", "q": "k", "z": "s", "x": "ks", **dict.fromkeys("aeiouywvh")}
+)
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _skeleton(key: str) -> str:
+    """Return a folded name's consonants: vowels, w, v, y and h dropped, sound-alikes folded.
+
+    Names in one consonant skeleton ("lnsk": الیانوسک, Ulyanovsk) may be one
+    name written in two scripts; a key of fewer than :data:`_SKELETON_MIN_LENGTH`
+    consonants says too little ("mdr": Madeira, Amadora).
+    """
+    return _DOUBLED.sub(r"\1", key.replace("ph", "f").translate(_CONSONANT_ALIKE))
 
 
 @functools.cache

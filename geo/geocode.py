@@ -140,6 +140,12 @@ _PORT_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+#: Abbreviated words of place names, written out ("St Ignace" -> "Saint Ignace").
+_ABBREVIATIONS = {"st": "Saint", "ste": "Sainte", "ft": "Fort", "mt": "Mount", "pt": "Port"}
+# Two names joined by a hyphen, each of four letters or more ("Akita-Funakawa").
+_JOINED_NAMES = re.compile(r"(?<=\w{4})-(?=\w{4})")
+_ABBREVIATED_WORD = re.compile(r"\b(St|Ste|Ft|Mt|Pt)\b\.?\s*(?=\w)", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class Match:
@@ -389,7 +395,9 @@ def _place(
     spellings = _spellings(name)
     found: list[Candidate] = []
     for i, spelling in enumerate(spellings):
-        found = [c for c in gaz.candidates(spelling, country=country) if _askable(c, kind)]
+        found = [
+            _as_asked(c, kind) for c in gaz.candidates(spelling, country=country) if _askable(c, kind)
+        ]
         if i > 0:  # a part of the name: its own name or a variant only
             found = [c for c in found if c.evidence <= VARIANT]
         if found:
@@ -467,20 +475,46 @@ def _place_qualified(
 
 
 def _spellings(name: str) -> list[str]:
-    """List the name, then the parts a list may wrap it in: "A (B)", "A / B", port words."""
-    out = [name.strip()]
-    inner = re.findall(r"\(([^)]+)\)", name)
-    outer = re.sub(r"\([^)]*\)", " ", name)
+    """List the name, then the parts a list may wrap it in: "A (B)", "A / B", port words.
+
+    Abbreviated first words are written out ("St Nazaire"); a name of two
+    hyphen-joined names ("Mishima-Kawanoe Ko", "Kavonisi-Kissamos") is tried
+    whole first, then each name on its own.
+    """
+    whole = name.strip()
+    out = [whole]
+    expanded = _expand_abbreviations(whole)
+    if expanded not in out:
+        out.append(expanded)
+    inner = re.findall(r"\(([^)]+)\)", expanded)
+    outer = re.sub(r"\([^)]*\)", " ", expanded)
+    joined: list[str] = []
     for part in [outer, *inner]:
         for piece in re.split(r"\s+[-/]\s+|\s*/\s*", part):
             piece = piece.strip(" -")
             if piece and piece not in out:
                 out.append(piece)
+            halves = _JOINED_NAMES.split(piece)
+            if len(halves) == 2:
+                joined += [h for h in halves if h not in joined]
     for part in list(out):
-        bare = re.sub(r"\s+", " ", _PORT_WORDS.sub(" ", part)).strip(" -")
+        bare = _strip_port_words(part)
         if len(bare) >= 3 and bare not in out:
             out.append(bare)
+    for part in joined:
+        for piece in (part, _strip_port_words(part)):
+            if len(piece) >= 3 and piece not in out:
+                out.append(piece)
     return out
+
+
+def _strip_port_words(name: str) -> str:
+    return re.sub(r"\s+", " ", _PORT_WORDS.sub(" ", name)).strip(" -")
+
+
+def _expand_abbreviations(name: str) -> str:
+    """Write out the abbreviations lists use for a name's first words ("St Nazaire", "Ft Pierce")."""
+    return _ABBREVIATED_WORD.sub(lambda m: _ABBREVIATIONS[m.group(1).casefold()] + " ", name)
 
 
 def _choose(
@@ -642,6 +676,27 @@ def _askable(c: Candidate, kind: str | None) -> bool:
     return kind == "port" or p.kind != "port" or p.curated or p.geonameid is None
 
 
+def _as_asked(c: Candidate, kind: str | None) -> Candidate:
+    """Return the candidate with the evidence its name gives for what was asked.
+
+    When a port is asked for, a port list's own name for a port is a name the
+    port goes by today, whatever the town beside it calls itself: "Inkoo" is
+    the list's (and the Finnish) name of the port of Ingå, where GeoNames gives
+    it only as another name of the town. It counts as a variant then; asked as
+    a town, it stays the town's other name ("Calcutta").
+    """
+    p = c.place
+    if (
+        kind == "port"
+        and p.kind == "port"
+        and p.geonameid is None
+        and not p.curated
+        and c.evidence == LATIN_OTHER
+    ):
+        return Candidate(p, VARIANT)
+    return c
+
+
 def _port_like(c: Candidate) -> bool:
     """Whether a candidate can be the port asked for: listed, curated, or by a port or a coast."""
     return bool(c.place.kind == "port" or c.place.near_port or c.place.curated)
@@ -668,7 +723,7 @@ def _one_letter_off(name: str, members: Sequence[Candidate]) -> bool:
         return False
     key = fold(name)
     return any(
-        c.evidence == VARIANT and DamerauLevenshtein.distance(key, fold(c.place.name)) <= 1
+        c.evidence == VARIANT and DamerauLevenshtein.distance(key, fold(c.place.name)) == 1
         for c in members
     )
 

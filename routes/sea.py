@@ -40,7 +40,7 @@ from shipmap.errors import ShipmapError
 __all__ = ["ALGORITHM_VERSION", "PORT_REACH_KM", "SeaRouteError", "sea_route"]
 
 #: Changes whenever the routing would draw a different line; part of the cache key.
-ALGORITHM_VERSION = "sea-9"
+ALGORITHM_VERSION = "sea-10"
 
 #: A port farther than this from water on the primary coastline may look further
 #: (estuaries, barrages), up to :data:`_FAR_REACH_KM`.
@@ -98,6 +98,11 @@ _RIVER_MOUTH_KM = 1.0
 _RIVER_GAP_KM = 3.0
 #: From a river's end, water on either coastline is followed this far, in km.
 _ESTUARY_WINDOW_KM = 80.0
+#: Cells per degree of the finer grid on which a port's narrow water, as either
+#: coastline shows it, is followed (1/960°, about 116 m north–south: four by four
+#: to one of the mask's cells); and how far from the port, in km.
+_FINE_PX_PER_DEG = 960
+_FINE_WINDOW_KM = 60.0
 
 Point = tuple[float, float]
 LandFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -714,14 +719,28 @@ def _entries(place: Point, name: str, mask: LandMask, net: PassageNetwork) -> li
         # over land, may still be no longer than PORT_REACH_KM
         loose_land = _Water(mask, [place]).land
         w = _nearest_water(place, loose_land, PORT_REACH_KM)
+        far: Point | None = None
         if w is not None:
             out.append(_Entry(w, (w,), _gc_km(place, w), loose=True))
         else:
-            far = _nearest_water(place, loose_land, _FAR_REACH_KM)
+            # water narrower than the mask's cells (a river, a creek, an estuary
+            # GSHHG draws narrower than the cells): followed on finer cells
+            fine, far = _fine_entry(place, mask)
+            if fine is not None:
+                out.append(fine)
+        if not out:
+            # the nearest water joined to open sea water within the fine search's
+            # window, unless open water (joined further off, or not at all) is nearer
+            water = "water joined to the sea that the coastline data shows"
+            wide = _nearest_water(place, loose_land, _FAR_REACH_KM)
+            if wide is not None and (far is None or _gc_km(place, wide) < _gc_km(place, far)):
+                far, water = wide, "water the coastline data shows"
+            if far is not None and _gc_km(place, far) > _FAR_REACH_KM:
+                far = None
             if far is not None:
                 reason = (
-                    f"is {_km_text(_gc_km(place, far))} km from the nearest water the coastline "
-                    f"data shows (lat, lon {_latlon(far)}), and a line may cross no more "
+                    f"is {_km_text(_gc_km(place, far))} km from the nearest {water} (lat, "
+                    f"lon {_latlon(far)}), and a line may cross no more "
                     f"than {PORT_REACH_KM:g} km of land to reach it; check its coordinates "
                     "(a port's point should lie by its quays), or draw that stretch by road"
                 )
@@ -845,13 +864,16 @@ def _cell_way(
     starts: np.ndarray,
     start_costs: np.ndarray,
     goal: np.ndarray,
+    *,
+    px_per_deg: int = _MASK_PX_PER_DEG,
 ) -> tuple[list[int], float] | None:
     """Return the cheapest way over ``node`` cells from any start to any goal cell.
 
     Steps join a cell to its eight neighbours (the mask marks a cell as land if
     any land touches it, so two water cells that share a corner share water
     there too); a step costs its length times the dearer of its two cells'
-    ``cost_per_km``; a start costs ``start_costs`` to enter. Returns the flat
+    ``cost_per_km``; a start costs ``start_costs`` to enter. Cells are
+    ``1 / px_per_deg`` degrees on a side. Returns the flat
     indices of the cells along the way and its cost, or None if no goal is reached.
     """
     from scipy.sparse import coo_matrix
@@ -859,8 +881,8 @@ def _cell_way(
 
     ny, nx = node.shape
     idx = np.arange(ny * nx).reshape(ny, nx)
-    dy_km = 111.2 / _MASK_PX_PER_DEG
-    dx_km = 111.32 / _MASK_PX_PER_DEG * np.cos(np.radians(glat))[:, None] * np.ones((1, nx))
+    dy_km = 111.2 / px_per_deg
+    dx_km = 111.32 / px_per_deg * np.cos(np.radians(glat))[:, None] * np.ones((1, nx))
     diag_km = np.hypot(dx_km[:-1, :-1], dy_km)
     every, head, tail = slice(None), slice(None, -1), slice(1, None)
     steps = (
@@ -944,6 +966,101 @@ def _narrow_entry(place: Point, mask: LandMask) -> _Entry | None:
         pts = _pull_taut(pts, _Water(mask, []))
     cost = _gc_km(place, pts[0]) + (_path_km(pts) / 1000.0 if len(pts) > 1 else 0.0)
     return _Entry(pts[-1], tuple(pts), cost)
+
+
+def _fine_entry(place: Point, mask: LandMask) -> tuple[_Entry | None, Point | None]:
+    """Reach open water from ``place`` over water narrower than the mask's cells.
+
+    Where a river, a creek or an estuary is narrower than the land mask's
+    cells, the mask's water breaks into pieces, or vanishes, though GSHHG's
+    polygons, asked at finer points, still show it. The way runs over cells
+    :data:`_FINE_PX_PER_DEG` to the degree on which water on either coastline
+    counts as water, within :data:`_FINE_WINDOW_KM`, to the nearest cell of open
+    OSM water (:func:`_nearest_water`'s test). As in :func:`_narrow_entry`,
+    land cells may be crossed only within :data:`PORT_REACH_KM` of the port,
+    so that beyond that distance the way is on water that a coastline shows.
+
+    Returns the entry (None if there is no such way) and the nearest cell of
+    water joined to open water, which a refusal names (None if there is none
+    in the window, or no water at all within the port's reach).
+    """
+    from scipy import ndimage
+
+    lon0, lat0 = place
+    coslat = max(math.cos(math.radians(lat0)), 0.05)
+    ry = math.ceil(_FINE_WINDOW_KM / 111.2 * _FINE_PX_PER_DEG)
+    rx = math.ceil(_FINE_WINDOW_KM / (111.32 * coslat) * _FINE_PX_PER_DEG)
+    cx, cy = round(lon0 * _FINE_PX_PER_DEG), round(lat0 * _FINE_PX_PER_DEG)
+    glon = wrap_lons((cx + np.arange(-rx, rx + 1)) / _FINE_PX_PER_DEG)
+    glat = np.clip((cy + np.arange(-ry, ry + 1)) / _FINE_PX_PER_DEG, -89.9, 89.9)
+    mx, my = np.meshgrid(glon, glat)
+    dist = _approx_km(mx, my, lon0, lat0)
+    water = np.zeros(mx.shape, dtype=bool)
+    # no water at all within the port's reach: nothing to follow (the refusal
+    # then names the nearest open water, found more cheaply)
+    reach = dist <= PORT_REACH_KM
+    water[reach] = ~mask.is_land_either(mx[reach], my[reach])
+    if not water.any():
+        return None, None
+    rest = (dist <= _FINE_WINDOW_KM) & ~reach
+    water[rest] = ~mask.is_land_either(mx[rest], my[rest])
+    # open OSM water (the point and its neighbours 0.5 km off) ends the way
+    is_open = np.zeros(mx.shape, dtype=bool)
+    idx = np.flatnonzero(water)
+    if idx.size:
+        land = _Water(mask, []).land
+        is_open.flat[idx] = ~land(mx.flat[idx], my.flat[idx])
+        dlat = 0.5 / 111.2
+        dlon = dlat / coslat
+        for ox, oy in ((dlon, 0.0), (-dlon, 0.0), (0.0, dlat), (0.0, -dlat)):
+            k = np.flatnonzero(is_open)
+            is_open.flat[k] = ~land(mx.flat[k] + ox, np.clip(my.flat[k] + oy, -89.9, 89.9))
+    if not is_open.any():
+        return None, None
+    eight = np.ones((3, 3), dtype=bool)
+    # the water joined to open water, and its cell nearest to the port
+    pieces, _count = ndimage.label(water, structure=eight)
+    to_sea = np.isin(pieces, np.unique(pieces[is_open]))
+    near = int(np.argmin(np.where(to_sea, dist, np.inf)))
+    nearest = (float(mx.flat[near]), float(my.flat[near]))
+    # land within the port's reach, less a cell's diagonal
+    node = to_sea | (dist <= PORT_REACH_KM - 0.1)
+    starts = node & (dist <= 0.5)
+    # only what the port's cells join matters: one labelling pass finds it
+    labels, _count = ndimage.label(node, structure=eight)
+    joined = np.isin(labels, np.unique(labels[starts]))
+    if not starts.any() or not (joined & is_open).any():
+        return None, nearest
+    # the open sea's inner cells are no use to the search: only its edge is kept
+    inner = ndimage.binary_erosion(is_open, structure=eight)
+    node = joined & ~inner
+    penalty = np.where(water, 1.0, _LAND_PENALTY)
+    first = np.flatnonzero((starts & node).ravel())
+    way = _cell_way(
+        glon,
+        glat,
+        node,
+        penalty,
+        first,
+        dist.ravel()[first] * penalty.ravel()[first],
+        is_open & node,
+        px_per_deg=_FINE_PX_PER_DEG,
+    )
+    if way is None:
+        return None, nearest
+    cells = way[0]
+    nx = len(glon)
+    # the port's own stretch: a straight line to the last land cell on the way
+    dry = [k for k, c in enumerate(cells) if not water.flat[c]]
+    cells = cells[dry[-1] :] if dry else cells
+    pts = [(float(glon[c % nx]), float(glat[c // nx])) for c in cells]
+    # continuous with the port across the antimeridian
+    pts = [(x + 360.0 * round((lon0 - x) / 360.0), y) for x, y in pts]
+    if len(pts) > 2:
+        # pulled taut over water on either coastline (every point of the way is)
+        pts = _pull_taut(pts, _Water(mask, pts[:: max(1, len(pts) // 8)]))
+    cost = _gc_km(place, pts[0]) + (_path_km(pts) / 1000.0 if len(pts) > 1 else 0.0)
+    return _Entry(pts[-1], tuple(pts), cost), nearest
 
 
 def _offshore(point: Point, mask: LandMask) -> list[Point] | None:

@@ -54,6 +54,7 @@ from shipmap.shipments import (
     Reduction,
     Rules,
     blank_rows,
+    csv_header_and_lines,
     frame_table,
     parquet_parts,
     read_csv_fast,
@@ -504,20 +505,10 @@ def _read_fast(data: bytes, spec: _Spec) -> _Table | None:
     first line and the file has one line per row: no blank lines and no line
     breaks inside quoted cells. Anything else goes to the exact parser.
     """
-    first_break = data.find(b"\n")
-    header = data[: first_break if first_break >= 0 else len(data)].rstrip(b"\r")
-    if b'"' in header or not header.strip():
+    found = csv_header_and_lines(data)
+    if found is None:
         return None
-    try:
-        names = [n.strip() for n in header.decode("utf-8").split(",")]
-    except UnicodeDecodeError:
-        return None
-    if any(n == "" or n.startswith("_") for n in names) or len(set(names)) != len(names):
-        return None
-    end = len(data)
-    while end and data[end - 1] in b"\r\n":
-        end -= 1
-    physical_lines = data.count(b"\n", 0, end) + 1
+    names, physical_lines = found
     try:
         frame = pd.read_csv(io.BytesIO(data), engine="pyarrow", dtype="str", keep_default_na=False)
     except (ValueError, pd.errors.ParserError):

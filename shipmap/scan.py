@@ -6,9 +6,13 @@ work in a few aggregate queries over all the files at once, in its own threads
 and with bounded memory:
 
 1. per (leg, unit, basis, start day) as the rows give them: the sums the map
-   needs, the row count, the first row, and for every rule on numbers and
-   dates the extreme values that tell whether some row breaks it (the smallest
-   quantity, the largest ``low - quantity``, ...);
+   needs and the row count; before them, one pass without groups finds the
+   extremes of every rule on numbers and dates (the smallest quantity, the
+   largest ``low - quantity``, ...). Where the dates are stored as dates and no
+   value comes from a folder's name, both come instead from one read of the row
+   groups, checked and summed in NumPy over their dictionary codes
+   (:func:`_rules_and_sums`): the engine's hash table keyed by day costs about
+   three times as much CPU;
 2. per (leg, vessel) and (leg, source): the first row of each;
 3. the few rows that may be among each leg's latest events.
 
@@ -76,6 +80,10 @@ _TEXT = ("leg", "unit", "basis", "vessel", "source")
 _NUMBERS = ("quantity", "low", "high")
 _FIRST_DAY = np.datetime64("1678-01-01", "D")
 _LAST_DAY = np.datetime64("2261-12-31", "D")
+_FIRST_DAY_NUMBER = int((_FIRST_DAY - np.datetime64("1970-01-01", "D")).astype(int))
+_LAST_DAY_NUMBER = int((_LAST_DAY - np.datetime64("1970-01-01", "D")).astype(int))
+#: Days a key keeps apart: every day from the first to the last.
+_DAYS = _LAST_DAY_NUMBER - _FIRST_DAY_NUMBER + 1
 
 
 def scan_parquet(
@@ -130,7 +138,7 @@ def scan_parquet(
         con = duckdb.connect(config=config)
         try:
             con.execute("SET enable_progress_bar = false")
-            reduction = _scan(con, layout, offsets, rules)
+            reduction = _scan(con, layout, offsets, rules, parts)
         except duckdb.InterruptException:
             raise KeyboardInterrupt from None
         except duckdb.Error:
@@ -271,18 +279,30 @@ def _file_offsets(parts: list[PartSpec], n_files: int) -> np.ndarray:
 # The scans
 
 
-def _scan(con: Any, layout: _Layout, offsets: np.ndarray, rules: Rules) -> Reduction | None:
-    if not _rows_keep_the_rules(con, layout):
-        return None
-    src = layout.source(rows=False)
-    end_key = "" if layout.dated else ', "end"'
-    last = ', max(coalesce("end", start)) AS last' if layout.dated else ""
-    groups = _query(
-        con,
-        f"SELECT f, leg, unit, basis, start{end_key}, count(*) AS n, sum(quantity) AS q_sum, "
-        "sum(coalesce(low, quantity)) AS low_sum, sum(coalesce(high, quantity)) AS high_sum"
-        f"{last} FROM {src} GROUP BY ALL",
-    )
+def _scan(
+    con: Any, layout: _Layout, offsets: np.ndarray, rules: Rules, parts: list[PartSpec]
+) -> Reduction | None:
+    if _arrow_ready(layout):
+        try:
+            found_groups = _rules_and_sums(parts)
+        except (pa.ArrowException, OSError):
+            # A row group pyarrow cannot read: the row groups engine says which.
+            return None
+        if found_groups is None:
+            return None
+        groups = found_groups
+    else:
+        if not _rows_keep_the_rules(con, layout):
+            return None
+        src = layout.source(rows=False)
+        end_key = "" if layout.dated else ', "end"'
+        last = ', max(coalesce("end", start)) AS last' if layout.dated else ""
+        groups = _query(
+            con,
+            f"SELECT f, leg, unit, basis, start{end_key}, count(*) AS n, sum(quantity) AS q_sum, "
+            "sum(coalesce(low, quantity)) AS low_sum, sum(coalesce(high, quantity)) AS high_sum"
+            f"{last} FROM {src} GROUP BY ALL",
+        )
     groups = _fill_partitions(groups, layout)
     found = _check_groups(groups, layout, rules)
     if found is None:
@@ -558,6 +578,247 @@ def _one_of(name: str, values: list[Any]) -> str:
     if not isinstance(values[0], str):  # dates: a range the row groups' statistics can skip
         condition += f" AND \"{name}\" >= DATE '{min(values).isoformat()}'"
     return condition
+
+
+# ---------------------------------------------------------------------------
+# Rules and day sums in one read of the row groups
+
+
+def _arrow_ready(layout: _Layout) -> bool:
+    """Whether the row groups give the rules and day sums here (dates as dates, no folders)."""
+    return layout.dated and not layout.partitioned and "start" in layout.present
+
+
+def _rules_and_sums(parts: list[PartSpec]) -> pa.Table | None:
+    """The sums per (file, leg, unit, basis, start day), or ``None`` when a row breaks a rule.
+
+    The table the engine's grouped query gives (``n``, ``q_sum``, ``low_sum``,
+    ``high_sum``, ``last``), made in one read: each row group is checked and
+    summed in NumPy over its dictionary codes, in threads, and the row groups'
+    small sums are added up here. ``None`` as well when a sum could depend on
+    the order its rows are added in. Measured at 10^7 rows, this costs about a
+    third of the CPU of the engine's two passes (its hash table keyed by day is
+    the dear part).
+    """
+    files = {path: i for i, path in enumerate(dict.fromkeys(spec.path for spec in parts))}
+    workers = os.cpu_count() or 1
+    merged = _Sums()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[Any]] = deque()
+        for spec in [*parts, None]:
+            if spec is not None:
+                pending.append(pool.submit(_part_sums, spec, files[spec.path]))
+                if len(pending) <= workers:
+                    continue
+            while pending and (spec is None or len(pending) > workers):
+                found = pending.popleft().result()
+                if found is None:
+                    for future in pending:
+                        future.cancel()
+                    return None
+                merged.add(found)
+    return merged.table()
+
+
+class _Sums:
+    """Row groups' sums added up: one entry per (file, leg, unit, basis, day)."""
+
+    def __init__(self) -> None:
+        self.names: dict[tuple[Any, ...], int] = {}
+        self.pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.key = np.zeros(0, np.int64)
+        self.sums = np.zeros((4, 0))
+        self.last = np.zeros(0, np.int32)
+        self.fractions = False
+        self.total = 0.0
+
+    def add(self, found: _PartSums) -> None:
+        ids = np.array([self.names.setdefault(k, len(self.names)) for k in found.names], np.int64)
+        ids = ids[found.which] if len(ids) else np.zeros(0, np.int64)
+        self.fractions |= found.fractions
+        self.total += found.total
+        self.pending.append((ids * _DAYS + found.days, found.sums, found.last))
+        if sum(len(key) for key, _, _ in self.pending) > 1_000_000:
+            self._fold()
+
+    def _fold(self) -> None:
+        if not self.pending:
+            return
+        key = np.concatenate([self.key, *(key for key, _, _ in self.pending)])
+        sums = np.concatenate([self.sums, *(sums for _, sums, _ in self.pending)], axis=1)
+        last = np.concatenate([self.last, *(last for _, _, last in self.pending)])
+        self.pending = []
+        self.key, at = np.unique(key, return_inverse=True)
+        self.sums = np.stack([np.bincount(at, row, len(self.key)) for row in sums])
+        self.last = np.full(len(self.key), np.iinfo(np.int32).min, np.int32)
+        np.maximum.at(self.last, at, last)
+
+    def table(self) -> pa.Table | None:
+        self._fold()
+        if self.total >= (_EXACT_FRACTION if self.fractions else _EXACT_WHOLE):
+            return None
+        which, day = np.divmod(self.key, _DAYS)
+        names = list(self.names)
+        rows = [names[i] for i in which.tolist()]
+        return pa.table(
+            {
+                "f": pa.array([r[0] for r in rows], pa.int64()),
+                "leg": pa.array([r[1] for r in rows], pa.string()),
+                "unit": pa.array([r[2] for r in rows], pa.string()),
+                "basis": pa.array([r[3] for r in rows], pa.string()),
+                "start": pa.array((day + _FIRST_DAY_NUMBER).astype(np.int32)).cast(pa.date32()),
+                "n": pa.array(self.sums[0].astype(np.int64)),
+                "q_sum": pa.array(self.sums[1]),
+                "low_sum": pa.array(self.sums[2]),
+                "high_sum": pa.array(self.sums[3]),
+                "last": pa.array(self.last).cast(pa.date32()),
+            }
+        )
+
+
+class _PartSums:
+    """One row group's sums: the (file, leg, unit, basis) of each sum, as ``names[which]``, its
+    day, its sums (rows, quantity, low, high) and its last day."""
+
+    def __init__(
+        self,
+        names: list[tuple[Any, ...]],
+        which: np.ndarray,
+        days: np.ndarray,
+        sums: np.ndarray,
+        last: np.ndarray,
+        fractions: bool,
+        total: float,
+    ) -> None:
+        self.names, self.which, self.days, self.sums, self.last = names, which, days, sums, last
+        self.fractions, self.total = fractions, total
+
+
+def _part_sums(spec: PartSpec, f: int) -> _PartSums | None:
+    """Check one row group's rows and sum them per (leg, unit, basis, day); ``None``: a rule broken.
+
+    The rules of :func:`_rows_keep_the_rules`, row by row: a quantity on every
+    row, numbers finite and not below 0, ``low <= quantity <= high``, a start on
+    every row and ``start <= end``, days in the years a CSV file may give, and
+    figures that are whole numbers or multiples of 1/1024.
+    """
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(spec.path)
+    present = file.schema_arrow.names
+    columns = [c for c in ("leg", "unit", "basis", "start", "end", *_NUMBERS) if c in present]
+    if "start" not in columns or "quantity" not in columns:
+        return None
+    text = [c for c in ("leg", "unit", "basis") if c in columns]
+    file = pq.ParquetFile(spec.path, read_dictionary=text)
+    table = file.read_row_group(spec.row_group, columns=columns, use_threads=False)
+    n = table.num_rows
+    if not n:
+        none = np.zeros(0, np.int64)
+        return _PartSums([], none, none, np.zeros((4, 0)), none.astype(np.int32), False, 0.0)
+    start = table.column("start")
+    if start.null_count:
+        return None
+    day = start.combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False)
+    first, last_day = int(day.min()), int(day.max())
+    if first < _FIRST_DAY_NUMBER or last_day > _LAST_DAY_NUMBER:
+        return None
+    numbers: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+    fractions = False
+    total = 0.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        for name in _NUMBERS:
+            if name not in columns:
+                continue
+            column = pc.cast(table.column(name).combine_chunks(), pa.float64(), safe=False)
+            if column.null_count == n:
+                continue
+            given = None
+            if column.null_count:
+                if name == "quantity":
+                    return None
+                given = column.is_valid().to_numpy(zero_copy_only=False)
+                column = pc.fill_null(column, 0.0)
+            values = column.to_numpy(zero_copy_only=False)
+            if not np.isfinite(values).all() or not values.min() >= 0:
+                return None
+            if not (values - np.floor(values)).max() == 0:
+                scaled = values * 1024
+                if not (scaled - np.floor(scaled)).max() == 0:
+                    return None
+                fractions = True
+            total += float(values.sum())
+            numbers[name] = (values, given)
+    if "quantity" not in numbers:
+        return None
+    quantity = numbers["quantity"][0]
+    low, high = quantity, quantity
+    if "low" in numbers:
+        values, given = numbers["low"]
+        low = values if given is None else np.where(given, values, quantity)
+        if (low > quantity).any():
+            return None
+    if "high" in numbers:
+        values, given = numbers["high"]
+        high = values if given is None else np.where(given, values, quantity)
+        if (high < quantity).any():
+            return None
+    last = day
+    if "end" in columns:
+        ends = table.column("end").combine_chunks().cast(pa.int32())
+        if ends.null_count < n:
+            given_end = ends.is_valid().to_numpy(zero_copy_only=False)
+            end = pc.fill_null(ends, 0).to_numpy(zero_copy_only=False)
+            if ((end < day) & given_end).any() or end.max() > _LAST_DAY_NUMBER:
+                return None
+            last = np.where(given_end, end, day)
+    key = np.zeros(n, np.int64)
+    values_of: list[list[Any]] = []
+    for name in ("leg", "unit", "basis"):
+        if name not in table.column_names:
+            values_of.append([None])
+            continue
+        dictionary, codes = _dictionary_codes(table.column(name))
+        values_of.append(dictionary)
+        key = key * len(dictionary) + codes
+    span = last_day - first + 1
+    key = key * span + (day - first)
+    size = int(key.max()) + 1
+    keys = None
+    if size > 8 * n + 1_000_000:  # many names and days: number the keys that occur
+        keys, key = np.unique(key, return_inverse=True)
+        size = len(keys)
+    rows = np.bincount(key, minlength=size)
+    taken = np.flatnonzero(rows)
+    added = [np.bincount(key, x, size)[taken] for x in (quantity, low, high)]
+    sums = np.stack([rows[taken].astype(float), *added])
+    ends_of = np.full(size, np.iinfo(np.int32).min, np.int32)
+    np.maximum.at(ends_of, key, last.astype(np.int32))
+    found = taken if keys is None else keys[taken]
+    triple, days = np.divmod(found, span)
+    triples, which = np.unique(triple, return_inverse=True)  # the few (leg, unit, basis) seen
+    rest, basis = np.divmod(triples, len(values_of[2]))
+    leg, unit = np.divmod(rest, len(values_of[1]))
+    names = [
+        (f, values_of[0][i], values_of[1][j], values_of[2][k])
+        for i, j, k in zip(leg.tolist(), unit.tolist(), basis.tolist(), strict=True)
+    ]
+    days = days + (first - _FIRST_DAY_NUMBER)
+    return _PartSums(names, which, days, sums, ends_of[taken], fractions, total)
+
+
+def _dictionary_codes(column: pa.ChunkedArray) -> tuple[list[Any], np.ndarray]:
+    """A dictionary-coded text column's values (``None`` last, for empty cells) and codes."""
+    if column.num_chunks > 1:
+        column = column.unify_dictionaries()
+    dictionary = [*column.chunk(0).dictionary.to_pylist(), None]
+    pieces = []
+    for chunk in column.chunks:
+        indices = chunk.indices
+        if indices.null_count:
+            indices = pc.fill_null(indices, len(dictionary) - 1)
+        pieces.append(indices.to_numpy(zero_copy_only=False).astype(np.int64))
+    return dictionary, np.concatenate(pieces)
 
 
 # ---------------------------------------------------------------------------

@@ -882,17 +882,13 @@ def _months(daily: pd.DataFrame) -> pd.DataFrame:
 # Reading: a CSV file as one part, Parquet row groups as parts
 
 
-def read_csv_fast(data: bytes) -> tuple[list[str], pa.Table] | None:
-    """Read the needed columns of a CSV file's bytes with pyarrow's threaded reader.
+def csv_header_and_lines(data: bytes) -> tuple[list[str], int] | None:
+    """A CSV file's header names and its number of lines, for a fast reader.
 
-    Returns the header's names and the rows (text columns dictionary-coded,
-    numbers as float, plus ``_line``), or ``None`` when line numbers would be
-    wrong, so that the exact parser reads the file instead. Row ``i`` is on line
-    ``i + 2`` exactly when the header is the first line and every row is one
-    line: no blank lines, no line breaks inside quoted cells.
+    ``None`` when the header is one a fast reader may misread (quotes, not UTF-8,
+    a name empty, repeated or starting with ``_``): the exact parser reads the
+    file instead. Line breaks at the end of the file do not count.
     """
-    import pyarrow.csv as pacsv
-
     first_break = data.find(b"\n")
     header = data[: first_break if first_break >= 0 else len(data)].rstrip(b"\r")
     if b'"' in header or not header.strip():
@@ -906,7 +902,24 @@ def read_csv_fast(data: bytes) -> tuple[list[str], pa.Table] | None:
     end = len(data)
     while end and data[end - 1] in b"\r\n":
         end -= 1
-    physical_lines = data.count(b"\n", 0, end) + 1
+    return names, data.count(b"\n", 0, end) + 1
+
+
+def read_csv_fast(data: bytes) -> tuple[list[str], pa.Table] | None:
+    """Read the needed columns of a CSV file's bytes with pyarrow's threaded reader.
+
+    Returns the header's names and the rows (text columns dictionary-coded,
+    numbers as float, plus ``_line``), or ``None`` when line numbers would be
+    wrong, so that the exact parser reads the file instead. Row ``i`` is on line
+    ``i + 2`` exactly when the header is the first line and every row is one
+    line: no blank lines, no line breaks inside quoted cells.
+    """
+    import pyarrow.csv as pacsv
+
+    found = csv_header_and_lines(data)
+    if found is None:
+        return None
+    names, physical_lines = found
     wanted = [c for c in NEEDED_COLUMNS if c in names]
     coded = pa.dictionary(pa.int32(), pa.string())
     types = {c: coded if c in CODED_COLUMNS else pa.string() for c in wanted}

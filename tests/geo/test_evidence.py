@@ -196,6 +196,49 @@ def test_a_large_city_whose_romanization_is_near_its_name_is_placed_in_its_count
     assert (match.name, match.evidence) == (meant, "romanization")
 
 
+@pytest.mark.parametrize(
+    ("name", "country", "meant"),
+    [
+        ("کوپن ہیگن", "DK", "Copenhagen"),  # Urdu: "kwpn hygn", the consonants of Copenhagen
+        ("ایڈمونٹن", "CA", "Edmonton"),  # Urdu
+        ("הליפקס", "CA", "Halifax"),  # Hebrew: "hlyfks"
+        ("بودغوريكا", "ME", "Podgorica"),  # Arabic writes p as b: "bwdghwryk"
+    ],
+)
+def test_a_name_written_without_its_vowels_is_placed_on_its_consonants(
+    gaz: Gazetteer, name: str, country: str, meant: str
+) -> None:
+    match = geocode(name, country=country, gazetteer=gaz)
+    assert (match.name, match.evidence) == (meant, "romanization")
+
+
+@pytest.mark.parametrize(
+    ("name", "country", "meant"),
+    [
+        # Urdu reads "kgly" and "tipe": four letters against the six of Kigali, Taipei
+        ("کگالی", "RW", "Kigali"),
+        ("تائپے", "TW", "Taipei"),
+    ],
+)
+def test_a_name_in_a_script_without_vowels_is_compared_with_longer_names(
+    gaz: Gazetteer, name: str, country: str, meant: str
+) -> None:
+    match = geocode(name, country=country, gazetteer=gaz)
+    assert (match.name, match.evidence) == (meant, "romanization")
+
+
+def test_consonants_shared_by_several_towns_or_too_few_are_not_a_pin(gaz: Gazetteer) -> None:
+    # الیانوسک (Ulyanovsk) reads "lynwsk", consonants "lnsk": Lensk's too
+    with pytest.raises(AmbiguousPlaceError) as e:
+        geocode("الیانوسک", country="RU", gazetteer=gaz)
+    assert e.value.candidates[0].startswith("Ulyanovsk (RU)")
+    assert any(c.startswith("Lensk (RU)") for c in e.value.candidates)
+    # מדיירה (Madeira) reads "mdyyrh": three consonants, like Amadora's, say too little
+    with pytest.raises(PlaceNotFoundError) as not_found:
+        geocode("מדיירה", country="PT", gazetteer=gaz)
+    assert not any("Amadora" in c for c in not_found.value.candidates)
+
+
 def test_a_near_romanization_of_a_small_towns_name_is_not_a_pin(gaz: Gazetteer) -> None:
     # Адак (Adak, Alaska) reads "Adak", near "Ada": several small towns, none pinned
     with pytest.raises(AmbiguousPlaceError) as e:
@@ -311,9 +354,44 @@ def test_a_listed_port_that_geonames_confirms_is_found(gaz: Gazetteer) -> None:
 def test_a_port_named_by_an_old_name_is_found_under_the_towns_name(gaz: Gazetteer) -> None:
     # the port list says "Calcutta": as strong as GeoNames' old name, listed as Kolkata
     m = geocode("Calcutta", country="IN", kind="port", gazetteer=gaz)
-    assert (m.name, m.kind, m.evidence) == ("Calcutta", "port", "other name")
+    assert (m.name, m.kind) == ("Calcutta", "port")
     candidates = refused_with(gaz, "Calcutta", "Kolkata (IN)")
     assert not any(c.startswith("Calcutta (IN)") for c in candidates)
+
+
+def test_a_port_lists_own_name_places_the_port_the_town_knows_by_another_name(
+    gaz: Gazetteer,
+) -> None:
+    # GeoNames calls the town Ingå and gives "Inkoo" only as another name; the
+    # port list calls its port Inkoo: asked for as a port, that is its name
+    m = geocode("Inkoo", country="FI", kind="port", gazetteer=gaz)
+    assert (m.kind, m.source[:19]) == ("port", "searoute port FIINK")
+    assert m.evidence == "variant spelling"
+    # asked for as a town, the town's other name is still too little for a pin
+    with pytest.raises(AmbiguousPlaceError, match="only as a other name"):
+        geocode("Inkoo", country="FI", gazetteer=gaz)
+
+
+@pytest.mark.parametrize(
+    ("name", "country", "lat", "lon"),
+    [
+        ("Akita-Funakawa Ko", "JP", 39.75, 140.05),  # two names of one port, joined
+        ("Kavonisi-Kissamos", "GR", 35.52, 23.64),
+    ],
+)
+def test_a_port_named_by_two_joined_names_is_found_by_either(
+    gaz: Gazetteer, name: str, country: str, lat: float, lon: float
+) -> None:
+    m = geocode(name, country=country, kind="port", gazetteer=gaz)
+    assert m.country == country and distance_km(m.lat, m.lon, lat, lon) < 10
+
+
+def test_an_abbreviated_saint_or_fort_is_written_out(gaz: Gazetteer) -> None:
+    assert geocode("Ft Pierce", country="US", gazetteer=gaz).name == "Fort Pierce"
+    # written out, "St Nazaire" is as ambiguous as "Saint-Nazaire" in France
+    with pytest.raises(AmbiguousPlaceError) as e:
+        geocode("St Nazaire", country="FR", kind="port", gazetteer=gaz)
+    assert e.value.candidates[0].startswith("Saint-Nazaire (FR) at 47.27")
 
 
 def test_a_port_missing_from_the_lists_is_not_pinned_on_an_inland_namesake(

@@ -23,6 +23,8 @@ TAHSIS = (-126.6667, 49.9167)
 ASTORIA = (-123.8333, 46.1833)
 VERKEBACK = (16.5333, 57.7333)
 STOCKA = (17.35, 61.9)
+PEDREGAL = (-82.4333, 8.35)
+PUERTO_ARMUELLES = (-82.85, 8.2667)
 
 
 def first_km_on_land(line, start):
@@ -78,3 +80,15 @@ def test_kaliningrad_is_reached_up_the_pregolya():
     n = len(coords)
     river = GEOD.inv(coords[:, 0], coords[:, 1], np.full(n, 20.4333), np.full(n, 54.6917))[2]
     assert river.min() < 1000.0
+
+
+def test_port_on_a_creek_the_cells_lose_is_reached_along_it():
+    # Pedregal lies up a creek of the Gulf of Chiriqui narrower than the mask's
+    # cells: no cell near it is water, but GSHHG, asked on cells four times
+    # finer, shows the creek. The port used to be refused as "5.9 km from the
+    # nearest water"; now the line follows the creek
+    line = sea_route(PEDREGAL, PUERTO_ARMUELLES)
+    assert first_km_on_land(line, PEDREGAL) < 5.0
+    # beyond 5 km of the ends the line is on water one of the coastlines shows
+    off = land_beyond_ends(line, PEDREGAL, PUERTO_ARMUELLES)
+    assert off[land_mask().is_land_either(off[:, 0], off[:, 1])].tolist() == []

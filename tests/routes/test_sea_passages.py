@@ -160,13 +160,14 @@ def test_place_in_a_landlocked_country_is_refused_by_name():
 
 @pytest.mark.slow
 def test_port_beyond_5_km_of_water_is_refused_not_drawn_across_land():
-    # Haderslev's point lies up a fjord the coastline data closes, 8.9 km from the
-    # water it shows: a line would cross 8.9 km of land, so the leg is refused
+    # Haderslev's point lies up a fjord the coastline data draws in pieces cut
+    # off from the sea, 7.5 km from the water joined to it: a line would cross
+    # 7.5 km of land, so the leg is refused
     with pytest.raises(SeaRouteError) as info:
         sea_route(HADERSLEV, (16.3667, 56.6667))  # to Kalmar
     assert info.value.end == "origin"
     # to a tenth of a km below 10 km, so that 5.3 km does not read as "5 km"
-    assert "is 8.9 km from the nearest water the coastline data shows" in str(info.value)
+    assert "is 7.5 km from the nearest water joined to the sea" in str(info.value)
     assert "no more than 5 km of land" in str(info.value)
 
 

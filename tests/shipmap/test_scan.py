@@ -368,3 +368,18 @@ def test_a_file_the_engine_cannot_read_is_left_to_the_row_groups(
     scanned, parts = _both(folder)
     assert scans == [False]
     _assert_same_figures(scanned, parts)
+
+
+def test_a_row_group_the_one_read_cannot_read_is_left_to_the_row_groups(
+    tmp_path: Path, scans: list[bool], monkeypatch: pytest.MonkeyPatch
+):
+    import shipmap.scan as scan
+
+    def unreadable(*args: Any) -> Any:
+        raise pa.ArrowInvalid("cannot read this row group")
+
+    monkeypatch.setattr(scan, "_part_sums", unreadable)
+    folder = _write(tmp_path, _rows())
+    scanned, parts = _both(folder)
+    assert scans == [False]
+    _assert_same_figures(scanned, parts)
