@@ -163,7 +163,7 @@ def test_clicking_a_leg_opens_the_popup_of_that_leg(grid_build, open_page, r, c)
     text = page.locator(".leaflet-popup-content").inner_text()
     assert "railcars" in text
     # Half-way between two rows of legs there is nothing to open.
-    page.evaluate("() => window.shipmap.map().closePopup()")
+    page.evaluate("() => { window.shipmap.map().closePopup(); }")
     _click_at(page, LAT0 + (r + 0.5) * STEP, (c + 0.5) * STEP)
     assert _popup_title(page) is None
     assert page.errors == []
@@ -252,7 +252,8 @@ def test_canvas_popups_read_as_the_svg_maps_do(tiny_pair, open_page, lang):
             for item in page.evaluate(f"window.shipmap.{ids}.map(e => e.id)"):
                 page.evaluate(f"(id) => window.shipmap.open{kind}(id)", item)
                 seen[item] = page.locator(".leaflet-popup-content").inner_text()
-                page.evaluate("() => window.shipmap.map().closePopup()")
+                page.evaluate("() => { window.shipmap.map().closePopup(); }")
+                page.wait_for_function("() => !document.querySelector('.leaflet-popup')")
         texts[name] = seen
         assert page.errors == []
     assert texts["svg"] == texts["canvas"]
