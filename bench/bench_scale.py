@@ -26,8 +26,10 @@ control needs sums per day), DuckDB reading the 11 columns the contract checks,
 reading the ids alone, the scan's ids-in-order check, ``load_dataset`` as a
 whole, and the ways of fusing the scan's passes into fewer reads that were tried
 (the rule checks as one more aggregate of the sums query; the first rows of
-vessels and sources as ``GROUPING SETS`` of one query; all of them at once); and
-the CPU of the whole build at 10^3 rows (start-up, routes, two maps, exports).
+vessels and sources as ``GROUPING SETS`` of one query; all of them at once; one
+group per leg, unit, basis, day, vessel and source list, at 10^7 rows only), a
+pyarrow + NumPy sketch of the rules and day sums in one read, and the CPU of the
+whole build at 10^3 rows (start-up, routes, two maps, exports).
 
 Run from the project root (needs ``pip install duckdb distributed``)::
 
