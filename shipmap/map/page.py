@@ -31,7 +31,14 @@ if TYPE_CHECKING:
     from shipmap.map.content import MapContent
     from shipmap.map.i18n import Language
 
-__all__ = ["TABLE_MAX_ROWS", "PagePanels", "VerbatimGeoJson", "map_html", "script_json"]
+__all__ = [
+    "TABLE_MAX_ROWS",
+    "PagePanels",
+    "VerbatimGeoJson",
+    "add_credit",
+    "map_html",
+    "script_json",
+]
 
 #: The panels' table of figures lists at most this many rows (the largest of each unit).
 TABLE_MAX_ROWS = 500
@@ -108,6 +115,20 @@ class _VerbatimMacro(MacroElement):
 
 class VerbatimGeoJson(folium.GeoJson, _VerbatimMacro):
     """A GeoJSON layer whose data (text from a data set) is never parsed as a template."""
+
+
+def add_credit(m: folium.Map, name: str, attribution: str) -> None:
+    """Credit a source in the map's attribution control: a layer with no features.
+
+    The credit shows however the legs themselves are drawn (SVG or a canvas).
+    """
+    VerbatimGeoJson(
+        {"type": "FeatureCollection", "features": []},
+        name=name,
+        control=False,
+        interactive=False,
+        attribution=attribution,
+    ).add_to(m)
 
 
 class PagePanels(_VerbatimMacro):

@@ -28,7 +28,7 @@ from shipmap.map.content import MapContent, SharedWork
 from shipmap.map.gaps import add_gaps
 from shipmap.map.i18n import Language, language
 from shipmap.map.labels import LabelPoints, place_labels
-from shipmap.map.page import PagePanels, VerbatimGeoJson
+from shipmap.map.page import PagePanels, VerbatimGeoJson, add_credit
 from shipmap.map.schematic import add_schematic_layer, route_rows, schematic_parts
 from shipmap.map.style import (
     KIND_STYLE,
@@ -640,13 +640,7 @@ def _add_river_credit(m: folium.Map, legs: pd.DataFrame) -> None:
     from shipmap.routes.rivers import RIVERS_ATTRIBUTION, follows_rivers
 
     if follows_rivers([g for g in sea.geometry if g is not None]):
-        VerbatimGeoJson(
-            {"type": "FeatureCollection", "features": []},
-            name="rivers-credit",
-            control=False,
-            interactive=False,
-            attribution=RIVERS_ATTRIBUTION,
-        ).add_to(m)
+        add_credit(m, "rivers-credit", RIVERS_ATTRIBUTION)
 
 
 def _add_place_credit(m: folium.Map, places: pd.DataFrame) -> None:
@@ -655,10 +649,4 @@ def _add_place_credit(m: folium.Map, places: pd.DataFrame) -> None:
         return
     credits = coordinate_credits(places["coord_source"].astype(str))
     if credits:
-        VerbatimGeoJson(
-            {"type": "FeatureCollection", "features": []},
-            name="places-credit",
-            control=False,
-            interactive=False,
-            attribution=", ".join(PLACE_ATTRIBUTION[c] for c in credits),
-        ).add_to(m)
+        add_credit(m, "places-credit", ", ".join(PLACE_ATTRIBUTION[c] for c in credits))

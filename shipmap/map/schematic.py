@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from shipmap.map.i18n import Language
-from shipmap.map.page import VerbatimGeoJson
+from shipmap.map.page import VerbatimGeoJson, add_credit
 
 __all__ = [
     "NETWORK_ATTRIBUTION",
@@ -119,13 +119,7 @@ def add_schematic_layer(
     """
     credit = network_attribution(legs)
     if credit is not None:
-        VerbatimGeoJson(
-            {"type": "FeatureCollection", "features": []},
-            name="network-credit",
-            control=False,
-            interactive=False,
-            attribution=credit,
-        ).add_to(m)
+        add_credit(m, "network-credit", credit)
     if not draw or not has_schematic(legs):
         return
     features = []
