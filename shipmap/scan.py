@@ -63,6 +63,7 @@ from shipmap.shipments import (
     _days,
     _edge_space,
     _fold_daily,
+    dictionary_codes,
     latest_days,
     pick_latest,
 )
@@ -590,7 +591,7 @@ def _arrow_ready(layout: _Layout) -> bool:
 
 
 def _rules_and_sums(parts: list[PartSpec]) -> pa.Table | None:
-    """The sums per (file, leg, unit, basis, start day), or ``None`` when a row breaks a rule.
+    """Return the sums per (file, leg, unit, basis, start day); ``None`` if a row breaks a rule.
 
     The table the engine's grouped query gives (``n``, ``q_sum``, ``low_sum``,
     ``high_sum``, ``last``), made in one read: each row group is checked and
@@ -677,8 +678,11 @@ class _Sums:
 
 
 class _PartSums:
-    """One row group's sums: the (file, leg, unit, basis) of each sum, as ``names[which]``, its
-    day, its sums (rows, quantity, low, high) and its last day."""
+    """One row group's sums.
+
+    The (file, leg, unit, basis) of each sum, as ``names[which]``, its day, its
+    sums (rows, quantity, low, high) and its last day.
+    """
 
     def __init__(
         self,
@@ -742,9 +746,9 @@ def _part_sums(spec: PartSpec, f: int) -> _PartSums | None:
             values = column.to_numpy(zero_copy_only=False)
             if not np.isfinite(values).all() or not values.min() >= 0:
                 return None
-            if not (values - np.floor(values)).max() == 0:
+            if (values - np.floor(values)).max() != 0:
                 scaled = values * 1024
-                if not (scaled - np.floor(scaled)).max() == 0:
+                if (scaled - np.floor(scaled)).max() != 0:
                     return None
                 fractions = True
             total += float(values.sum())
@@ -778,9 +782,9 @@ def _part_sums(spec: PartSpec, f: int) -> _PartSums | None:
         if name not in table.column_names:
             values_of.append([None])
             continue
-        dictionary, codes = _dictionary_codes(table.column(name))
+        dictionary, codes = dictionary_codes(table.column(name))
         values_of.append(dictionary)
-        key = key * len(dictionary) + codes
+        key = key * len(dictionary) + codes.astype(np.int64)
     span = last_day - first + 1
     key = key * span + (day - first)
     size = int(key.max()) + 1
@@ -805,20 +809,6 @@ def _part_sums(spec: PartSpec, f: int) -> _PartSums | None:
     ]
     days = days + (first - _FIRST_DAY_NUMBER)
     return _PartSums(names, which, days, sums, ends_of[taken], fractions, total)
-
-
-def _dictionary_codes(column: pa.ChunkedArray) -> tuple[list[Any], np.ndarray]:
-    """A dictionary-coded text column's values (``None`` last, for empty cells) and codes."""
-    if column.num_chunks > 1:
-        column = column.unify_dictionaries()
-    dictionary = [*column.chunk(0).dictionary.to_pylist(), None]
-    pieces = []
-    for chunk in column.chunks:
-        indices = chunk.indices
-        if indices.null_count:
-            indices = pc.fill_null(indices, len(dictionary) - 1)
-        pieces.append(indices.to_numpy(zero_copy_only=False).astype(np.int64))
-    return dictionary, np.concatenate(pieces)
 
 
 # ---------------------------------------------------------------------------

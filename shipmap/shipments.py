@@ -131,29 +131,34 @@ def _coded(table: pa.Table, name: str) -> _Coded:
         if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
             column = pc.cast(column, pa.string())
         column = pc.dictionary_encode(column)
-    if column.num_chunks > 1:
-        column = column.unify_dictionaries()
     if not column.num_chunks:
         return _Coded(np.zeros(0, dtype=np.int32), [""])
-    dictionary = column.chunk(0).dictionary.to_pylist()
+    dictionary, raw = dictionary_codes(column)
     index: dict[str, int] = {}
     values: list[str] = []
-    remap = np.empty(len(dictionary) + 1, dtype=np.int32)
-    for i, value in enumerate([*dictionary, None]):
+    remap = np.empty(len(dictionary), dtype=np.int32)
+    for i, value in enumerate(dictionary):
         text = "" if value is None else str(value).strip()
         code = index.get(text)
         if code is None:
             code = index[text] = len(values)
             values.append(text)
         remap[i] = code
+    return _Coded(remap[raw], values)
+
+
+def dictionary_codes(column: pa.ChunkedArray) -> tuple[list[Any], np.ndarray]:
+    """Return a dictionary-coded column's values (``None`` last, for empty cells) and row codes."""
+    if column.num_chunks > 1:
+        column = column.unify_dictionaries()
+    dictionary = [*column.chunk(0).dictionary.to_pylist(), None]
     pieces = []
     for chunk in column.chunks:
         indices = chunk.indices
         if indices.null_count:
-            indices = pc.fill_null(indices, len(dictionary))
+            indices = pc.fill_null(indices, len(dictionary) - 1)
         pieces.append(indices.to_numpy(zero_copy_only=False))
-    codes = remap[np.concatenate(pieces) if len(pieces) > 1 else pieces[0]]
-    return _Coded(codes, values)
+    return dictionary, np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
 
 
 def _numbers(table: pa.Table, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -883,7 +888,7 @@ def _months(daily: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_header_and_lines(data: bytes) -> tuple[list[str], int] | None:
-    """A CSV file's header names and its number of lines, for a fast reader.
+    """Return a CSV file's header names and its number of lines, for a fast reader.
 
     ``None`` when the header is one a fast reader may misread (quotes, not UTF-8,
     a name empty, repeated or starting with ``_``): the exact parser reads the
