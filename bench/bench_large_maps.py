@@ -282,9 +282,7 @@ def main() -> None:
                     sys.exit(f"bench_large_maps: no map of {n} legs kept in {base}")
                 for renderer in sorted({page.parent.name.split("-")[2] for page in kept}):
                     outs = [
-                        page.parent
-                        for page in kept
-                        if page.parent.name.split("-")[2] == renderer
+                        page.parent for page in kept if page.parent.name.split("-")[2] == renderer
                     ]
                     # "this" first, as a run that builds them lists them
                     outs.sort(key=lambda o: (o.name.split("-", 3)[3] != "this", o.name))

@@ -219,7 +219,7 @@ def parts(data: Path, small_cpu: float) -> list[str]:
     con = duckdb.connect(config={"threads": os.cpu_count() or 1})
     con.execute("SET enable_progress_bar = false")
     read = (
-        "sum(strlen(id)), sum(strlen(leg)), max(start + 1), max(\"end\" + 1), sum(quantity), "
+        'sum(strlen(id)), sum(strlen(leg)), max(start + 1), max("end" + 1), sum(quantity), '
         "sum(low), sum(high), sum(strlen(unit)), sum(strlen(basis)), sum(strlen(vessel)), "
         "sum(strlen(source))"
     )

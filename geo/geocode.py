@@ -396,7 +396,9 @@ def _place(
     found: list[Candidate] = []
     for i, spelling in enumerate(spellings):
         found = [
-            _as_asked(c, kind) for c in gaz.candidates(spelling, country=country) if _askable(c, kind)
+            _as_asked(c, kind)
+            for c in gaz.candidates(spelling, country=country)
+            if _askable(c, kind)
         ]
         if i > 0:  # a part of the name: its own name or a variant only
             found = [c for c in found if c.evidence <= VARIANT]
@@ -513,7 +515,7 @@ def _strip_port_words(name: str) -> str:
 
 
 def _expand_abbreviations(name: str) -> str:
-    """Write out the abbreviations lists use for a name's first words ("St Nazaire", "Ft Pierce")."""
+    """Write out the abbreviated first words of a name ("St Nazaire", "Ft Pierce")."""
     return _ABBREVIATED_WORD.sub(lambda m: _ABBREVIATIONS[m.group(1).casefold()] + " ", name)
 
 
