@@ -37,28 +37,82 @@
 
   function unzig(v) { return (v >>> 1) ^ -(v & 1); }
 
-  /* Lines: full-resolution points, per-band index lists, boxes, arrows. */
-  function decodeLines(g, bin) {
-    var count = g.n.length, start = new Int32Array(count + 1), i, l;
-    for (l = 0; l < count; l++) start[l + 1] = start[l] + g.n[l];
-    var total = start[count], raw = varints(bin, g.xy);
-    var X = new Float64Array(total), Y = new Float64Array(total), x = 0, y = 0;
-    for (i = 0; i < total; i++) {
-      x += unzig(raw[2 * i]); y += unzig(raw[2 * i + 1]);
-      X[i] = x; Y[i] = y;
-    }
-    var bands = g.band.map(function (b) {
-      var gaps = varints(bin, b.i), idx = new Int32Array(gaps.length), bs = new Int32Array(count + 1), p = 0;
-      for (var m = 0; m < count; m++) {
-        bs[m] = p;
-        var acc = 0;
-        for (var k = 0; k < b.n[m]; k++) { acc += gaps[p]; idx[p] = start[m] + acc; p++; }
+  /* Decoding runs in steps: what the first picture does not need is decoded in
+   * idle moments after it, a few milliseconds at a time. A decoder's next()
+   * decodes one run of legs (or of nodes, edges), {done: true} once all are,
+   * when it has called done(result); finish() runs one to its end at once.
+   * (Plain functions per run, not generators: V8 optimises a long loop of a
+   * plain function while it runs, never a generator's.) */
+  var STEP = 256;  /* legs between steps; nodes and edges, 16 times as many */
+
+  function finish(decoder) { while (!decoder.next().done) { /* next run */ } }
+
+  function stepper(runs, done) {
+    var k = 0;
+    return {
+      next: function () {
+        if (k < runs.length) runs[k++]();
+        if (k < runs.length) return { done: false };
+        if (done) { done(); done = null; }
+        return { done: true };
       }
-      bs[count] = p;
-      return { idx: idx, start: bs };
+    };
+  }
+
+  /* Runs [0, n) cut into pieces of size, each a call of f(from, to). */
+  function pieces(n, size, f) {
+    var out = [];
+    for (var a = 0; a < n; a += size) out.push(f.bind(null, a, Math.min(n, a + size)));
+    return out;
+  }
+
+  /* Lines: full-resolution points, per-band index lists, boxes, arrows; the
+   * points' varints read straight from the bytes, a run of legs at a time. */
+  function lineDecoder(g, bin, done) {
+    var count = g.n.length, start = new Int32Array(count + 1), l;
+    for (l = 0; l < count; l++) start[l + 1] = start[l] + g.n[l];
+    var total = start[count];
+    var st = {
+      start: start, X: new Float64Array(total), Y: new Float64Array(total),
+      xy: g.xy ? bin.subarray(g.xy[0], g.xy[0] + g.xy[1]) : new Uint8Array(0), at: 0, x: 0, y: 0,
+      bands: g.band.map(function (b) {
+        var size = 0;
+        for (var q = 0; q < count; q++) size += b.n[q];
+        return { idx: new Int32Array(size), start: new Int32Array(count + 1), n: b.n, p: 0, at: 0,
+                 bytes: b.i ? bin.subarray(b.i[0], b.i[0] + b.i[1]) : new Uint8Array(0) };
+      }),
+      box: new Float64Array(4 * count), arrow: new Float64Array(3 * count)
+    };
+    return stepper(pieces(count, STEP, function (a, b) { decodeLegs(st, a, b); }), function () {
+      st.bands.forEach(function (b) { b.start[count] = b.p; });
+      done({ count: count, X: st.X, Y: st.Y, start: start, zooms: g.bands, box: st.box, arrow: st.arrow,
+             bands: st.bands.map(function (b) { return { idx: b.idx, start: b.start }; }) });
     });
-    var box = new Float64Array(4 * count), arrow = new Float64Array(3 * count);
-    for (l = 0; l < count; l++) {
+  }
+
+  function decodeLegs(st, from, to) {
+    var start = st.start, X = st.X, Y = st.Y, xy = st.xy, at = st.at, x = st.x, y = st.y;
+    var bands = st.bands, box = st.box, arrow = st.arrow, i, l, m, k, v, c, shift;
+    for (l = from; l < to; l++) {
+      for (i = start[l]; i < start[l + 1]; i++) {
+        v = 0; shift = 0;
+        do { c = xy[at++]; v |= (c & 127) << shift; shift += 7; } while (c >= 128);
+        x += unzig(v);
+        v = 0; shift = 0;
+        do { c = xy[at++]; v |= (c & 127) << shift; shift += 7; } while (c >= 128);
+        y += unzig(v);
+        X[i] = x; Y[i] = y;
+      }
+      for (m = 0; m < bands.length; m++) {
+        var band = bands[m], bytes = band.bytes, acc = 0;
+        band.start[l] = band.p;
+        for (k = 0; k < band.n[l]; k++) {
+          v = 0; shift = 0;
+          do { c = bytes[band.at++]; v |= (c & 127) << shift; shift += 7; } while (c >= 128);
+          acc += v;
+          band.idx[band.p++] = start[l] + acc;
+        }
+      }
       var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, len = 0;
       for (i = start[l]; i < start[l + 1]; i++) {
         if (X[i] < x0) x0 = X[i]; if (X[i] > x1) x1 = X[i];
@@ -81,35 +135,51 @@
         run += d;
       }
     }
-    return { count: count, X: X, Y: Y, start: start, bands: bands, zooms: g.bands, box: box, arrow: arrow };
+    st.at = at; st.x = x; st.y = y;
+  }
+
+  function decodeLines(g, bin) {
+    var out = null;
+    finish(lineDecoder(g, bin, function (lines) { out = lines; }));
+    return out;
   }
 
   /* Corridors of one zoom band (see shipmap/map/corridors.py): nodes, edges as
    * node pairs, and per leg the edges it passes (CSR). */
-  function decodeCorridors(c, bin, legCount) {
-    var nodes = c.nodes, edges = c.edges, grain = c.grain, i;
-    var raw = varints(bin, c.xy), X = new Float64Array(nodes), Y = new Float64Array(nodes), x = 0, y = 0;
-    for (i = 0; i < nodes; i++) {
-      x += unzig(raw[2 * i]); y += unzig(raw[2 * i + 1]);
-      X[i] = x * grain; Y[i] = y * grain;
-    }
-    var ab = varints(bin, c.ab), A = new Int32Array(edges), B = new Int32Array(edges), a = 0;
-    var box = new Float64Array(4 * edges);
-    for (i = 0; i < edges; i++) {
-      a += unzig(ab[2 * i]);
-      A[i] = a; B[i] = a + unzig(ab[2 * i + 1]);
-      box[4 * i] = Math.min(X[A[i]], X[B[i]]); box[4 * i + 1] = Math.min(Y[A[i]], Y[B[i]]);
-      box[4 * i + 2] = Math.max(X[A[i]], X[B[i]]); box[4 * i + 3] = Math.max(Y[A[i]], Y[B[i]]);
-    }
-    var gaps = varints(bin, c.e), start = new Int32Array(legCount + 1), list = new Int32Array(gaps.length), p = 0;
-    for (var l = 0; l < legCount; l++) {
-      start[l] = p;
-      var e = 0;
-      for (var k = 0; k < c.n[l]; k++) { e = k ? e + gaps[p] : gaps[p]; list[p++] = e; }
-    }
-    start[legCount] = p;
-    return { zoom: c.zoom, top: c.top, X: X, Y: Y, A: A, B: B, box: box, edges: edges, start: start, list: list,
-             sum: new Float64Array(edges), strong: new Int32Array(edges), any: new Int32Array(edges), mode: new Int32Array(edges) };
+  function corridorDecoder(c, bin, legCount, done) {
+    var nodes = c.nodes, edges = c.edges, grain = c.grain;
+    var X = new Float64Array(nodes), Y = new Float64Array(nodes), A = new Int32Array(edges), B = new Int32Array(edges);
+    var box = new Float64Array(4 * edges), start = new Int32Array(legCount + 1), raw, ab, gaps, list;
+    var x = 0, y = 0, a = 0, p = 0;
+    var runs = [function () { raw = varints(bin, c.xy); }];
+    runs = runs.concat(pieces(nodes, 16 * STEP, function (from, to) {
+      for (var i = from; i < to; i++) {
+        x += unzig(raw[2 * i]); y += unzig(raw[2 * i + 1]);
+        X[i] = x * grain; Y[i] = y * grain;
+      }
+    }));
+    runs.push(function () { ab = varints(bin, c.ab); });
+    runs = runs.concat(pieces(edges, 16 * STEP, function (from, to) {
+      for (var i = from; i < to; i++) {
+        a += unzig(ab[2 * i]);
+        A[i] = a; B[i] = a + unzig(ab[2 * i + 1]);
+        box[4 * i] = Math.min(X[A[i]], X[B[i]]); box[4 * i + 1] = Math.min(Y[A[i]], Y[B[i]]);
+        box[4 * i + 2] = Math.max(X[A[i]], X[B[i]]); box[4 * i + 3] = Math.max(Y[A[i]], Y[B[i]]);
+      }
+    }));
+    runs.push(function () { gaps = varints(bin, c.e); list = new Int32Array(gaps.length); });
+    runs = runs.concat(pieces(legCount, STEP, function (from, to) {
+      for (var l = from; l < to; l++) {
+        start[l] = p;
+        var e = 0;
+        for (var k = 0; k < c.n[l]; k++) { e = k ? e + gaps[p] : gaps[p]; list[p++] = e; }
+      }
+    }));
+    return stepper(runs, function () {
+      start[legCount] = p;
+      done({ zoom: c.zoom, top: c.top, X: X, Y: Y, A: A, B: B, box: box, edges: edges, start: start, list: list,
+             sum: new Float64Array(edges), strong: new Int32Array(edges), any: new Int32Array(edges), mode: new Int32Array(edges) });
+    });
   }
 
   function decodePoints(bin, ref, count) {
@@ -204,8 +274,13 @@
     /* Each leg's full line, its zoom bands, box and arrow: decoded when first
      * needed (a map opened zoomed out draws corridors, not legs). */
     legLines: function () {
-      if (!this.lines) this.lines = decodeLines(this._linesData, this.data.bin);
+      if (!this.lines) finish(this._lineDecoder());
       return this.lines;
+    },
+    _lineDecoder: function () {
+      var self = this;
+      if (!this._linesJob) this._linesJob = lineDecoder(this._linesData, this.data.bin, function (lines) { self.lines = lines; });
+      return this._linesJob;
     },
 
     _band: function (zoom) { return this._bandOf(this.legLines(), zoom); },
@@ -220,11 +295,16 @@
       var bands = this.corridorBands;
       for (var b = 0; b < bands.length; b++) {
         if (zoom <= bands[b].zoom) {
-          if (!this.corridors[b]) this.corridors[b] = decodeCorridors(bands[b], this.data.bin, this.legCount);
+          if (!this.corridors[b]) finish(this._corridorDecoder(b));
           return this.corridors[b];
         }
       }
       return null;
+    },
+    _corridorDecoder: function (b) {
+      var self = this, jobs = this._corridorJobs || (this._corridorJobs = []);
+      if (!jobs[b]) jobs[b] = corridorDecoder(this.corridorBands[b], this.data.bin, this.legCount, function (c) { self.corridors[b] = c; });
+      return jobs[b];
     },
 
     /* Each leg's figures, as {unit index: value}, from the flat table (on first need). */
@@ -387,18 +467,25 @@
     },
 
     /* Once the first picture is shown, decode what other zooms draw (the other
-     * corridor bands, each leg's line), one piece per idle moment, so that the
-     * first zoom does not wait for it. */
+     * corridor bands, each leg's line) in idle moments, a few milliseconds at a
+     * time, so that the first zoom does not wait for it and no long task holds
+     * up the frames, a click or a key meanwhile. */
     _warmUp: function () {
-      var self = this, todo = [];
+      var self = this, todo = [], steps = null;
       this._warm = true;
-      this.corridorBands.forEach(function (b) { todo.push(function () { self.corridorBand(b.zoom); }); });
-      todo.push(function () { self.legLines(); });
+      this.corridorBands.forEach(function (b, k) { todo.push(function () { return self._corridorDecoder(k); }); });
+      todo.push(function () { return self._lineDecoder(); });
       var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 50); };
       var next = function () {
-        var piece = todo.shift();
-        if (!piece) return;
-        piece();
+        var t0 = performance.now();
+        do {
+          if (!steps) {
+            var piece = todo.shift();
+            if (!piece) return;
+            steps = piece();
+          }
+          if (steps.next().done) steps = null;
+        } while (performance.now() - t0 < 8);
         idle(next);
       };
       idle(next);
