@@ -430,51 +430,59 @@
      * are as wide as the chord of 400 km, so each place is compared only with
      * those in the 27 cells around it: near-linear, where comparing every pair
      * took seconds with a few thousand places. */
-    var lls = places.map(function (p) { return p.latlng; });
+    var lls = places.map(function (p) { return p.latlng; }), n = lls.length;
     /* Two places are within the radius (along the earth) when the chord
      * between their points on the unit sphere is within its chord. */
-    var chord = 2 * Math.sin(radius / L.CRS.Earth.R / 2), cell = chord * 1.001, grid = {};
-    var P = lls.map(function (ll) {
-      var la = ll.lat * Math.PI / 180, lo = ll.lng * Math.PI / 180;
-      return [Math.cos(la) * Math.cos(lo), Math.cos(la) * Math.sin(lo), Math.sin(la)];
-    });
-    function cellOf(p) { return [Math.floor(p[0] / cell), Math.floor(p[1] / cell), Math.floor(p[2] / cell)]; }
-    P.forEach(function (p, i) {
-      var key = cellOf(p).join(":");
-      (grid[key] = grid[key] || []).push(i);
-    });
-    function near(i) {
-      var out = [], p = P[i], c = cellOf(p), limit = chord * chord;
+    var chord = 2 * Math.sin(radius / L.CRS.Earth.R / 2), cell = chord * 1.001, limit = chord * chord;
+    var P = new Float64Array(3 * n), C = new Int32Array(n), grid = new Map(), i, k;
+    /* A cell's number: its three indices (each within ±1/cell, under 64) in one integer. */
+    function key(cx, cy, cz) { return ((cx + 64) * 128 + cy + 64) * 128 + cz + 64; }
+    for (i = 0; i < n; i++) {
+      var la = lls[i].lat * Math.PI / 180, lo = lls[i].lng * Math.PI / 180;
+      var px = Math.cos(la) * Math.cos(lo), py = Math.cos(la) * Math.sin(lo), pz = Math.sin(la);
+      P[3 * i] = px; P[3 * i + 1] = py; P[3 * i + 2] = pz;
+      C[i] = key(Math.floor(px / cell), Math.floor(py / cell), Math.floor(pz / cell));
+      var bin = grid.get(C[i]);
+      if (bin) bin.push(i); else grid.set(C[i], [i]);
+    }
+    /* The places within the radius of place i (itself included), counted, or
+     * listed into out. */
+    function near(i, out) {
+      var c = C[i], count = 0, x = P[3 * i], y = P[3 * i + 1], z = P[3 * i + 2];
       for (var dx = -1; dx <= 1; dx++) for (var dy = -1; dy <= 1; dy++) for (var dz = -1; dz <= 1; dz++) {
-        var bin = grid[(c[0] + dx) + ":" + (c[1] + dy) + ":" + (c[2] + dz)];
+        var bin = grid.get(c + (dx * 128 + dy) * 128 + dz);
         if (!bin) continue;
         for (var k = 0; k < bin.length; k++) {
-          var q = P[bin[k]], ex = q[0] - p[0], ey = q[1] - p[1], ez = q[2] - p[2];
-          if (ex * ex + ey * ey + ez * ez <= limit) out.push(lls[bin[k]]);
+          var q = 3 * bin[k], ex = P[q] - x, ey = P[q + 1] - y, ez = P[q + 2] - z;
+          if (ex * ex + ey * ey + ez * ez <= limit) { count++; if (out) out.push(lls[bin[k]]); }
         }
       }
-      return out;
+      return count;
     }
     /* The places of a cell and the 26 around it bound how many a place there
      * can have near it: places are counted most promising first, until no
      * bound reaches the best count found (of equal counts, the first place
      * wins, as when every place was counted). */
-    var bound = P.map(function (p) {
-      var c = cellOf(p), n = 0;
+    var bound = new Int32Array(n), order = new Array(n);
+    for (i = 0; i < n; i++) {
+      var total = 0;
       for (var dx = -1; dx <= 1; dx++) for (var dy = -1; dy <= 1; dy++) for (var dz = -1; dz <= 1; dz++) {
-        var bin = grid[(c[0] + dx) + ":" + (c[1] + dy) + ":" + (c[2] + dz)];
-        if (bin) n += bin.length;
+        var cellBin = grid.get(C[i] + (dx * 128 + dy) * 128 + dz);
+        if (cellBin) total += cellBin.length;
       }
-      return n;
-    });
-    var order = lls.map(function (_, i) { return i; }).sort(function (a, b) { return bound[b] - bound[a] || a - b; });
+      bound[i] = total;
+      order[i] = i;
+    }
+    order.sort(function (a, b) { return bound[b] - bound[a] || a - b; });
     var best = -1, bestCount = 0;
-    for (var o = 0; o < order.length && bound[order[o]] >= bestCount; o++) {
-      var i = order[o], count = near(i).length;
-      if (count > bestCount || (count === bestCount && i < best)) { best = i; bestCount = count; }
+    for (k = 0; k < n && bound[order[k]] >= bestCount; k++) {
+      var count = near(order[k]);
+      if (count > bestCount || (count === bestCount && order[k] < best)) { best = order[k]; bestCount = count; }
     }
     if (best < 0 || bestCount < 3 || bestCount * 2 < places.length || bestCount === places.length || !config.bounds) return null;
-    var detail = L.latLngBounds(near(best)).pad(0.25);
+    var closeBy = [];
+    near(best, closeBy);
+    var detail = L.latLngBounds(closeBy).pad(0.25);
     var all = L.latLngBounds(config.bounds);
     var span = function (b) { return map.distance(b.getSouthWest(), b.getNorthEast()); };
     return span(all) > 4 * span(detail) ? detail : null;
