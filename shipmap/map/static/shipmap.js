@@ -637,7 +637,9 @@
     if (typeof DecompressionStream !== "function" || typeof Response !== "function") {
       return Promise.resolve(window.fflate.unzlibSync(raw));
     }
-    var stream = new Blob([raw]).stream().pipeThrough(new DecompressionStream("deflate"));
+    /* (A Response over the bytes, not a Blob: a Blob's bytes go to the browser's
+     * blob store and are read back from it.) */
+    var stream = new Response(raw).body.pipeThrough(new DecompressionStream("deflate"));
     return new Response(stream).arrayBuffer().then(function (buffer) { return new Uint8Array(buffer); });
   }
 
