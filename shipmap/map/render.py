@@ -261,6 +261,10 @@ def render_map(content: MapContent, *, lang: str, shared: SharedWork | None = No
     )
     m.default_js = []
     m.default_css = []
+    # No view at creation: the page script sets the first one (shipmap.js), so
+    # the basemap and the routes are drawn once, for the view the reader sees,
+    # not first for folium's whole-world view and then again.
+    m.location = None
     extent = basemap_extent(places, legs)
     add_basemap(m, name=config.basemap, extent=extent, lang=language_)
     fmt = _Formats(language_)

@@ -523,7 +523,8 @@
   }
 
   /* The reader cannot pan or zoom out past the offline basemap's area, so its
-   * cut edge never shows. */
+   * cut edge never shows. Set before the first view, which then lies inside
+   * the extent from the start (Leaflet keeps a new view inside the bounds). */
   function limitToExtent() {
     if (!config.extent) return;
     var extent = L.latLngBounds(config.extent);
@@ -533,9 +534,10 @@
       extent.extend(views.all);
       zoom = Math.min(zoom, map.getBoundsZoom(views.all, false, L.point(pad.left + pad.right, pad.top + pad.bottom)));
     }
-    /* Moved inside at once: setMaxBounds alone would glide there, and a canvas
-     * map would draw the view it glides from and then the one it ends on. */
-    map.panInsideBounds(extent, { animate: false });
+    /* A view already set (after a resize) is moved inside at once: setMaxBounds
+     * alone would glide there, and a canvas map would draw the view it glides
+     * from and then the one it ends on. */
+    if (map._loaded) map.panInsideBounds(extent, { animate: false });
     map.setMaxBounds(extent);
     map.options.maxBoundsViscosity = 1.0;
     map.setMinZoom(zoom);
@@ -833,7 +835,7 @@
   }
 
   function init(leafletMap) {
-    /* A canvas map starts once its tables are read (the basemap shows meanwhile). */
+    /* A canvas map starts once its tables are read. */
     if (canvasReady) {
       canvasReady.then(function () { start(leafletMap); })
         .catch(function (e) { setTimeout(function () { throw e; }, 0); });  /* reported as the page's error */
@@ -868,8 +870,11 @@
     setupViews();
     if (routes) setupSearch(routes);
     setupSheets();
-    showView(firstView(), false);
+    /* The map has no view until here (render.py): its layers are drawn once,
+     * for the first view, set inside the extent. */
     limitToExtent();
+    showView(firstView(), false);
+    if (!map._loaded) map.setView([0, 0], 1);  /* nothing to frame: the world */
     /* Thin lines over thick ones, so that a small flow beside a big one shows. */
     legs.slice().sort(function (a, b) { return (b.props.weight || 0) - (a.props.weight || 0); })
       .forEach(function (leg) { if (leg.layer && leg.layer._path) leg.layer.bringToFront(); });
