@@ -155,6 +155,59 @@ def test_a_map_of_hundreds_of_legs_is_drawn_on_one_canvas(grid_build, open_page,
     assert page.errors == []
 
 
+#: Counts, from before the page's first script, each time the offline land is
+#: drawn: its path put on the page, or its outline set again (a new view).
+COUNT_LAND_DRAWS = """
+window.__landDraws = 0;
+new MutationObserver(function (records) {
+  records.forEach(function (m) {
+    var inLand = function (node) {
+      return node.nodeName === "path" && node.closest && node.closest(".leaflet-shipmap-land-pane");
+    };
+    if (m.type === "attributes" && inLand(m.target)) window.__landDraws++;
+    if (m.type === "childList") {
+      m.addedNodes.forEach(function (n) { if (inLand(n)) window.__landDraws++; });
+    }
+  });
+}).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["d"] });
+"""
+
+
+def test_the_first_view_is_the_first_thing_drawn(grid_build, browser):
+    """The land and the routes are drawn once, for the view the reader opens on.
+
+    Neither is drawn first for another view (the whole world, or a glide into
+    the basemap's extent) and then again: a reader would see the map jump, and
+    a map of thousands of legs would take twice as long to appear.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, offline=True)
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.add_init_script(COUNT_LAND_DRAWS)
+        page.goto((grid_build / "map-en.html").resolve().as_uri())
+        page.wait_for_function("document.documentElement.dataset.shipmapReady === 'true'")
+        drawn = page.evaluate(
+            """() => ({land: window.__landDraws, routes: window.shipmap.routes()._jobId,
+                       paths: document.querySelectorAll('.leaflet-shipmap-land-pane path').length})"""
+        )
+        assert drawn == {"land": 1, "routes": 1, "paths": 1}
+        # The counts do count: a new view draws both again.
+        again = page.evaluate(
+            """async () => {
+                const map = window.shipmap.map(), r = window.shipmap.routes();
+                map.setZoom(map.getZoom() + 1, {animate: false});
+                await r.whenDrawn();
+                return {land: window.__landDraws, routes: r._jobId};
+            }"""
+        )
+        assert again["land"] > 1 and again["routes"] > 1
+        assert errors == []
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize(("r", "c"), [(3, 4), (7, 12), (15, 0)])
 def test_clicking_a_leg_opens_the_popup_of_that_leg(grid_build, open_page, r, c):
     page = open_page(grid_build / "map-en.html")
