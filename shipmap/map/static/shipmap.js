@@ -649,8 +649,12 @@
 
   function useCanvas(leafletMap, id) {
     map = leafletMap;
-    /* Deflated: the tables' JSON (its length first), then the lines' bytes. */
-    var packed = JSON.parse(document.getElementById(id).textContent).packed;
+    /* Deflated: the tables' JSON (its length first), then the lines' bytes; as
+     * base64 in {"packed": "..."}, read as a slice of the text where it is just
+     * that (no JSON parse and copy of megabytes of base64). */
+    var text = document.getElementById(id).textContent, head = '{"packed":"';
+    var packed = text.lastIndexOf(head, 0) === 0 && text.slice(-2) === '"}' && text.indexOf('"', head.length) === text.length - 2
+      ? text.slice(head.length, -2) : JSON.parse(text).packed;
     canvasReady = unpack(packed).then(function (all) { startCanvas(all); });
   }
 
@@ -875,12 +879,14 @@
     limitToExtent();
     showView(firstView(), false);
     if (!map._loaded) map.setView([0, 0], 1);  /* nothing to frame: the world */
-    /* Thin lines over thick ones, so that a small flow beside a big one shows. */
-    legs.slice().sort(function (a, b) { return (b.props.weight || 0) - (a.props.weight || 0); })
-      .forEach(function (leg) { if (leg.layer && leg.layer._path) leg.layer.bringToFront(); });
-    places.forEach(function (p) { if (p.layer && p.layer._path) p.layer.bringToFront(); });
-    map.on("zoomend", raiseShortLegs);
-    raiseShortLegs();
+    if (!routes) {  /* (a canvas map draws in its own order) */
+      /* Thin lines over thick ones, so that a small flow beside a big one shows. */
+      legs.slice().sort(function (a, b) { return (b.props.weight || 0) - (a.props.weight || 0); })
+        .forEach(function (leg) { if (leg.layer && leg.layer._path) leg.layer.bringToFront(); });
+      places.forEach(function (p) { if (p.layer && p.layer._path) p.layer.bringToFront(); });
+      map.on("zoomend", raiseShortLegs);
+      raiseShortLegs();
+    }
     map.on("zoomend moveend", updateLabels);
     map.on("popupopen popupclose", function () { setTimeout(updateLabels, 0); });
     var pending = null;
