@@ -658,6 +658,24 @@
     canvasReady = unpack(packed).then(function (all) { startCanvas(all); });
   }
 
+  /* A canvas leg's properties as the time control reads them: its dated
+   * movements ([month, count] pairs) made from the flat table when first read
+   * (the time control reads none while it shows every month). */
+  function CanvasLegProps(table, l, at) {
+    this.start_month = table.start_month[l];
+    this._table = table; this._leg = l; this._at = at; this._months = null;
+  }
+  Object.defineProperty(CanvasLegProps.prototype, "event_months", {
+    get: function () {
+      if (!this._months) {
+        var t = this._table, out = [];
+        for (var k = 0, at = this._at; k < t.months_n[this._leg]; k++, at += 2) out.push([t.months[at], t.months[at + 1]]);
+        this._months = out;
+      }
+      return this._months;
+    }
+  });
+
   function startCanvas(all) {
     var head = (all[0] | (all[1] << 8) | (all[2] << 16) | (all[3] << 24)) >>> 0;
     var data = JSON.parse(new TextDecoder().decode(all.subarray(4, 4 + head)));
@@ -665,11 +683,9 @@
     routes = window.shipmapRouteCanvas(data);
     var t = data.legs, at = 0;
     for (var l = 0; l < t.id.length; l++) {
-      var pairs = [];
-      for (var k = 0; k < t.months_n[l]; k++, at += 2) pairs.push([t.months[at], t.months[at + 1]]);
       var title = routes.legTitle(l);
-      legs.push({ id: t.id[l], index: l, title: title, tip: { textContent: title },
-                  props: { event_months: pairs, start_month: t.start_month[l] } });
+      legs.push({ id: t.id[l], index: l, title: title, tip: { textContent: title }, props: new CanvasLegProps(t, l, at) });
+      at += 2 * t.months_n[l];
     }
     for (var i = 0; i < data.places.id.length; i++) {
       places.push({ id: data.places.id[i], index: i, latlng: routes.latLngOfPlace(i),
