@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import Any
 
@@ -178,11 +178,18 @@ class LandMask:
     """
 
     def __init__(
-        self, primary: Any, loader_secondary: Any, *, summary: np.ndarray | None = None
+        self,
+        primary: Any,
+        loader_secondary: Any,
+        *,
+        summary: np.ndarray | None = None,
+        loaders_exact: Sequence[Callable[[], Any]] = (),
     ) -> None:
         self._primary = primary
         self._loader_secondary = loader_secondary
         self._secondary: Any = None
+        self._loaders_exact = tuple(loaders_exact)
+        self._exact: list[Any] = []
         self._raw = _Tiles(self._build_raw)
         self._near: dict[float, _Tiles] = {}
         self._carved_keys: np.ndarray | None = None
@@ -325,6 +332,35 @@ class LandMask:
             land[idx] = np.asarray(self._secondary.contains_many(x[idx], y[idx]), dtype=bool)
         return land
 
+    @property
+    def exact_sets(self) -> int:
+        """How many sets of coastline polygons :meth:`is_land_exact` can ask."""
+        return len(self._loaders_exact)
+
+    def is_land_exact(
+        self, lons: npt.ArrayLike, lats: npt.ArrayLike, *, sets: int = 1
+    ) -> np.ndarray:
+        """Return True where the rasters and the first ``sets`` polygon sets all have land.
+
+        The rasters mark a cell as land if any land touches it, so water
+        narrower than a cell (a creek, a narrow fjord, a river GSHHG draws up
+        to a port) is lost in them; the polygons they were drawn from keep it.
+        The sets are GSHHG's polygons, then OSM's. Loading a set takes seconds
+        and about a gigabyte, so it is loaded only when first asked, and asked
+        only where the rasters leave a port with no way to the sea.
+        """
+        x = np.ascontiguousarray(wrap_lons(lons), dtype=np.float64).ravel()
+        y = np.ascontiguousarray(np.asarray(lats, dtype=np.float64)).ravel()
+        land = self.is_land_either(x, y)
+        for k in range(min(sets, len(self._loaders_exact))):
+            idx = np.flatnonzero(land)
+            if not idx.size:
+                break
+            if k == len(self._exact):
+                self._exact.append(self._loaders_exact[k]())
+            land[idx] = np.asarray(self._exact[k].contains_many(x[idx], y[idx]), dtype=bool)
+        return land
+
 
 @functools.cache
 def land_mask() -> LandMask:
@@ -340,6 +376,10 @@ def land_mask() -> LandMask:
         rl.RoaringMask.new(rl.LandmaskProvider.Osm),
         load_secondary,
         summary=_tile_summary(version("roaring-landmask")),
+        loaders_exact=(
+            lambda: rl.Shapes.new(rl.LandmaskProvider.Gshhg),
+            lambda: rl.Shapes.new(rl.LandmaskProvider.Osm),
+        ),
     )
 
 
