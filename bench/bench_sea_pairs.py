@@ -12,8 +12,8 @@ again from the cache. Each line is checked:
   as ``RIVER_BUFFER_KM`` either side of the river lines the router follows
   (GSHHG/WDBII, ``routes/data/river_lines.npz``) — the contract — and, of that,
   the km *dry on both coastlines* (neither OSM nor GSHHG has water there, in
-  the 15″ rasters, and of that, in the coastlines' own polygons too: water
-  narrower than a cell is water in the polygons);
+  the 15″ rasters, and of that, in GSHHG's own polygons too: water narrower
+  than a cell is water in the polygons);
 - km on land beyond 5 km of the ends in Natural Earth 10m (an independent,
   coarser coastline), outside the passages' channels (which Natural Earth
   draws as land) and, apart, inside them;
@@ -352,15 +352,10 @@ def main() -> None:
                 dry_outside_channels_km=float(
                     (on_osm & ~in_river & mask.is_land_either(coords[:, 0], lats)).sum() * STEP_KM
                 ),
-                # and of that, dry in both coastlines' own polygons too (water
-                # narrower than the rasters' cells is water there)
+                # and of that, dry in GSHHG's own polygons too (water narrower
+                # than the rasters' cells is water there)
                 dry_polygons_km=float(
-                    (
-                        on_osm
-                        & ~in_river
-                        & mask.is_land_exact(coords[:, 0], lats, sets=mask.exact_sets)
-                    ).sum()
-                    * STEP_KM
+                    (on_osm & ~in_river & mask.is_land_exact(coords[:, 0], lats)).sum() * STEP_KM
                 ),
                 # of which GSHHG has water: estuaries and basins behind a barrage
                 osm_land_gshhg_water_km=float(
@@ -381,7 +376,7 @@ def main() -> None:
     print(
         "\n| category | legs | routed | km on OSM land beyond 5 km of the ends: bare / "
         "passages carved (of which GSHHG water) / outside passages and river channels "
-        "(of which dry on both coastlines: rasters / polygons) | "
+        "(of which dry on both coastlines: rasters / also in GSHHG's polygons) | "
         "on Natural Earth land, outside / inside channels | widest spur | "
         "length / great circle | length / searoute |"
     )
@@ -435,7 +430,7 @@ def main() -> None:
             f"flagged: {r.origin} → {r.destination}: {r.osm_land_km:.2f} km on OSM land "
             f"({r.osm_land_outside_channels_km:.2f} outside river channels, "
             f"{r.dry_outside_channels_km:.2f} dry on both coastlines' rasters, "
-            f"{r.dry_polygons_km:.2f} in their polygons too), "
+            f"{r.dry_polygons_km:.2f} in GSHHG's polygons too), "
             f"spur {r.spur_km:.1f} km"
         )
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -183,13 +183,13 @@ class LandMask:
         loader_secondary: Any,
         *,
         summary: np.ndarray | None = None,
-        loaders_exact: Sequence[Callable[[], Any]] = (),
+        loader_exact: Callable[[], Any] | None = None,
     ) -> None:
         self._primary = primary
         self._loader_secondary = loader_secondary
         self._secondary: Any = None
-        self._loaders_exact = tuple(loaders_exact)
-        self._exact: list[Any] = []
+        self._loader_exact = loader_exact
+        self._exact: Any = None
         self._raw = _Tiles(self._build_raw)
         self._near: dict[float, _Tiles] = {}
         self._carved_keys: np.ndarray | None = None
@@ -332,33 +332,24 @@ class LandMask:
             land[idx] = np.asarray(self._secondary.contains_many(x[idx], y[idx]), dtype=bool)
         return land
 
-    @property
-    def exact_sets(self) -> int:
-        """How many sets of coastline polygons :meth:`is_land_exact` can ask."""
-        return len(self._loaders_exact)
-
-    def is_land_exact(
-        self, lons: npt.ArrayLike, lats: npt.ArrayLike, *, sets: int = 1
-    ) -> np.ndarray:
-        """Return True where the rasters and the first ``sets`` polygon sets all have land.
+    def is_land_exact(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> np.ndarray:
+        """Return True where both rasters and GSHHG's own polygons have land.
 
         The rasters mark a cell as land if any land touches it, so water
         narrower than a cell (a creek, a narrow fjord, a river GSHHG draws up
-        to a port) is lost in them; the polygons they were drawn from keep it.
-        The sets are GSHHG's polygons, then OSM's. Loading a set takes seconds
-        and about a gigabyte, so it is loaded only when first asked, and asked
-        only where the rasters leave a port with no way to the sea.
+        to a port) is lost in them; GSHHG's polygons, from which its raster was
+        drawn, keep it. Loading them takes about 5 s and a gigabyte, so they
+        are loaded when first asked, and asked only where the rasters leave a
+        port with no way to the sea.
         """
         x = np.ascontiguousarray(wrap_lons(lons), dtype=np.float64).ravel()
         y = np.ascontiguousarray(np.asarray(lats, dtype=np.float64)).ravel()
         land = self.is_land_either(x, y)
-        for k in range(min(sets, len(self._loaders_exact))):
-            idx = np.flatnonzero(land)
-            if not idx.size:
-                break
-            if k == len(self._exact):
-                self._exact.append(self._loaders_exact[k]())
-            land[idx] = np.asarray(self._exact[k].contains_many(x[idx], y[idx]), dtype=bool)
+        idx = np.flatnonzero(land)
+        if idx.size and self._loader_exact is not None:
+            if self._exact is None:
+                self._exact = self._loader_exact()
+            land[idx] = np.asarray(self._exact.contains_many(x[idx], y[idx]), dtype=bool)
         return land
 
 
@@ -376,10 +367,7 @@ def land_mask() -> LandMask:
         rl.RoaringMask.new(rl.LandmaskProvider.Osm),
         load_secondary,
         summary=_tile_summary(version("roaring-landmask")),
-        loaders_exact=(
-            lambda: rl.Shapes.new(rl.LandmaskProvider.Gshhg),
-            lambda: rl.Shapes.new(rl.LandmaskProvider.Osm),
-        ),
+        loader_exact=lambda: rl.Shapes.new(rl.LandmaskProvider.Gshhg),
     )
 
 

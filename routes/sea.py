@@ -104,7 +104,7 @@ _ESTUARY_WINDOW_KM = 80.0
 _FINE_PX_PER_DEG = 960
 _FINE_WINDOW_KM = 60.0
 #: Within this distance of a port that the rasters leave with no way to the
-#: sea, the coastlines' own polygons are asked for narrower water, in km.
+#: sea, GSHHG's own polygons are asked for narrower water, in km.
 _EXACT_KM = 20.0
 
 Point = tuple[float, float]
@@ -729,11 +729,9 @@ def _entries(place: Point, name: str, mask: LandMask, net: PassageNetwork) -> li
             # water narrower than the mask's cells (a river, a creek, an estuary
             # GSHHG draws narrower than the cells): followed on finer cells
             fine, far = _fine_entry(place, mask)
-            # water narrower than the rasters' cells, as the polygons draw it
-            for sets in range(1, mask.exact_sets + 1):
-                if fine is not None:
-                    break
-                fine, exact_far = _fine_entry(place, mask, exact=sets)
+            if fine is None:
+                # water narrower than the rasters' cells, as GSHHG's polygons draw it
+                fine, exact_far = _fine_entry(place, mask, exact=True)
                 if exact_far is not None and (
                     far is None or _gc_km(place, exact_far) < _gc_km(place, far)
                 ):
@@ -797,12 +795,8 @@ def _river_entry(place: Point, mask: LandMask) -> _Entry | None:
     out = _estuary_way(mouth, mask)
     if out is None:
         # the river narrows below the rasters' cells, or they break it into
-        # pockets: its water as the coastlines' polygons draw it
-        fine = None
-        for sets in range(1, mask.exact_sets + 1):
-            fine, _far = _fine_entry(mouth, mask, land_km=_RIVER_GAP_KM, exact=sets)
-            if fine is not None:
-                break
+        # pockets: its water as GSHHG's polygons draw it
+        fine, _far = _fine_entry(mouth, mask, land_km=_RIVER_GAP_KM, exact=True)
         if fine is None:
             return None
         return _Entry(fine.sea, (*way.points, *fine.path), cost + fine.cost_km, rivers=True)
@@ -990,7 +984,7 @@ def _narrow_entry(place: Point, mask: LandMask) -> _Entry | None:
 
 
 def _fine_entry(
-    place: Point, mask: LandMask, *, land_km: float = PORT_REACH_KM - 0.1, exact: int = 0
+    place: Point, mask: LandMask, *, land_km: float = PORT_REACH_KM - 0.1, exact: bool = False
 ) -> tuple[_Entry | None, Point | None]:
     """Reach open water from ``place`` over water narrower than the mask's cells.
 
@@ -1002,10 +996,10 @@ def _fine_entry(
     OSM water (:func:`_nearest_water`'s test). As in :func:`_narrow_entry`,
     land cells may be crossed only within ``land_km`` of the port (by default
     :data:`PORT_REACH_KM` less a cell's diagonal), so that beyond that distance
-    the way is on water that a coastline shows. With ``exact`` (1 or more),
-    water that that many sets of the coastlines' own polygons draw
-    (:meth:`LandMask.is_land_exact`) counts too, within :data:`_EXACT_KM` of
-    the port: water narrower than the rasters' cells, which they lose.
+    the way is on water that a coastline shows. With ``exact``, water that
+    GSHHG's own polygons draw (:meth:`LandMask.is_land_exact`) counts too,
+    within :data:`_EXACT_KM` of the port: water narrower than the rasters'
+    cells, which they lose.
 
     Returns the entry (None if there is no such way) and the nearest cell of
     water joined to open water, which a refusal names (None if there is none
@@ -1034,7 +1028,7 @@ def _fine_entry(
     water[rest] = ~mask.is_land_either(mx[rest], my[rest])
     if exact:
         ask = reach & ~water
-        water[ask] = ~mask.is_land_exact(mx[ask], my[ask], sets=exact)
+        water[ask] = ~mask.is_land_exact(mx[ask], my[ask])
     # open OSM water (the point and its neighbours 0.5 km off) ends the way
     is_open = np.zeros(mx.shape, dtype=bool)
     idx = np.flatnonzero(water)

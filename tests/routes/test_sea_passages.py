@@ -161,7 +161,7 @@ def test_place_in_a_landlocked_country_is_refused_by_name():
 @pytest.mark.slow
 def test_port_beyond_5_km_of_water_is_refused_not_drawn_across_land():
     # Kappeln's point lies on the Schlei, an inlet that neither coastline (nor
-    # their polygons) draws: the nearest water joined to the sea is the Baltic,
+    # GSHHG's polygons) draws: the nearest water joined to the sea is the Baltic,
     # 5.3 km off; a line would cross 5.3 km of land, so the leg is refused
     with pytest.raises(SeaRouteError) as info:
         sea_route(KAPPELN, (10.8667, 54.0))  # to Neustadt in Holstein

@@ -72,11 +72,11 @@ def test_river_port_whose_river_the_cells_break_is_reached_along_it():
     line = sea_route(ROUEN, LE_HAVRE)
     on_land, in_river = land_stretches(line, ROUEN, LE_HAVRE)
     assert in_river.sum() * 0.25 > 60.0
-    # off the river's line, the line runs down the river the polygons draw:
+    # off the river's line, the line runs down the river GSHHG's polygons draw:
     # dry there only for the step from the river line's end to that water
     off = on_land[~in_river]
     assert len(off) * 0.25 > 20.0
-    off_dry = off[land_mask().is_land_exact(off[:, 0], off[:, 1], sets=2)]
+    off_dry = off[land_mask().is_land_exact(off[:, 0], off[:, 1])]
     assert len(off_dry) * 0.25 <= 1.0
     coords = np.asarray(densify_line(line, spacing_km=0.25).coords)
     n = len(coords)
