@@ -44,7 +44,7 @@ from shipmap.geo.index import (
     WorldIndex,
     load_index,
 )
-from shipmap.geo.normalize import fold, read_alike_keys, romanizations, script_of
+from shipmap.geo.normalize import fold, latin_readings, read_alike_keys, script_of
 
 __all__ = ["Candidate", "Gazetteer", "Place", "read_curated"]
 
@@ -356,7 +356,7 @@ class Gazetteer:
         world = self._world
         if world is None or script_of(name) in ("LATIN", ""):
             return []
-        keys = [k for k in dict.fromkeys(fold(r) for r in romanizations(name)) if k]
+        keys = [k for k in dict.fromkeys(fold(r) for r in latin_readings(name)) if k]
         if not keys:
             return []
         cc = country.upper() if country else None
