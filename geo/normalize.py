@@ -226,26 +226,55 @@ _MYANMAR_LETTERS = {
 }
 
 
-def latin_readings(name: str) -> list[str]:
-    """Return :func:`romanizations` and, for Burmese, a reading by sound.
+# Khmer writes the sounds its alphabet lacks with ហ (h) over a letter: ហ្គ "g",
+# ហ្ស "z", ហ្វ "f"; ប៉ is "p". Its vowel signs ី, ូ read "i", "u" (anyascii: "ei", "ou"),
+# and ់ shortens a vowel (anyascii: "a").
+_KHMER_SOUNDS = (
+    ("\u17a0\u17d2\u1782", "g"),  # ហ្គ
+    ("\u17a0\u17d2\u179f", "z"),  # ហ្ស
+    ("\u17a0\u17d2\u179c", "f"),  # ហ្វ
+    ("\u1794\u17c9", "p"),  # ប៉
+)
+_KHMER_LETTERS = {
+    "\u17b8": "i",  # ី
+    "\u17b7": "i",  # ិ
+    "\u17bc": "u",  # ូ
+    "\u17bb": "u",  # ុ
+    "\u17cb": "",  # ់
+    "\u17cd": "",  # ៍
+    "\u17c9": "",  # ៉
+    "\u17ca": "",  # ៊
+    "\u17a2": "",  # អ, the vowel carrier
+}
+_BY_SOUND = {
+    "MYANMAR": (_MYANMAR_SOUNDS, _MYANMAR_LETTERS),
+    "KHMER": (_KHMER_SOUNDS, _KHMER_LETTERS),
+}
 
-    Burmese spells foreign names by how they sound (ဟာမိုစ်စီလို, Hermosillo),
-    so its letter-for-letter romanization ("hamiucciliu") is far from the Latin
-    name; the reading by sound ("hamossilo") is nearer. Like the romanizations,
-    a key to compare with Latin names, never a name.
+
+def latin_readings(name: str) -> list[str]:
+    """Return :func:`romanizations` and, for Burmese and Khmer, a reading by sound.
+
+    Burmese and Khmer spell foreign names by how they sound (ဟာမိုစ်စီလို,
+    Hermosillo; អៅហ្គាឌូហ្គូ, Ouagadougou), so their letter-for-letter
+    romanizations ("hamiucciliu", "'auhkadouhkou") are far from the Latin
+    names; the readings by sound ("hamossilo", "augadugu") are nearer. Like the
+    romanizations, keys to compare with Latin names, never names.
     """
     out = romanizations(name)
-    if script_of(name) == "MYANMAR":
-        sound = _myanmar_by_sound(name)
+    script = script_of(name)
+    if script in _BY_SOUND:
+        sound = _by_sound(name, script)
         if sound and sound not in out:
             out.append(sound)
     return out
 
 
 @functools.lru_cache(maxsize=1 << 12)
-def _myanmar_by_sound(name: str) -> str:
+def _by_sound(name: str, script: str) -> str:
     anyascii = _anyascii()
-    for written, sound in _MYANMAR_SOUNDS:
+    sounds, letters = _BY_SOUND[script]
+    for written, sound in sounds:
         name = name.replace(written, f"\x00{sound}\x00")
     out: list[str] = []
     chars = list(name)
@@ -257,8 +286,8 @@ def _myanmar_by_sound(name: str) -> str:
             out.append("".join(chars[i + 1 : j]))
             i = j + 1
             continue
-        out.append(_MYANMAR_LETTERS.get(ch, anyascii(ch)))
-        if _script(ch) == "MYANMAR" and _is_consonant(ch):
+        out.append(letters.get(ch, anyascii(ch)))
+        if script == "MYANMAR" and _script(ch) == "MYANMAR" and _is_consonant(ch):
             after = chars[i + 1] if i + 1 < len(chars) else ""
             # the inherent vowel, unless a sign (or a sound written as a whole) follows
             if not (after and (after == "\x00" or unicodedata.category(after) in ("Mn", "Mc"))):
