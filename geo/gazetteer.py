@@ -36,6 +36,7 @@ from shipmap.geo.index import (
     HARBOUR_FEATURES,
     KIND_CITY,
     KIND_NAMES,
+    KIND_PORT,
     MAIN,
     ROMAN,
     TRANSLIT,
@@ -43,7 +44,7 @@ from shipmap.geo.index import (
     WorldIndex,
     load_index,
 )
-from shipmap.geo.normalize import fold, read_alike_keys, romanizations, script_of
+from shipmap.geo.normalize import fold, latin_readings, read_alike_keys, script_of
 
 __all__ = ["Candidate", "Gazetteer", "Place", "read_curated"]
 
@@ -210,6 +211,7 @@ class Gazetteer:
         self._load_world = load_world
         self._places: dict[int, Place] = {}
         self._by_country: dict[str, _CountryNames] = {}
+        self._ports_of: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @classmethod
     def load(cls, *, cache_dir: Path | str | None = None, world: bool = True) -> Gazetteer:
@@ -255,6 +257,28 @@ class Gazetteer:
             return False
         floors = self._admin1_floors(world, n)
         return place.population >= floors.get((place.country, place.admin1), 0)
+
+    def listed_port_within(self, place: Place, km: float) -> bool:
+        """Return True when a listed port of the place's country lies within ``km`` of it.
+
+        Listed ports are the world index's ports (searoute's, confirmed by a
+        GeoNames namesake, and GeoNames' own port features), whatever their names.
+        """
+        world = self._world
+        if world is None or not place.country:
+            return False
+        cc = place.country
+        if cc not in self._ports_of:
+            rows = np.flatnonzero((world.kind == KIND_PORT) & (world.country == cc))
+            self._ports_of[cc] = (world.lat[rows], world.lon[rows])
+        lat, lon = self._ports_of[cc]
+        if not len(lat):
+            return False
+        # Within a few km the equirectangular distance is exact enough.
+        dy = (lat - place.lat) * 111.2
+        dlon = (lon - place.lon + 180.0) % 360.0 - 180.0
+        dx = dlon * 111.2 * math.cos(math.radians(place.lat))
+        return bool(np.any(dx * dx + dy * dy <= km * km))
 
     def _admin1_floors(self, world: WorldIndex, n: int) -> dict[tuple[str, str], int]:
         """Map (country, admin1) to the population of its n-th most populous town."""
@@ -332,7 +356,7 @@ class Gazetteer:
         world = self._world
         if world is None or script_of(name) in ("LATIN", ""):
             return []
-        keys = [k for k in dict.fromkeys(fold(r) for r in romanizations(name)) if k]
+        keys = [k for k in dict.fromkeys(fold(r) for r in latin_readings(name)) if k]
         if not keys:
             return []
         cc = country.upper() if country else None

@@ -116,6 +116,13 @@ REGION_SEAT_RANK = 3
 #: A country whose capital holds at least this share of its people is a city-state:
 #: its name in any script may be pinned on the capital (Hong Kong, Singapore, Monaco).
 CITY_STATE_SHARE = 0.5
+#: When a port is asked for, the one town of the name in the country, not itself listed
+#: as a port, is taken for it when a listed port lies this close to it (and no place
+#: elsewhere carries the name): see :func:`_port_town`.
+PORT_TOWN_KM = 5.0
+#: ...and a coastal town with no listed port within PORT_TOWN_KM counts this much of its
+#: weight when a listed port carries the name asked for: see :func:`_port_town_factors`.
+COAST_TOWN_FACTOR = 0.1
 #: Candidates spelled out in an error message (the exception carries them all).
 _SHOWN_CANDIDATES = 5
 #: Columns of ``shipmap geocode --file`` output.
@@ -138,6 +145,12 @@ _PORT_WORDS = re.compile(
     r"bandar(?:[- ]e\b)?|puerto de|porto d[ei]|port d'|port|harbou?r|ko|marsa|mina|atoll|"
     r"anchorage|pier|wharf|jetty)(?:\b|(?<='))\.?",
     re.IGNORECASE,
+)
+
+# Words of a port list that name a terminal, which may lie far out from the town it
+# is named after (offshore buoys, oil and gas terminals).
+_TERMINAL_WORDS = re.compile(
+    r"\b(?:terminal|offshore|oil ?field|buoy|platform|fpso|[sc]bm|spm)\b", re.IGNORECASE
 )
 
 #: Abbreviated words of place names, written out ("St Ignace" -> "Saint Ignace").
@@ -427,7 +440,13 @@ def _place(
         raise PlaceNotFoundError(
             _not_found_message(name, country, suggestions), name=name, suggestions=suggestions
         )
-    chosen = _choose(name, found, country, kind, near)
+    try:
+        chosen = _choose(name, found, country, kind, near, gaz=gaz)
+    except AmbiguousPlaceError:
+        town = _port_town(gaz, spelling, found, country, kind)
+        if town is None:
+            raise
+        chosen = town
     _refuse_region_namesake(gaz, name, chosen, country, kind, found)
     return _to_match(chosen)
 
@@ -459,7 +478,7 @@ def _place_qualified(
         kept = [c for c in found if "US" in c.place.countries and c.place.admin1 in states]
         country = country or "US"
         if kept:
-            return _to_match(_choose(name, kept, country, kind, near, region=True))
+            return _to_match(_choose(name, kept, country, kind, near, region=True, gaz=gaz))
     else:
         anchors = [c.place for c in qualifiers if not c.place.is_area]
         kept = [
@@ -473,7 +492,7 @@ def _place_qualified(
     if not kept:
         message = f"no place named {quote(head)} in or near {quote(tail)}{_in(country)}"
         raise PlaceNotFoundError(message, name=name, candidates=_labels(found))
-    return _to_match(_choose(name, kept, country, kind, near))
+    return _to_match(_choose(name, kept, country, kind, near, gaz=gaz))
 
 
 def _spellings(name: str) -> list[str]:
@@ -527,11 +546,14 @@ def _choose(
     near: Sequence[tuple[float, float]],
     *,
     region: bool = False,
+    gaz: Gazetteer | None = None,
 ) -> Candidate:
     """Pick the place ``name`` means among the candidates, or refuse.
 
     ``region``: the candidates lie in the region the user named (a US state):
     an unlisted namesake there is unlikely enough not to be counted.
+    ``gaz``: the gazetteer the candidates come from, to tell port towns (see
+    :func:`_port_town_factors`).
     """
     areas = [c for c in found if c.place.is_area]
     if areas:
@@ -546,6 +568,8 @@ def _choose(
             )
             raise PlaceNotFoundError(message, name=name, candidates=labels)
     weights = np.array([_weight(c, kind) for c in found])
+    if kind == "port" and gaz is not None:
+        weights *= _port_town_factors(gaz, found)
     if near:
         weights *= _near_factors(found, near)
     clusters = _clusters(found, weights)
@@ -558,15 +582,17 @@ def _choose(
     if not curated and not country and _one_letter_off(name, top):
         unseen = max(unseen, UNSEEN_ONE_LETTER)
     share = totals[0] / (totals.sum() + unseen)
-    if (
-        share >= SHARE
-        and any(_strong(c, bool(country)) for c in top)
-        and (kind != "port" or any(_port_like(c) for c in top))
-    ):
+    port_fits = kind != "port" or _port_fits(name, top, len(clusters))
+    if share >= SHARE and any(_strong(c, bool(country)) for c in top) and port_fits:
         return _pin(top, kind)
     labels = _labels([_pin([found[i] for i in c], kind) for c in clusters])
     fix = "give lat and lon, or an alias" if country else "add a country"
-    if len(clusters) == 1 and not any(_strong(c, bool(country)) for c in top):
+    if len(clusters) == 1 and not port_fits and _TERMINAL_WORDS.search(name):
+        message = (
+            f"{quote(name)} names a terminal, and only a town of that name is known"
+            f" ({labels[0]}): a terminal may lie far from its town — give lat and lon"
+        )
+    elif len(clusters) == 1 and not any(_strong(c, bool(country)) for c in top):
         evidence = EVIDENCE_NAMES[min(c.evidence for c in top)]
         message = (
             f"{quote(name)} matches only {labels[0]}, and only as a {evidence}:"
@@ -580,6 +606,39 @@ def _choose(
     else:
         message = f"{quote(name)} is ambiguous: {_enumerate(labels)} — {fix}"
     raise AmbiguousPlaceError(message, name=name, candidates=labels)
+
+
+def _port_town(
+    gaz: Gazetteer, spelling: str, found: list[Candidate], country: str | None, kind: str | None
+) -> Candidate | None:
+    """Return the town a port list means when the share rule refused it, or None.
+
+    A port list names many small harbour towns (Kotor, Gávrio, Searsport) too
+    small to outweigh the share kept for a namesake the gazetteer lacks. When a
+    port is asked for in a given country, the town is still taken when all of
+    this holds: it is the one place of the name there, called by its own name;
+    a listed port (of whatever name) lies within :data:`PORT_TOWN_KM` of it, so
+    it is a port town; and no place anywhere else carries the name, so there
+    is no namesake a port could be named after either.
+    """
+    if kind != "port" or not country or any(c.place.is_area for c in found):
+        return None
+    places = _clusters(found, np.array([_weight(c, kind) for c in found]))
+    if len(places) != 1:
+        return None
+    town = _pin(found, kind)
+    if town.evidence != MAIN or town.place.kind == "port" or not town.place.near_port:
+        return None
+    if not gaz.listed_port_within(town.place, PORT_TOWN_KM):
+        return None
+    elsewhere = [
+        c
+        for c in gaz.candidates(spelling)
+        if not c.place.is_area
+        and c.evidence <= VARIANT
+        and distance_km(c.place.lat, c.place.lon, town.place.lat, town.place.lon) > SAME_PLACE_KM
+    ]
+    return None if elsewhere else town
 
 
 def _refuse_region_namesake(
@@ -702,6 +761,47 @@ def _as_asked(c: Candidate, kind: str | None) -> Candidate:
 def _port_like(c: Candidate) -> bool:
     """Whether a candidate can be the port asked for: listed, curated, or by a port or a coast."""
     return bool(c.place.kind == "port" or c.place.near_port or c.place.curated)
+
+
+def _port_town_factors(gaz: Gazetteer, found: Sequence[Candidate]) -> np.ndarray:
+    """Weigh down coastal towns where no port is listed, when a port of the name is.
+
+    When a port is asked for and the port lists name a port so called, a
+    coastal town of the same name elsewhere, with no listed port (of any name)
+    within :data:`PORT_TOWN_KM`, counts :data:`COAST_TOWN_FACTOR` of its weight:
+    the lists would likely know its port too. It stays a candidate, as the lists
+    lack many small harbours.
+    """
+    factors = np.ones(len(found))
+    listed = [c.place for c in found if c.place.kind == "port" or c.place.curated]
+    if not listed:
+        return factors
+    for i, c in enumerate(found):
+        p = c.place
+        if p.kind == "port" or p.curated or not p.near_port:
+            continue
+        if any(distance_km(p.lat, p.lon, q.lat, q.lon) <= SAME_PLACE_KM for q in listed):
+            continue  # the listed port of the name is this town's
+        if not gaz.listed_port_within(p, PORT_TOWN_KM):
+            factors[i] = COAST_TOWN_FACTOR
+    return factors
+
+
+def _port_fits(name: str, top: Sequence[Candidate], n_places: int) -> bool:
+    """Whether the heaviest place can be the port asked for.
+
+    A listed (or curated) port can. A town by a port or a coast that the port
+    lists do not name a port can only when it is the one place of the name
+    (``n_places`` counts the places of the name that are candidates, inland ones
+    too): else the port meant may be a small namesake the lists lack (Davenport,
+    California, against Davenport, Iowa). And a terminal ("Al Rayyan Terminal")
+    is never pinned on a town: oil and gas terminals may lie tens of km out.
+    """
+    if any(c.place.kind == "port" or c.place.curated for c in top):
+        return True
+    if not any(_port_like(c) for c in top):
+        return False
+    return n_places == 1 and not _TERMINAL_WORDS.search(name)
 
 
 def _strong(c: Candidate, with_country: bool) -> bool:

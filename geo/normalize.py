@@ -14,7 +14,14 @@ import functools
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["FOLD_VERSION", "fold", "read_alike_keys", "romanizations", "script_of"]
+__all__ = [
+    "FOLD_VERSION",
+    "fold",
+    "latin_readings",
+    "read_alike_keys",
+    "romanizations",
+    "script_of",
+]
 
 #: Bumped whenever :func:`fold` changes, so that cached indexes built with an
 #: older fold are rebuilt rather than silently missing names.
@@ -184,6 +191,109 @@ def _readings(name: str) -> tuple[str, ...]:
         i += 1
     read = "".join(out)
     return (plain,) if read == plain else (plain, read)
+
+
+# Burmese writes foreign names by sound: စ, ဆ are "s", ဇ is "z", ဘ and ဗ "b", the
+# vowel signs ို and ော "o", and a medial ya after ဂ makes "j" (ဂျ). anyascii reads
+# the letters by their Pali values ("c", "ch", "j", "bh", "iu").
+_MYANMAR_SOUNDS = (
+    ("\u102d\u102f", "o"),  # ို
+    ("\u1031\u102c\u103a", "aw"),  # ော်
+    ("\u1031\u102b\u103a", "aw"),  # ေါ်
+    ("\u1031\u102c", "aw"),  # ော
+    ("\u1031\u102b", "aw"),  # ေါ
+    ("\u1002\u103b", "j"),  # ဂျ
+    ("\u1000\u103b", "ky"),  # ကျ
+    ("\u101b\u103e", "sh"),  # ရှ
+    ("\u103d\u1014\u103a", "un"),  # ွန်
+    ("\u103d\u1019\u103a", "um"),  # ွမ်
+    ("\u103d\u1010\u103a", "ut"),  # ွတ်
+)
+_MYANMAR_LETTERS = {
+    "\u1005": "s",  # စ
+    "\u1006": "s",  # ဆ
+    "\u1007": "z",  # ဇ
+    "\u1008": "z",  # ဈ
+    "\u1018": "b",  # ဘ
+    "\u1017": "b",  # ဗ
+    "\u101d": "w",  # ဝ
+    "\u103d": "w",  # medial wa
+    "\u1032": "e",  # ဲ
+    "\u1036": "n",  # ံ
+    "\u1009": "ny",  # ည
+    "\u100a": "ny",  # ည
+    "\u1021": "",  # အ, the vowel carrier
+}
+
+
+# Khmer writes the sounds its alphabet lacks with ហ (h) over a letter: ហ្គ "g",
+# ហ្ស "z", ហ្វ "f"; ប៉ is "p". Its vowel signs ី, ូ read "i", "u" (anyascii: "ei", "ou"),
+# and ់ shortens a vowel (anyascii: "a").
+_KHMER_SOUNDS = (
+    ("\u17a0\u17d2\u1782", "g"),  # ហ្គ
+    ("\u17a0\u17d2\u179f", "z"),  # ហ្ស
+    ("\u17a0\u17d2\u179c", "f"),  # ហ្វ
+    ("\u1794\u17c9", "p"),  # ប៉
+)
+_KHMER_LETTERS = {
+    "\u17b8": "i",  # ី
+    "\u17b7": "i",  # ិ
+    "\u17bc": "u",  # ូ
+    "\u17bb": "u",  # ុ
+    "\u17cb": "",  # ់
+    "\u17cd": "",  # ៍
+    "\u17c9": "",  # ៉
+    "\u17ca": "",  # ៊
+    "\u17a2": "",  # អ, the vowel carrier
+}
+_BY_SOUND = {
+    "MYANMAR": (_MYANMAR_SOUNDS, _MYANMAR_LETTERS),
+    "KHMER": (_KHMER_SOUNDS, _KHMER_LETTERS),
+}
+
+
+def latin_readings(name: str) -> list[str]:
+    """Return :func:`romanizations` and, for Burmese and Khmer, a reading by sound.
+
+    Burmese and Khmer spell foreign names by how they sound (ဟာမိုစ်စီလို,
+    Hermosillo; អៅហ្គាឌូហ្គូ, Ouagadougou), so their letter-for-letter
+    romanizations ("hamiucciliu", "'auhkadouhkou") are far from the Latin
+    names; the readings by sound ("hamossilo", "augadugu") are nearer. Like the
+    romanizations, keys to compare with Latin names, never names.
+    """
+    out = romanizations(name)
+    script = script_of(name)
+    if script in _BY_SOUND:
+        sound = _by_sound(name, script)
+        if sound and sound not in out:
+            out.append(sound)
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _by_sound(name: str, script: str) -> str:
+    anyascii = _anyascii()
+    sounds, letters = _BY_SOUND[script]
+    for written, sound in sounds:
+        name = name.replace(written, f"\x00{sound}\x00")
+    out: list[str] = []
+    chars = list(name)
+    i = 0
+    while i < len(chars):
+        ch = chars[i]
+        if ch == "\x00":
+            j = chars.index("\x00", i + 1)
+            out.append("".join(chars[i + 1 : j]))
+            i = j + 1
+            continue
+        out.append(letters.get(ch, anyascii(ch)))
+        if script == "MYANMAR" and _script(ch) == "MYANMAR" and _is_consonant(ch):
+            after = chars[i + 1] if i + 1 < len(chars) else ""
+            # the inherent vowel, unless a sign (or a sound written as a whole) follows
+            if not (after and (after == "\x00" or unicodedata.category(after) in ("Mn", "Mc"))):
+                out.append("a")
+        i += 1
+    return "".join(out)
 
 
 @functools.cache

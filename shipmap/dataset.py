@@ -1247,6 +1247,7 @@ def _check_shipment_rows(
     scheduler: str | None,
     progress: Callable[[int], None] | None,
     engine: str = "scan",
+    meanwhile: Callable[[], None] | None = None,
 ) -> _Rows:
     """Read, check and reduce the shipment rows, wherever they are."""
     given = [
@@ -1265,7 +1266,7 @@ def _check_shipment_rows(
         sources=frozenset(sources.col("id")) if sources.complete else None,
     )
     if given[0].name == _SHIPMENTS.file:
-        return _csv_rows(root, rules, legs, sources, problems)
+        return _csv_rows(root, rules, legs, sources, problems, meanwhile=meanwhile)
     return _parquet_rows(
         root,
         given[0],
@@ -1280,7 +1281,13 @@ def _check_shipment_rows(
 
 
 def _csv_rows(
-    root: Path, rules: Rules, legs: _Table, sources: _Table, problems: _Problems
+    root: Path,
+    rules: Rules,
+    legs: _Table,
+    sources: _Table,
+    problems: _Problems,
+    *,
+    meanwhile: Callable[[], None] | None = None,
 ) -> _Rows:
     """Check and reduce ``shipments.csv``: one part, read by pyarrow (or line by line)."""
     data = _read_input(root / _SHIPMENTS.file, _SHIPMENTS.file, problems)
@@ -1299,7 +1306,7 @@ def _csv_rows(
         return _no_rows(None)
     if not _header_fits(data, _SHIPMENTS, problems):
         return _no_rows(None)
-    fast = read_csv_fast(data) if not _has_long_line(data) else None
+    fast = read_csv_fast(data, meanwhile=meanwhile) if not _has_long_line(data) else None
     if fast is not None:
         names, rows = fast
         header = _header_table(_SHIPMENTS.file, names)
@@ -1562,6 +1569,7 @@ def load_dataset(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
     engine: str = "scan",
+    meanwhile: Callable[[], None] | None = None,
 ) -> Dataset:
     """Read the data set in ``root`` and check every rule of the data contract.
 
@@ -1581,6 +1589,10 @@ def load_dataset(
         scans of the embedded engine, which hand over to the row groups when a
         row breaks a rule) or ``"row groups"`` (each row group in Arrow and
         NumPy, as on a cluster). Both give the same figures, to the byte.
+    meanwhile
+        Work for this thread while pyarrow parses ``shipments.csv`` in threads
+        of its own (a build imports the modules of its later stages then). It
+        runs at most once, and not at all when no fast parse happens.
 
     Returns
     -------
@@ -1612,7 +1624,14 @@ def load_dataset(
     for table in (places, legs):
         _check_reserved_columns(table, problems)
     rows = _check_shipment_rows(
-        root, legs, sources, problems, scheduler=scheduler, progress=progress, engine=engine
+        root,
+        legs,
+        sources,
+        problems,
+        scheduler=scheduler,
+        progress=progress,
+        engine=engine,
+        meanwhile=meanwhile,
     )
     config = MapConfig()
     try:

@@ -11,15 +11,17 @@ and with bounded memory:
    largest ``low - quantity``, ...). Where the dates are stored as dates and no
    value comes from a folder's name, both come instead from one read of the row
    groups, checked and summed in NumPy over their dictionary codes
-   (:func:`_rules_and_sums`): the engine's hash table keyed by day costs about
+   (:func:`_read_row_groups`): the engine's hash table keyed by day costs about
    three times as much CPU;
-2. per (leg, vessel) and (leg, source): the first row of each;
+2. per (leg, vessel) and (leg, source): the first row of each (in that same
+   read of the row groups, where there is one);
 3. the few rows that may be among each leg's latest events.
 
 Distinct *values* (a few thousand) are then checked and stripped in Python by
 the very helpers the row-group engine uses, so both read a cell the same way.
 Ids are unique when each row group's ids increase and the row groups follow
-one another in order (machine-made ids usually do); that is checked first.
+one another in order (machine-made ids usually do); that is checked first, or
+in the one read of the row groups.
 
 The scan gives the same figures, to the byte, as the row-group engine, or gives
 up (returns ``None``) and leaves the work to it:
@@ -117,7 +119,10 @@ def scan_parquet(
     layout = _layout(files)
     # Ids first: out of order, they are checked by hash, which the row groups do
     # in the same pass as everything else (a second pass here would cost more).
-    if layout is None or not parts or not _ids_in_order(parts):
+    # The one read of the row groups checks them as it goes.
+    if layout is None or not parts:
+        return None
+    if not _arrow_ready(layout) and not _ids_in_order(parts):
         return None
     try:
         import duckdb
@@ -283,15 +288,16 @@ def _file_offsets(parts: list[PartSpec], n_files: int) -> np.ndarray:
 def _scan(
     con: Any, layout: _Layout, offsets: np.ndarray, rules: Rules, parts: list[PartSpec]
 ) -> Reduction | None:
+    first_rows: dict[str, tuple[pa.Table, np.ndarray]] | None = None
     if _arrow_ready(layout):
         try:
-            found_groups = _rules_and_sums(parts)
+            found_groups = _read_row_groups(parts)
         except (pa.ArrowException, OSError):
             # A row group pyarrow cannot read: the row groups engine says which.
             return None
         if found_groups is None:
             return None
-        groups = found_groups
+        groups, first_rows = found_groups
     else:
         if not _rows_keep_the_rules(con, layout):
             return None
@@ -328,7 +334,9 @@ def _scan(
         )
     )
     src = layout.source(rows=True)
-    firsts = _firsts(con, src, layout, offsets, rules)
+    if first_rows is None:
+        first_rows = _first_rows_queried(con, src, layout, offsets)
+    firsts = _firsts(first_rows, rules)
     if firsts is None:
         return None
     firsts, unit_first = firsts
@@ -458,15 +466,15 @@ def _day_numbers(column: pa.ChunkedArray, otherwise: np.ndarray) -> np.ndarray:
     return np.where(given, pc.fill_null(days, 0).to_numpy(zero_copy_only=False), otherwise)
 
 
-def _firsts(
-    con: Any, src: str, layout: _Layout, offsets: np.ndarray, rules: Rules
-) -> tuple[pd.DataFrame, dict[str, int]] | None:
-    """Each vessel and source cell of each leg with its first row, and each unit's first row.
+def _first_rows_queried(
+    con: Any, src: str, layout: _Layout, offsets: np.ndarray
+) -> dict[str, tuple[pa.Table, np.ndarray]]:
+    """Query the first row of each (leg, vessel, unit) and (leg, source) of each file.
 
-    ``None`` when a row names a source that ``sources.csv`` does not have.
+    ``{"vessel": (values, rows), "source": ...}``: a table of ``leg``, the cell
+    (and ``unit``), and the position of its first row among all rows.
     """
-    frames = []
-    unit_first: dict[str, int] = {}
+    found = {}
     for name in ("vessel", "source"):
         if name == "source" and name not in layout.present and name not in layout.partitioned:
             continue
@@ -475,6 +483,23 @@ def _firsts(
             con, f"SELECT f, leg, {name}{also}, min(r) AS first_row FROM {src} GROUP BY ALL"
         )
         table = _fill_partitions(table, layout)
+        rows = offsets[table.column("f").to_numpy()] + table.column("first_row").to_numpy()
+        found[name] = (table, rows)
+    return found
+
+
+def _firsts(
+    found: dict[str, tuple[pa.Table, np.ndarray]], rules: Rules
+) -> tuple[pd.DataFrame, dict[str, int]] | None:
+    """Each vessel and source cell of each leg with its first row, and each unit's first row.
+
+    From the first row of each (leg, vessel, unit) and (leg, source) as the
+    files give them (:func:`_first_rows_queried` or the one read of the row
+    groups). ``None`` when a row names a source that ``sources.csv`` does not have.
+    """
+    frames = []
+    unit_first: dict[str, int] = {}
+    for name, (table, rows) in found.items():
         leg = _coded(table, "leg")
         cells = _coded(table, name)
         if name == "source" and rules.sources is not None:
@@ -488,7 +513,6 @@ def _firsts(
             )
             if unknown[cells.codes].any():
                 return None
-        rows = offsets[table.column("f").to_numpy()] + table.column("first_row").to_numpy()
         frame = pd.DataFrame(
             {
                 "column": name,
@@ -582,7 +606,7 @@ def _one_of(name: str, values: list[Any]) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Rules and day sums in one read of the row groups
+# Rules, ids, day sums and first rows in one read of the row groups
 
 
 def _arrow_ready(layout: _Layout) -> bool:
@@ -590,20 +614,25 @@ def _arrow_ready(layout: _Layout) -> bool:
     return layout.dated and not layout.partitioned and "start" in layout.present
 
 
-def _rules_and_sums(parts: list[PartSpec]) -> pa.Table | None:
-    """Return the sums per (file, leg, unit, basis, start day); ``None`` if a row breaks a rule.
+def _read_row_groups(
+    parts: list[PartSpec],
+) -> tuple[pa.Table, dict[str, tuple[pa.Table, np.ndarray]]] | None:
+    """Return the sums per (file, leg, unit, basis, start day) and the first rows.
 
     The table the engine's grouped query gives (``n``, ``q_sum``, ``low_sum``,
-    ``high_sum``, ``last``), made in one read: each row group is checked and
-    summed in NumPy over its dictionary codes, in threads, and the row groups'
-    small sums are added up here. ``None`` as well when a sum could depend on
-    the order its rows are added in. Measured at 10^7 rows, this costs about a
-    third of the CPU of the engine's two passes (its hash table keyed by day is
-    the dear part).
+    ``high_sum``, ``last``) and what :func:`_first_rows_queried` gives, made in
+    one read: each row group is checked and summed in NumPy over its dictionary
+    codes, in threads, and the row groups' small results are added up here, in
+    order. ``None`` when a row breaks a rule, when the ids do not increase from
+    row to row and from row group to row group (as :func:`_ids_in_order`
+    requires), or when a sum could depend on the order its rows are added in.
+    Measured at 10^7 rows, the rules and sums cost about a third of the CPU of
+    the engine's two passes (its hash table keyed by day is the dear part).
     """
     files = {path: i for i, path in enumerate(dict.fromkeys(spec.path for spec in parts))}
     workers = os.cpu_count() or 1
     merged = _Sums()
+    previous: Any = None  # the last id so far
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: deque[Future[Any]] = deque()
         for spec in [*parts, None]:
@@ -613,18 +642,31 @@ def _rules_and_sums(parts: list[PartSpec]) -> pa.Table | None:
                     continue
             while pending and (spec is None or len(pending) > workers):
                 found = pending.popleft().result()
+                ids = _NO_IDS if found is None else found.ids
+                if ids is not _NO_IDS and (
+                    ids is None or (previous is not None and not previous < ids[0])
+                ):
+                    found = None
                 if found is None:
                     for future in pending:
                         future.cancel()
                     return None
+                if ids is not _NO_IDS:
+                    previous = ids[1]
                 merged.add(found)
-    return merged.table()
+    sums = merged.table()
+    return None if sums is None else (sums, merged.first_rows())
 
 
 class _Sums:
-    """Row groups' sums added up: one entry per (file, leg, unit, basis, day)."""
+    """Row groups' sums added up: one entry per (file, leg, unit, basis, day).
+
+    And the first row of each (leg, vessel, unit) and (leg, source), the
+    smallest position seen.
+    """
 
     def __init__(self) -> None:
+        self.firsts: dict[str, dict[tuple[Any, ...], int]] = {"vessel": {}, "source": {}}
         self.names: dict[tuple[Any, ...], int] = {}
         self.pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.key = np.zeros(0, np.int64)
@@ -634,6 +676,11 @@ class _Sums:
         self.total = 0.0
 
     def add(self, found: _PartSums) -> None:
+        for name, (cells, rows) in found.firsts.items():
+            seen = self.firsts[name]
+            for cell, row in zip(cells, rows.tolist(), strict=True):
+                if row < seen.get(cell, row + 1):
+                    seen[cell] = row
         ids = np.array([self.names.setdefault(k, len(self.names)) for k in found.names], np.int64)
         ids = ids[found.which] if len(ids) else np.zeros(0, np.int64)
         self.fractions |= found.fractions
@@ -653,6 +700,19 @@ class _Sums:
         self.sums = np.stack([np.bincount(at, row, len(self.key)) for row in sums])
         self.last = np.full(len(self.key), np.iinfo(np.int32).min, np.int32)
         np.maximum.at(self.last, at, last)
+
+    def first_rows(self) -> dict[str, tuple[pa.Table, np.ndarray]]:
+        """Return the first rows, as :func:`_first_rows_queried` gives them."""
+        out = {}
+        for name, columns in (("vessel", ("leg", "vessel", "unit")), ("source", ("leg", "source"))):
+            seen = self.firsts[name]
+            if name == "source" and not seen:
+                continue  # no row group has the column
+            table = pa.table(
+                {c: pa.array([k[i] for k in seen], pa.string()) for i, c in enumerate(columns)}
+            )
+            out[name] = (table, np.fromiter(seen.values(), np.int64, len(seen)))
+        return out
 
     def table(self) -> pa.Table | None:
         self._fold()
@@ -678,10 +738,12 @@ class _Sums:
 
 
 class _PartSums:
-    """One row group's sums.
+    """One row group's sums, first rows and ids.
 
     The (file, leg, unit, basis) of each sum, as ``names[which]``, its day, its
-    sums (rows, quantity, low, high) and its last day.
+    sums (rows, quantity, low, high) and its last day; the first row of each
+    (leg, vessel, unit) and (leg, source) it has; its first and last id
+    (``None``: they do not increase; ``_NO_IDS``: none given).
     """
 
     def __init__(
@@ -693,9 +755,12 @@ class _PartSums:
         last: np.ndarray,
         fractions: bool,
         total: float,
+        firsts: dict[str, tuple[list[tuple[Any, ...]], np.ndarray]],
+        ids: Any,
     ) -> None:
         self.names, self.which, self.days, self.sums, self.last = names, which, days, sums, last
         self.fractions, self.total = fractions, total
+        self.firsts, self.ids = firsts, ids
 
 
 def _part_sums(spec: PartSpec, f: int) -> _PartSums | None:
@@ -710,16 +775,22 @@ def _part_sums(spec: PartSpec, f: int) -> _PartSums | None:
 
     file = pq.ParquetFile(spec.path)
     present = file.schema_arrow.names
-    columns = [c for c in ("leg", "unit", "basis", "start", "end", *_NUMBERS) if c in present]
+    wanted = ("id", "leg", "unit", "basis", "start", "end", *_NUMBERS, "vessel", "source")
+    columns = [c for c in wanted if c in present]
     if "start" not in columns or "quantity" not in columns:
         return None
-    text = [c for c in ("leg", "unit", "basis") if c in columns]
+    text = [c for c in (*_TEXT,) if c in columns]
     file = pq.ParquetFile(spec.path, read_dictionary=text)
     table = file.read_row_group(spec.row_group, columns=columns, use_threads=False)
     n = table.num_rows
+    ids = _id_range(table.column("id").combine_chunks() if "id" in columns else None)
+    if ids is None:
+        return None
     if not n:
         none = np.zeros(0, np.int64)
-        return _PartSums([], none, none, np.zeros((4, 0)), none.astype(np.int32), False, 0.0)
+        return _PartSums(
+            [], none, none, np.zeros((4, 0)), none.astype(np.int32), False, 0.0, {}, ids
+        )
     start = table.column("start")
     if start.null_count:
         return None
@@ -776,13 +847,16 @@ def _part_sums(spec: PartSpec, f: int) -> _PartSums | None:
             if ((end < day) & given_end).any() or end.max() > _LAST_DAY_NUMBER:
                 return None
             last = np.where(given_end, end, day)
+    coded: dict[str, tuple[list[Any], np.ndarray]] = {}
+    for name in _TEXT:
+        if name in table.column_names:
+            coded[name] = dictionary_codes(table.column(name))
+        elif name != "source":  # an absent source column gives no first rows at all
+            coded[name] = ([None], np.zeros(n, np.int32))
     key = np.zeros(n, np.int64)
     values_of: list[list[Any]] = []
     for name in ("leg", "unit", "basis"):
-        if name not in table.column_names:
-            values_of.append([None])
-            continue
-        dictionary, codes = dictionary_codes(table.column(name))
+        dictionary, codes = coded[name]
         values_of.append(dictionary)
         key = key * len(dictionary) + codes.astype(np.int64)
     span = last_day - first + 1
@@ -808,7 +882,41 @@ def _part_sums(spec: PartSpec, f: int) -> _PartSums | None:
         for i, j, k in zip(leg.tolist(), unit.tolist(), basis.tolist(), strict=True)
     ]
     days = days + (first - _FIRST_DAY_NUMBER)
-    return _PartSums(names, which, days, sums, ends_of[taken], fractions, total)
+    firsts = {
+        name: _first_of_each([coded[c] for c in combined], spec.first_row)
+        for name, combined in (("vessel", ("leg", "vessel", "unit")), ("source", ("leg", "source")))
+        if all(c in coded for c in combined)
+    }
+    return _PartSums(names, which, days, sums, ends_of[taken], fractions, total, firsts, ids)
+
+
+def _first_of_each(
+    columns: list[tuple[list[Any], np.ndarray]], first_row: int
+) -> tuple[list[tuple[Any, ...]], np.ndarray]:
+    """Each combination of the columns' values that occurs, and the position of its first row.
+
+    ``columns`` are ``(dictionary, codes)`` pairs; positions count from
+    ``first_row``, the row group's first row among all rows.
+    """
+    n = len(columns[0][1])
+    key = np.zeros(n, np.int64)
+    size = 1
+    for dictionary, codes in columns:
+        key = key * len(dictionary) + codes.astype(np.int64)
+        size *= len(dictionary)
+    keys = None
+    if size > 8 * n + 1_000_000:  # many values: number the combinations that occur
+        keys, key = np.unique(key, return_inverse=True)
+        size = len(keys)
+    first = np.full(size, n, np.int64)
+    np.minimum.at(first, key, np.arange(n, dtype=np.int64))
+    seen = np.flatnonzero(first < n)
+    combos = seen if keys is None else keys[seen]
+    picked: list[list[Any]] = []
+    for dictionary, _ in reversed(columns):
+        combos, code = np.divmod(combos, len(dictionary))
+        picked.append([dictionary[i] for i in code.tolist()])
+    return list(zip(*reversed(picked), strict=True)), first[seen] + first_row
 
 
 # ---------------------------------------------------------------------------
@@ -857,7 +965,14 @@ def _id_column(spec: PartSpec) -> pa.Array | None:
 
 def _increasing_ids(spec: PartSpec) -> Any:
     """Return a row group's first and last id if its ids increase, else ``None``."""
-    ids = _id_column(spec)
+    return _id_range(_id_column(spec))
+
+
+def _id_range(ids: pa.Array | None) -> Any:
+    """Return the first and last of ids that increase; ``None`` if they do not.
+
+    ``_NO_IDS`` when no id is given (no column, no rows, or a column left empty).
+    """
     if ids is None or not len(ids):
         return _NO_IDS
     if pa.types.is_dictionary(ids.type):

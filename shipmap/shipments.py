@@ -910,7 +910,9 @@ def csv_header_and_lines(data: bytes) -> tuple[list[str], int] | None:
     return names, data.count(b"\n", 0, end) + 1
 
 
-def read_csv_fast(data: bytes) -> tuple[list[str], pa.Table] | None:
+def read_csv_fast(
+    data: bytes, *, meanwhile: Callable[[], None] | None = None
+) -> tuple[list[str], pa.Table] | None:
     """Read the needed columns of a CSV file's bytes with pyarrow's threaded reader.
 
     Returns the header's names and the rows (text columns dictionary-coded,
@@ -918,6 +920,11 @@ def read_csv_fast(data: bytes) -> tuple[list[str], pa.Table] | None:
     wrong, so that the exact parser reads the file instead. Row ``i`` is on line
     ``i + 2`` exactly when the header is the first line and every row is one
     line: no blank lines, no line breaks inside quoted cells.
+
+    ``meanwhile``, when given, runs on this thread while pyarrow parses in its
+    own threads (they release the GIL): at most once, and not at all when the
+    header sends the file to the exact parser. Should it raise, the error is
+    raised once the parse has ended.
     """
     import pyarrow.csv as pacsv
 
@@ -940,17 +947,37 @@ def read_csv_fast(data: bytes) -> tuple[list[str], pa.Table] | None:
             quoted_strings_can_be_null=False,
             null_values=[""],
         )
-        try:
-            table = pacsv.read_csv(
+
+        def read_rows(convert: pacsv.ConvertOptions = convert) -> pa.Table:
+            return pacsv.read_csv(
                 pa.py_buffer(data), read_options=read, parse_options=parse, convert_options=convert
             )
+
+        try:
+            table = _parse_meanwhile(read_rows, meanwhile)
             break
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             continue
+        finally:
+            meanwhile = None
     if table is None or physical_lines != table.num_rows + 1:
         return None
     lines = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
     return names, table.combine_chunks().append_column(LINE, lines)
+
+
+def _parse_meanwhile(
+    parse: Callable[[], pa.Table], meanwhile: Callable[[], None] | None
+) -> pa.Table:
+    """Run ``parse`` (pyarrow, which releases the GIL) in a thread and ``meanwhile`` here."""
+    if meanwhile is None:
+        return parse()
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        parsed = pool.submit(parse)
+        meanwhile()  # should it fail, leaving the block waits for the parse, then raises
+        return parsed.result()
 
 
 def blank_rows(table: pa.Table, data: bytes) -> np.ndarray:

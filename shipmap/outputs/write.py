@@ -19,14 +19,16 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import shapely
 
 from shipmap.errors import ShipmapError
 from shipmap.map.templates import TEMPLATES
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "GEOJSON_NAME",

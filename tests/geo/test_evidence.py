@@ -167,6 +167,7 @@ def test_a_transliteration_shared_by_namesakes_is_refused(gaz: Gazetteer, name: 
             "Novokuznetsk",
         ),  # Traditional Chinese: reads like its Simplified name
         ("שטוקהולם", "SE", "Stockholm"),  # Hebrew: reads like the Hebrew name GeoNames gives
+        ("កាត់ម៉ាន់ឌូ", "NP", "Kathmandu"),  # Khmer read by sound: "katmandu", a GeoNames spelling
     ],
 )
 def test_a_name_whose_romanization_spells_a_large_towns_name_is_placed_in_its_country(
@@ -182,7 +183,6 @@ def test_a_name_whose_romanization_spells_a_large_towns_name_is_placed_in_its_co
     ("name", "country", "meant"),
     [
         ("ఎడ్మోంటన్", "CA", "Edmonton"),  # Telugu: its consonants carry their vowel
-        ("កាត់ម៉ាន់ឌូ", "NP", "Kathmandu"),  # Khmer
         ("ซาราทอฟ", "RU", "Saratov"),  # Thai
         ("バグダッド", "IQ", "Baghdad"),  # Japanese kana
         ("レイキャビク", "IS", "Reykjavík"),  # "reikiyabiku": near once y, j and i are one letter
@@ -427,6 +427,66 @@ def test_anzali_is_found_and_suggested(gaz: Gazetteer) -> None:
     with pytest.raises(PlaceNotFoundError) as e:
         geocode("Anzalli", country="IR", gazetteer=gaz)
     assert e.value.suggestions[0].startswith("Bandar-e Anzal")
+
+
+def test_a_port_town_with_namesakes_is_not_taken_for_a_small_port_the_lists_lack(
+    gaz: Gazetteer,
+) -> None:
+    # The port of Davenport, California is in no list; Davenport, Iowa is a river
+    # town the lists do not name a port, and Florida's and Washington's stand too
+    candidates = refused_with(gaz, "Davenport", "Davenport (IA, US)", country="US", kind="port")
+    assert any(c.startswith("Davenport (FL, US)") for c in candidates)
+    # Thanh Hoa, the small port by Ho Chi Minh City, is not Thanh Hóa city 1,000 km north
+    refused_with(gaz, "Thanh Hoa", "Thanh Hóa (VN)", kind="port")
+    refused_with(gaz, "Thanh Hoa", "Thanh Hóa (VN)", country="VN", kind="port")
+
+
+def test_a_terminal_is_not_pinned_on_the_town_it_is_named_after(gaz: Gazetteer) -> None:
+    # the Al Rayyan oil terminal lies offshore, 150 km north of the town Ar Rayyān
+    with pytest.raises(AmbiguousPlaceError, match="names a terminal") as e:
+        geocode("Al Rayyan Terminal", country="QA", kind="port", gazetteer=gaz)
+    assert e.value.candidates[0].startswith("Ar Rayyān (QA)")
+    # a terminal GeoNames lists as a port is still found
+    m = geocode("Supsa Marine Terminal", country="GE", kind="port", gazetteer=gaz)
+    assert m.kind == "port" and m.country == "GE"
+
+
+@pytest.mark.parametrize(
+    ("name", "country", "lat", "lon"),
+    [
+        ("Sausalito", "US", 37.86, -122.49),
+        ("Gavrio", "GR", 37.88, 24.74),
+        ("Argostolion", "GR", 38.18, 20.49),
+    ],
+)
+def test_a_lone_port_town_by_a_listed_port_is_taken_when_a_port_is_asked_for(
+    gaz: Gazetteer, name: str, country: str, lat: float, lon: float
+) -> None:
+    # small towns, the only places of their names anywhere, with a listed port
+    # beside them: asked for as ports, they are the ports meant
+    m = geocode(name, country=country, kind="port", gazetteer=gaz)
+    assert m.country == country and distance_km(m.lat, m.lon, lat, lon) < 5
+    # asked for as towns, a namesake the gazetteer lacks still cannot be ruled out
+    with pytest.raises(AmbiguousPlaceError, match="not enough to rule out"):
+        geocode(name, country=country, gazetteer=gaz)
+
+
+def test_a_lone_port_town_is_not_taken_when_its_name_is_found_elsewhere(gaz: Gazetteer) -> None:
+    # Rockland, British Columbia lies by a listed port, but Rocklands elsewhere say
+    # the name is common: the port meant (Rockland, Ontario) may be another one
+    refused_with(gaz, "Rockland", "Rockland (CA)", country="CA", kind="port")
+
+
+def test_a_coastal_town_with_no_port_counts_little_against_a_listed_port(gaz: Gazetteer) -> None:
+    # Jacksonville, North Carolina is coastal, but no port is listed near it:
+    # asked for as a port, the listed port of Jacksonville, Florida is meant
+    m = geocode("Jacksonville", country="US", kind="port", gazetteer=gaz)
+    assert m.source.startswith("searoute port USJAX")
+    # asked for as a town, the namesakes still stand
+    refused_with(gaz, "Jacksonville", "Jacksonville (NC, US)", country="US")
+    # it still stands against a small harbour of the name far away (Fortune
+    # Harbour is not the port of the town of Fortune, 270 km south)
+    refused_with(gaz, "Fortune", "Fortune (CA)", country="CA", kind="port")
 
 
 # --------------------------------------------------------------------------- a port list's data

@@ -653,6 +653,30 @@ def test_a_clean_shipments_file_takes_the_fast_path() -> None:
     assert _read_fast(BASE[S].replace("\n", "\n\n", 2).encode(), _SHIPMENTS) is None
 
 
+def test_work_done_while_the_shipments_are_parsed_changes_nothing(tmp_path: Path) -> None:
+    """``meanwhile`` runs once during the fast parse; its error reaches the caller."""
+    root = write(tmp_path, dict(BASE))
+    calls: list[str] = []
+    alone = load_dataset(root)
+    beside = load_dataset(root, meanwhile=lambda: calls.append("imported"))
+    assert calls == ["imported"]
+    assert alone.figures.headlines.equals(beside.figures.headlines)
+    assert alone.figures.months.equals(beside.figures.months)
+
+    def broken() -> None:
+        raise ImportError("no module named 'folium'")
+
+    with pytest.raises(ImportError, match="folium"):
+        load_dataset(root, meanwhile=broken)
+    # A header the fast reader leaves to the exact parser: nothing runs meanwhile.
+    files: dict[str, str | bytes | None] = dict(BASE)
+    files[S] = '"leg"' + BASE[S][len("leg") :]
+    calls.clear()
+    (tmp_path / "quoted").mkdir()
+    load_dataset(write(tmp_path / "quoted", files), meanwhile=lambda: calls.append("imported"))
+    assert calls == []
+
+
 def test_a_sea_leg_may_name_a_passage_in_via(tmp_path: Path) -> None:
     files: dict[str, str | bytes | None] = dict(BASE)
     edit(L, "rajin,vostochny,sea,,", "rajin,vostochny,sea,Suez Canal;cape-of-good-hope,")(files)

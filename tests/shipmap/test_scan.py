@@ -192,6 +192,25 @@ def test_cells_with_spaces_and_halves_are_read_alike(tmp_path: Path, scans: list
     assert scanned.units == ("containers", "troops")
 
 
+@pytest.mark.parametrize("dates", ["dated", "text"])
+def test_vessels_and_sources_are_listed_in_the_order_of_their_first_rows(
+    tmp_path: Path, scans: list[bool], dates: str
+):
+    # Two row groups; each has a cell more than once, and the second in another order.
+    c, a, b, d = "Ship C", "Ship A", "Ship B", "Ship D"
+    vessels = [c, a, b, f"{a};{b}", c, "", b, a, d, c, a, d]
+    sources = ["wh", "osc", "wh", "osc;wh", "osc", "wh", "osc", "osc", "wh", "osc", "wh", "osc"]
+    rows = _rows(len(vessels))
+    for row, vessel, source in zip(rows, vessels, sources, strict=True):
+        row.update(leg=LEGS[1], unit="containers", basis="event", high=None, low=None)
+        row.update(vessel=vessel, source=source)
+    scanned, parts = _both(_write(tmp_path, rows, dates=dates, row_group_size=6))
+    assert scans == [True]
+    _assert_same_figures(scanned, parts)
+    assert scanned.details[LEGS[1]]["vessels"] == [c, a, b, d]
+    assert scanned.details[LEGS[1]]["sources"] == ["wh", "osc"]
+
+
 @pytest.mark.parametrize("ids", ["decreasing", "padded", "none"])
 def test_ids_out_of_order_go_through_the_row_groups(tmp_path: Path, scans: list[bool], ids: str):
     rows = _rows()
