@@ -11,7 +11,9 @@ again from the cache. Each line is checked:
   canal is water), and *channel-aware*: also outside the river channels, taken
   as ``RIVER_BUFFER_KM`` either side of the river lines the router follows
   (GSHHG/WDBII, ``routes/data/river_lines.npz``) — the contract — and, of that,
-  the km *dry on both coastlines* (neither OSM nor GSHHG has water there);
+  the km *dry on both coastlines* (neither OSM nor GSHHG has water there, in
+  the 15″ rasters, and of that, in GSHHG's own polygons too: water narrower
+  than a cell is water in the polygons);
 - km on land beyond 5 km of the ends in Natural Earth 10m (an independent,
   coarser coastline), outside the passages' channels (which Natural Earth
   draws as land) and, apart, inside them;
@@ -350,6 +352,11 @@ def main() -> None:
                 dry_outside_channels_km=float(
                     (on_osm & ~in_river & mask.is_land_either(coords[:, 0], lats)).sum() * STEP_KM
                 ),
+                # and of that, dry in GSHHG's own polygons too (water narrower
+                # than the rasters' cells is water there)
+                dry_polygons_km=float(
+                    (on_osm & ~in_river & mask.is_land_exact(coords[:, 0], lats)).sum() * STEP_KM
+                ),
                 # of which GSHHG has water: estuaries and basins behind a barrage
                 osm_land_gshhg_water_km=float(
                     (on_osm & ~mask.is_land_either(coords[:, 0], lats)).sum() * STEP_KM
@@ -369,7 +376,7 @@ def main() -> None:
     print(
         "\n| category | legs | routed | km on OSM land beyond 5 km of the ends: bare / "
         "passages carved (of which GSHHG water) / outside passages and river channels "
-        "(of which dry on both coastlines) | "
+        "(of which dry on both coastlines: rasters / also in GSHHG's polygons) | "
         "on Natural Earth land, outside / inside channels | widest spur | "
         "length / great circle | length / searoute |"
     )
@@ -380,7 +387,7 @@ def main() -> None:
             f"| {cat} | {len(grp)} | {len(r)} | {r['osm_bare_land_km'].sum():.2f} / "
             f"{r['osm_land_km'].sum():.2f} ({r['osm_land_gshhg_water_km'].sum():.2f}) / "
             f"{r['osm_land_outside_channels_km'].sum():.2f} "
-            f"({r['dry_outside_channels_km'].sum():.2f}) | "
+            f"({r['dry_outside_channels_km'].sum():.2f} / {r['dry_polygons_km'].sum():.2f}) | "
             f"{r['ne_land_km'].sum():.2f} / {r['ne_land_in_channels_km'].sum():.1f} | "
             f"{r['spur_km'].max() if len(r) else float('nan'):.2f} km | "
             f"{(r['km'] / r['great_circle_km']).median():.2f} | "
@@ -422,7 +429,8 @@ def main() -> None:
         print(
             f"flagged: {r.origin} → {r.destination}: {r.osm_land_km:.2f} km on OSM land "
             f"({r.osm_land_outside_channels_km:.2f} outside river channels, "
-            f"{r.dry_outside_channels_km:.2f} dry on both coastlines), "
+            f"{r.dry_outside_channels_km:.2f} dry on both coastlines' rasters, "
+            f"{r.dry_polygons_km:.2f} in GSHHG's polygons too), "
             f"spur {r.spur_km:.1f} km"
         )
 

@@ -178,11 +178,18 @@ class LandMask:
     """
 
     def __init__(
-        self, primary: Any, loader_secondary: Any, *, summary: np.ndarray | None = None
+        self,
+        primary: Any,
+        loader_secondary: Any,
+        *,
+        summary: np.ndarray | None = None,
+        loader_exact: Callable[[], Any] | None = None,
     ) -> None:
         self._primary = primary
         self._loader_secondary = loader_secondary
         self._secondary: Any = None
+        self._loader_exact = loader_exact
+        self._exact: Any = None
         self._raw = _Tiles(self._build_raw)
         self._near: dict[float, _Tiles] = {}
         self._carved_keys: np.ndarray | None = None
@@ -325,6 +332,26 @@ class LandMask:
             land[idx] = np.asarray(self._secondary.contains_many(x[idx], y[idx]), dtype=bool)
         return land
 
+    def is_land_exact(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> np.ndarray:
+        """Return True where both rasters and GSHHG's own polygons have land.
+
+        The rasters mark a cell as land if any land touches it, so water
+        narrower than a cell (a creek, a narrow fjord, a river GSHHG draws up
+        to a port) is lost in them; GSHHG's polygons, from which its raster was
+        drawn, keep it. Loading them takes about 5 s and a gigabyte, so they
+        are loaded when first asked, and asked only where the rasters leave a
+        port with no way to the sea.
+        """
+        x = np.ascontiguousarray(wrap_lons(lons), dtype=np.float64).ravel()
+        y = np.ascontiguousarray(np.asarray(lats, dtype=np.float64)).ravel()
+        land = self.is_land_either(x, y)
+        idx = np.flatnonzero(land)
+        if idx.size and self._loader_exact is not None:
+            if self._exact is None:
+                self._exact = self._loader_exact()
+            land[idx] = np.asarray(self._exact.contains_many(x[idx], y[idx]), dtype=bool)
+        return land
+
 
 @functools.cache
 def land_mask() -> LandMask:
@@ -340,6 +367,7 @@ def land_mask() -> LandMask:
         rl.RoaringMask.new(rl.LandmaskProvider.Osm),
         load_secondary,
         summary=_tile_summary(version("roaring-landmask")),
+        loader_exact=lambda: rl.Shapes.new(rl.LandmaskProvider.Gshhg),
     )
 
 

@@ -40,7 +40,7 @@ from shipmap.errors import ShipmapError
 __all__ = ["ALGORITHM_VERSION", "PORT_REACH_KM", "SeaRouteError", "sea_route"]
 
 #: Changes whenever the routing would draw a different line; part of the cache key.
-ALGORITHM_VERSION = "sea-10"
+ALGORITHM_VERSION = "sea-11"
 
 #: A port farther than this from water on the primary coastline may look further
 #: (estuaries, barrages), up to :data:`_FAR_REACH_KM`.
@@ -103,6 +103,9 @@ _ESTUARY_WINDOW_KM = 80.0
 #: to one of the mask's cells); and how far from the port, in km.
 _FINE_PX_PER_DEG = 960
 _FINE_WINDOW_KM = 60.0
+#: Within this distance of a port that the rasters leave with no way to the
+#: sea, GSHHG's own polygons are asked for narrower water, in km.
+_EXACT_KM = 20.0
 
 Point = tuple[float, float]
 LandFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -726,6 +729,13 @@ def _entries(place: Point, name: str, mask: LandMask, net: PassageNetwork) -> li
             # water narrower than the mask's cells (a river, a creek, an estuary
             # GSHHG draws narrower than the cells): followed on finer cells
             fine, far = _fine_entry(place, mask)
+            if fine is None:
+                # water narrower than the rasters' cells, as GSHHG's polygons draw it
+                fine, exact_far = _fine_entry(place, mask, exact=True)
+                if exact_far is not None and (
+                    far is None or _gc_km(place, exact_far) < _gc_km(place, far)
+                ):
+                    far = exact_far
             if fine is not None:
                 out.append(fine)
         if not out:
@@ -784,7 +794,12 @@ def _river_entry(place: Point, mask: LandMask) -> _Entry | None:
         return _Entry(w, (*way.points, w), cost + _gc_km(mouth, w), rivers=True)
     out = _estuary_way(mouth, mask)
     if out is None:
-        return None
+        # the river narrows below the rasters' cells, or they break it into
+        # pockets: its water as GSHHG's polygons draw it
+        fine, _far = _fine_entry(mouth, mask, land_km=_RIVER_GAP_KM, exact=True)
+        if fine is None:
+            return None
+        return _Entry(fine.sea, (*way.points, *fine.path), cost + fine.cost_km, rivers=True)
     return _Entry(out[-1], (*way.points, *out[1:]), cost + _path_km(out) / 1000.0, rivers=True)
 
 
@@ -968,7 +983,9 @@ def _narrow_entry(place: Point, mask: LandMask) -> _Entry | None:
     return _Entry(pts[-1], tuple(pts), cost)
 
 
-def _fine_entry(place: Point, mask: LandMask) -> tuple[_Entry | None, Point | None]:
+def _fine_entry(
+    place: Point, mask: LandMask, *, land_km: float = PORT_REACH_KM - 0.1, exact: bool = False
+) -> tuple[_Entry | None, Point | None]:
     """Reach open water from ``place`` over water narrower than the mask's cells.
 
     Where a river, a creek or an estuary is narrower than the land mask's
@@ -977,8 +994,12 @@ def _fine_entry(place: Point, mask: LandMask) -> tuple[_Entry | None, Point | No
     :data:`_FINE_PX_PER_DEG` to the degree on which water on either coastline
     counts as water, within :data:`_FINE_WINDOW_KM`, to the nearest cell of open
     OSM water (:func:`_nearest_water`'s test). As in :func:`_narrow_entry`,
-    land cells may be crossed only within :data:`PORT_REACH_KM` of the port,
-    so that beyond that distance the way is on water that a coastline shows.
+    land cells may be crossed only within ``land_km`` of the port (by default
+    :data:`PORT_REACH_KM` less a cell's diagonal), so that beyond that distance
+    the way is on water that a coastline shows. With ``exact``, water that
+    GSHHG's own polygons draw (:meth:`LandMask.is_land_exact`) counts too,
+    within :data:`_EXACT_KM` of the port: water narrower than the rasters'
+    cells, which they lose.
 
     Returns the entry (None if there is no such way) and the nearest cell of
     water joined to open water, which a refusal names (None if there is none
@@ -996,14 +1017,18 @@ def _fine_entry(place: Point, mask: LandMask) -> tuple[_Entry | None, Point | No
     mx, my = np.meshgrid(glon, glat)
     dist = _approx_km(mx, my, lon0, lat0)
     water = np.zeros(mx.shape, dtype=bool)
-    # no water at all within the port's reach: nothing to follow (the refusal
-    # then names the nearest open water, found more cheaply)
-    reach = dist <= PORT_REACH_KM
+    # no water at all within the port's reach (or, with the polygons, within
+    # the distance they are asked over): nothing to follow (the refusal then
+    # names the nearest open water, found more cheaply)
+    reach = dist <= (_EXACT_KM if exact else PORT_REACH_KM)
     water[reach] = ~mask.is_land_either(mx[reach], my[reach])
     if not water.any():
         return None, None
     rest = (dist <= _FINE_WINDOW_KM) & ~reach
     water[rest] = ~mask.is_land_either(mx[rest], my[rest])
+    if exact:
+        ask = reach & ~water
+        water[ask] = ~mask.is_land_exact(mx[ask], my[ask])
     # open OSM water (the point and its neighbours 0.5 km off) ends the way
     is_open = np.zeros(mx.shape, dtype=bool)
     idx = np.flatnonzero(water)
@@ -1024,7 +1049,7 @@ def _fine_entry(place: Point, mask: LandMask) -> tuple[_Entry | None, Point | No
     near = int(np.argmin(np.where(to_sea, dist, np.inf)))
     nearest = (float(mx.flat[near]), float(my.flat[near]))
     # land within the port's reach, less a cell's diagonal
-    node = to_sea | (dist <= PORT_REACH_KM - 0.1)
+    node = to_sea | (dist <= land_km)
     starts = node & (dist <= 0.5)
     # only what the port's cells join matters: one labelling pass finds it
     labels, _count = ndimage.label(node, structure=eight)

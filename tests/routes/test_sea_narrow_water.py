@@ -25,6 +25,7 @@ VERKEBACK = (16.5333, 57.7333)
 STOCKA = (17.35, 61.9)
 PEDREGAL = (-82.4333, 8.35)
 PUERTO_ARMUELLES = (-82.85, 8.2667)
+PORI = (21.8, 61.4833)
 
 
 def first_km_on_land(line, start):
@@ -92,3 +93,16 @@ def test_port_on_a_creek_the_cells_lose_is_reached_along_it():
     # beyond 5 km of the ends the line is on water one of the coastlines shows
     off = land_beyond_ends(line, PEDREGAL, PUERTO_ARMUELLES)
     assert off[land_mask().is_land_either(off[:, 0], off[:, 1])].tolist() == []
+
+
+@pytest.mark.slow
+def test_port_on_a_river_the_rasters_lose_is_reached_along_its_polygons():
+    # Pori lies on the Kokemäenjoki, 10 km from any water the coastline rasters
+    # show: the river is narrower than their cells, which count as land if any
+    # land touches them. GSHHG's own polygons draw the river; the port used to
+    # be refused as "10 km from the nearest water"
+    line = sea_route(PORI, TURKU)
+    assert first_km_on_land(line, PORI) < 5.0
+    # beyond 5 km of the ends the line is on water GSHHG's polygons draw
+    off = land_beyond_ends(line, PORI, TURKU)
+    assert off[land_mask().is_land_exact(off[:, 0], off[:, 1])].tolist() == []

@@ -41,7 +41,7 @@ PIRAEUS = (23.6167, 37.9333)
 GDANSK = (18.65, 54.40)
 SKAGEN = (10.60, 57.75)
 KABUL = (69.18, 34.53)
-HADERSLEV = (9.5, 55.25)
+KAPPELN = (9.9333, 54.6667)
 KARACHI = (66.9833, 24.8333)
 
 
@@ -160,14 +160,14 @@ def test_place_in_a_landlocked_country_is_refused_by_name():
 
 @pytest.mark.slow
 def test_port_beyond_5_km_of_water_is_refused_not_drawn_across_land():
-    # Haderslev's point lies up a fjord the coastline data draws in pieces cut
-    # off from the sea, 7.5 km from the water joined to it: a line would cross
-    # 7.5 km of land, so the leg is refused
+    # Kappeln's point lies on the Schlei, an inlet that neither coastline (nor
+    # GSHHG's polygons) draws: the nearest water joined to the sea is the Baltic,
+    # 5.3 km off; a line would cross 5.3 km of land, so the leg is refused
     with pytest.raises(SeaRouteError) as info:
-        sea_route(HADERSLEV, (16.3667, 56.6667))  # to Kalmar
+        sea_route(KAPPELN, (10.8667, 54.0))  # to Neustadt in Holstein
     assert info.value.end == "origin"
     # to a tenth of a km below 10 km, so that 5.3 km does not read as "5 km"
-    assert "is 7.5 km from the nearest water joined to the sea" in str(info.value)
+    assert "is 5.3 km from the nearest water joined to the sea" in str(info.value)
     assert "no more than 5 km of land" in str(info.value)
 
 

@@ -24,6 +24,8 @@ CHENNAI = (80.3, 13.1)
 KABUL = (69.18, 34.53)
 MORGAN_CITY = (-91.2167, 29.7)
 GALVESTON = (-94.7833, 29.3167)
+ROUEN = (1.0667, 49.45)
+LE_HAVRE = (0.1167, 49.4833)
 
 
 def land_stretches(line, start, end):
@@ -59,6 +61,27 @@ def test_river_port_is_reached_down_its_river(start, end, river_km):
     off = on_land[~in_river]
     off_dry = off[land_mask().is_land_either(off[:, 0], off[:, 1])]
     assert len(off_dry) * 0.25 <= 3.0
+
+
+@pytest.mark.slow
+def test_river_port_whose_river_the_cells_break_is_reached_along_it():
+    # below Tancarville the Seine is narrower than the coastline rasters' cells:
+    # they show it as pockets cut off from the sea, and GSHHG's river line ends
+    # before it reaches them. GSHHG's own polygons draw the river whole; Rouen
+    # used to be refused as "more than 25 km from the sea"
+    line = sea_route(ROUEN, LE_HAVRE)
+    on_land, in_river = land_stretches(line, ROUEN, LE_HAVRE)
+    assert in_river.sum() * 0.25 > 60.0
+    # off the river's line, the line runs down the river GSHHG's polygons draw:
+    # dry there only for the step from the river line's end to that water
+    off = on_land[~in_river]
+    assert len(off) * 0.25 > 20.0
+    off_dry = off[land_mask().is_land_exact(off[:, 0], off[:, 1])]
+    assert len(off_dry) * 0.25 <= 1.0
+    coords = np.asarray(densify_line(line, spacing_km=0.25).coords)
+    n = len(coords)
+    tancarville = GEOD.inv(coords[:, 0], coords[:, 1], np.full(n, 0.4667), np.full(n, 49.4733))[2]
+    assert tancarville.min() < 1000.0
 
 
 def test_inland_point_is_still_refused():
