@@ -120,9 +120,6 @@ CITY_STATE_SHARE = 0.5
 #: as a port, is taken for it when a listed port lies this close to it (and no place
 #: elsewhere carries the name): see :func:`_port_town`.
 PORT_TOWN_KM = 5.0
-#: ...and a coastal town with no listed port within PORT_TOWN_KM counts this much of its
-#: weight when a listed port carries the name asked for: see :func:`_port_town_factors`.
-COAST_TOWN_FACTOR = 0.1
 #: Candidates spelled out in an error message (the exception carries them all).
 _SHOWN_CANDIDATES = 5
 #: Columns of ``shipmap geocode --file`` output.
@@ -441,7 +438,7 @@ def _place(
             _not_found_message(name, country, suggestions), name=name, suggestions=suggestions
         )
     try:
-        chosen = _choose(name, found, country, kind, near, gaz=gaz)
+        chosen = _choose(name, found, country, kind, near)
     except AmbiguousPlaceError:
         town = _port_town(gaz, spelling, found, country, kind)
         if town is None:
@@ -478,7 +475,7 @@ def _place_qualified(
         kept = [c for c in found if "US" in c.place.countries and c.place.admin1 in states]
         country = country or "US"
         if kept:
-            return _to_match(_choose(name, kept, country, kind, near, region=True, gaz=gaz))
+            return _to_match(_choose(name, kept, country, kind, near, region=True))
     else:
         anchors = [c.place for c in qualifiers if not c.place.is_area]
         kept = [
@@ -492,7 +489,7 @@ def _place_qualified(
     if not kept:
         message = f"no place named {quote(head)} in or near {quote(tail)}{_in(country)}"
         raise PlaceNotFoundError(message, name=name, candidates=_labels(found))
-    return _to_match(_choose(name, kept, country, kind, near, gaz=gaz))
+    return _to_match(_choose(name, kept, country, kind, near))
 
 
 def _spellings(name: str) -> list[str]:
@@ -546,14 +543,11 @@ def _choose(
     near: Sequence[tuple[float, float]],
     *,
     region: bool = False,
-    gaz: Gazetteer | None = None,
 ) -> Candidate:
     """Pick the place ``name`` means among the candidates, or refuse.
 
     ``region``: the candidates lie in the region the user named (a US state):
     an unlisted namesake there is unlikely enough not to be counted.
-    ``gaz``: the gazetteer the candidates come from, to tell port towns (see
-    :func:`_port_town_factors`).
     """
     areas = [c for c in found if c.place.is_area]
     if areas:
@@ -568,8 +562,6 @@ def _choose(
             )
             raise PlaceNotFoundError(message, name=name, candidates=labels)
     weights = np.array([_weight(c, kind) for c in found])
-    if kind == "port" and gaz is not None:
-        weights *= _port_town_factors(gaz, found)
     if near:
         weights *= _near_factors(found, near)
     clusters = _clusters(found, weights)
@@ -761,30 +753,6 @@ def _as_asked(c: Candidate, kind: str | None) -> Candidate:
 def _port_like(c: Candidate) -> bool:
     """Whether a candidate can be the port asked for: listed, curated, or by a port or a coast."""
     return bool(c.place.kind == "port" or c.place.near_port or c.place.curated)
-
-
-def _port_town_factors(gaz: Gazetteer, found: Sequence[Candidate]) -> np.ndarray:
-    """Weigh down coastal towns where no port is listed, when a port of the name is.
-
-    When a port is asked for and the port lists name a port so called, a
-    coastal town of the same name elsewhere, with no listed port (of any name)
-    within :data:`PORT_TOWN_KM`, counts :data:`COAST_TOWN_FACTOR` of its weight:
-    the lists would likely know its port too. It stays a candidate, as the lists
-    lack many small harbours.
-    """
-    factors = np.ones(len(found))
-    listed = [c.place for c in found if c.place.kind == "port" or c.place.curated]
-    if not listed:
-        return factors
-    for i, c in enumerate(found):
-        p = c.place
-        if p.kind == "port" or p.curated or not p.near_port:
-            continue
-        if any(distance_km(p.lat, p.lon, q.lat, q.lon) <= SAME_PLACE_KM for q in listed):
-            continue  # the listed port of the name is this town's
-        if not gaz.listed_port_within(p, PORT_TOWN_KM):
-            factors[i] = COAST_TOWN_FACTOR
-    return factors
 
 
 def _port_fits(name: str, top: Sequence[Candidate], n_places: int) -> bool:

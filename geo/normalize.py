@@ -11,6 +11,7 @@ and each must be listed as a spelling of the place.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -253,21 +254,38 @@ _BY_SOUND = {
 
 
 def latin_readings(name: str) -> list[str]:
-    """Return :func:`romanizations` and, for Burmese and Khmer, a reading by sound.
+    """Return :func:`romanizations` and, for Burmese, Khmer and Tamil, a reading by sound.
 
     Burmese and Khmer spell foreign names by how they sound (ဟာမိုစ်စီလို,
     Hermosillo; អៅហ្គាឌូហ្គូ, Ouagadougou), so their letter-for-letter
     romanizations ("hamiucciliu", "'auhkadouhkou") are far from the Latin
-    names; the readings by sound ("hamossilo", "augadugu") are nearer. Like the
-    romanizations, keys to compare with Latin names, never names.
+    names; the readings by sound ("hamossilo", "augadugu") are nearer. Tamil
+    writes k and g (t and d, p and b) with one letter: the reading by sound
+    voices a single one between vowels. Like the romanizations, keys to
+    compare with Latin names, never names.
     """
     out = romanizations(name)
     script = script_of(name)
+    sound = ""
     if script in _BY_SOUND:
         sound = _by_sound(name, script)
-        if sound and sound not in out:
-            out.append(sound)
+    elif script == "TAMIL":
+        sound = _tamil_by_sound(out[-1])
+    if sound and sound not in out:
+        out.append(sound)
     return out
+
+
+# Tamil writes k/g, t/d, p/b and c/s/j with one letter each: a single k, t, p
+# between vowels or after a nasal is voiced (அடிலெய்டு, Adelaide: "atileytu"
+# reads "adileytu"), ச is "s" (மேசியோ, Maceió), ஃப is "f" (anyascii: "kp").
+_TAMIL_VOICED = re.compile(r"(?<=[aeiou]|[nm])([ktp])(?![ktp])")
+_TAMIL_VOICE = {"k": "g", "t": "d", "p": "b"}
+
+
+def _tamil_by_sound(reading: str) -> str:
+    reading = reading.replace("kp", "f").replace("c", "s")
+    return _TAMIL_VOICED.sub(lambda m: _TAMIL_VOICE[m.group(1)], reading)
 
 
 @functools.lru_cache(maxsize=1 << 12)

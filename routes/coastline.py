@@ -59,7 +59,8 @@ class _Tiles:
         self._count = 2
 
     def lookup(self, px: np.ndarray, py: np.ndarray) -> np.ndarray:
-        tx, ty = px // _TILE_PX, py // _TILE_PX
+        tx, rx = np.divmod(px, _TILE_PX)
+        ty, ry = np.divmod(py, _TILE_PX)
         slot = self._slot[tx, ty]
         missing = np.flatnonzero(slot < 0)
         if missing.size:
@@ -67,7 +68,9 @@ class _Tiles:
             for key in keys.tolist():
                 self._add(*divmod(key, _ROWS // _TILE_PX))
             slot = self._slot[tx, ty]
-        found: np.ndarray = self._stack[slot, py - ty * _TILE_PX, px - tx * _TILE_PX]
+        # one index into the flattened stack (a view): about twice as fast as three
+        flat = (slot.astype(np.int64) * _TILE_PX + ry) * _TILE_PX + rx
+        found: np.ndarray = self._stack.reshape(-1)[flat]
         return found
 
     def _add(self, tx: int, ty: int) -> None:

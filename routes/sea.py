@@ -1393,14 +1393,21 @@ def _drop_spurs(points: list[Point]) -> list[Point]:
         return points
     # the widest spurs first; each is replaced by the step between its two samples
     cuts: list[tuple[int, int, int, int]] = []
-    width = (along[j] - along[i])[spur]
+    i, j = i[spur], j[spur]
+    width = along[j] - along[i]
     mask = land_mask()
+    # which cut holds each vertex (-1: none), and the samples the cuts span
+    held = np.full(len(points), -1, dtype=np.int64)
+    spanned = np.zeros(len(lons), dtype=bool)
     for k in np.argsort(-width).tolist():
-        ki, kj = int(i[spur][k]), int(j[spur][k])
+        ki, kj = int(i[k]), int(j[k])
         lo, hi = int(seg[ki]) + 1, int(seg[kj])  # vertices inside the spur
-        if any(not (hi < c[0] or lo > c[1]) for c in cuts) or any(
-            c[2] <= ki <= c[3] or c[2] <= kj <= c[3] for c in cuts
-        ):
+        # skip a spur that overlaps a cut's vertices or ends inside a cut
+        if spanned[ki] or spanned[kj]:
+            continue
+        if lo <= hi and (held[lo : hi + 1] >= 0).any():
+            continue
+        if lo > hi and held[hi] >= 0 and held[hi] == held[lo]:
             continue
         # the step must not cross land (a spit a line went round), but near the
         # ends, where a port's own stretch may be on land, it may
@@ -1411,6 +1418,8 @@ def _drop_spurs(points: list[Point]) -> list[Point]:
         if not near_end and mask.is_land(step_lons, step_lats).any():
             continue
         cuts.append((lo, hi, ki, kj))
+        held[lo : hi + 1] = len(cuts) - 1
+        spanned[ki : kj + 1] = True
     out: list[Point] = []
     cuts.sort()
     v = 0

@@ -477,18 +477,6 @@ def test_a_lone_port_town_is_not_taken_when_its_name_is_found_elsewhere(gaz: Gaz
     refused_with(gaz, "Rockland", "Rockland (CA)", country="CA", kind="port")
 
 
-def test_a_coastal_town_with_no_port_counts_little_against_a_listed_port(gaz: Gazetteer) -> None:
-    # Jacksonville, North Carolina is coastal, but no port is listed near it:
-    # asked for as a port, the listed port of Jacksonville, Florida is meant
-    m = geocode("Jacksonville", country="US", kind="port", gazetteer=gaz)
-    assert m.source.startswith("searoute port USJAX")
-    # asked for as a town, the namesakes still stand
-    refused_with(gaz, "Jacksonville", "Jacksonville (NC, US)", country="US")
-    # it still stands against a small harbour of the name far away (Fortune
-    # Harbour is not the port of the town of Fortune, 270 km south)
-    refused_with(gaz, "Fortune", "Fortune (CA)", country="CA", kind="port")
-
-
 # --------------------------------------------------------------------------- a port list's data
 
 

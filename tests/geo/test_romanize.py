@@ -33,13 +33,16 @@ def test_traditional_and_simplified_chinese_spellings_read_alike() -> None:
     assert read_alike_keys("Irkutsk") == []  # Latin names meet by their folded spelling
 
 
-def test_burmese_and_khmer_are_also_read_by_sound() -> None:
+def test_burmese_khmer_and_tamil_are_also_read_by_sound() -> None:
     # Burmese spells foreign names by sound: စ is "s", ို is "o", ဂျ is "j"
     assert latin_readings("ဟာမိုစ်စီလို")[-1] == "hamossilo"  # Hermosillo
     assert latin_readings("ဂျေရုဆလင်")[-1] == "jerusalan"  # Jerusalem
     # Khmer writes g, z and f with ហ over a letter: អៅហ្គាឌូហ្គូ is Ouagadougou
     assert latin_readings("អៅហ្គាឌូហ្គូ")[-1] == "augadugu"
     assert latin_readings("ហ្វីលីពីន")[-1] == "filipin"
+    # Tamil writes k/g, t/d, p/b with one letter: voiced between vowels; ச is "s"
+    assert latin_readings("அடிலெய்டு")[-1] == "adileytu"  # Adelaide
+    assert latin_readings("மேசியோ")[-1] == "mesiyo"  # Maceió
     # the letter-for-letter readings come first, and other scripts have no third one
     assert latin_readings("ဟာမိုစ်စီလို")[0] == "hamiucciliu"
     assert latin_readings("జయపుర") == romanizations("జయపుర")
