@@ -90,23 +90,49 @@ def headline_figures(shipments: pd.DataFrame) -> pd.DataFrame:
                 "rows": pd.Series(dtype=int),
             }
         )
-    frame = _coded(shipments)
+    figures = sum_figures(_coded(shipments), start="start", rows=("quantity", "size"))
+    return _as_text(figures, ["leg", "unit", "basis"])
+
+
+def sum_figures(frame: pd.DataFrame, *, start: str, rows: tuple[str, str]) -> pd.DataFrame:
+    """Sum the figures per (leg, unit, basis) and keep one basis per (leg, unit).
+
+    The reported totals of a (leg, unit) are its figure where it has any;
+    otherwise the sum of its observed events is.
+
+    Parameters
+    ----------
+    frame
+        Rows with ``leg``, ``unit``, ``basis``, ``quantity``, ``low``,
+        ``high``, ``end`` and the column named by ``start``.
+    start
+        The column whose minimum is the figure's ``start``.
+    rows
+        The column and aggregation that count the rows behind a figure:
+        ``("quantity", "size")`` for shipment rows, ``("rows", "sum")`` for
+        rows already reduced.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``leg``, ``unit``, ``basis``, ``quantity``, ``low``, ``high``,
+        ``start``, ``end``, ``rows``, sorted by (leg, unit, basis).
+    """
     grouped = (
         frame.groupby(["leg", "unit", "basis"], sort=True, observed=True)
         .agg(
             quantity=("quantity", "sum"),
             low=("low", "sum"),
             high=("high", "sum"),
-            start=("start", "min"),
+            start=(start, "min"),
             end=("end", "max"),
-            rows=("quantity", "size"),
+            rows=rows,
         )
         .reset_index()
     )
     is_total = grouped["basis"] == "total"
     has_total = is_total.groupby([grouped["leg"], grouped["unit"]]).transform("any")
-    keep = is_total | ~has_total
-    return _as_text(grouped[keep].reset_index(drop=True), ["leg", "unit", "basis"])
+    return grouped[is_total | ~has_total].reset_index(drop=True)
 
 
 def monthly_events(shipments: pd.DataFrame) -> pd.DataFrame:

@@ -837,27 +837,13 @@ def _fold_daily(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _headlines(daily: pd.DataFrame) -> pd.DataFrame:
-    from shipmap.routes.flows import headline_figures
+    from shipmap.routes.flows import headline_figures, sum_figures
 
     if daily.empty:
         return headline_figures(pd.DataFrame())
-    grouped = (
-        daily.groupby(["leg", "unit", "basis"], sort=True)
-        .agg(
-            quantity=("quantity", "sum"),
-            low=("low", "sum"),
-            high=("high", "sum"),
-            start=("day", "min"),
-            end=("end", "max"),
-            rows=("rows", "sum"),
-        )
-        .reset_index()
-    )
-    grouped["start"] = _timestamps(grouped["start"].to_numpy())
-    grouped["end"] = _timestamps(grouped["end"].to_numpy())
-    is_total = grouped["basis"] == "total"
-    has_total = is_total.groupby([grouped["leg"], grouped["unit"]]).transform("any")
-    out = grouped[is_total | ~has_total].reset_index(drop=True)
+    out = sum_figures(daily, start="day", rows=("rows", "sum"))
+    out["start"] = _timestamps(out["start"].to_numpy())
+    out["end"] = _timestamps(out["end"].to_numpy())
     return out.astype({"leg": "str", "unit": "str", "basis": "str"})
 
 
