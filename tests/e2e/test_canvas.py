@@ -189,8 +189,11 @@ def test_the_first_view_is_the_first_thing_drawn(grid_build, browser):
         page.goto((grid_build / "map-en.html").resolve().as_uri())
         page.wait_for_function("document.documentElement.dataset.shipmapReady === 'true'")
         drawn = page.evaluate(
-            """() => ({land: window.__landDraws, routes: window.shipmap.routes()._jobId,
-                       paths: document.querySelectorAll('.leaflet-shipmap-land-pane path').length})"""
+            """() => ({
+                land: window.__landDraws,
+                routes: window.shipmap.routes()._jobId,
+                paths: document.querySelectorAll('.leaflet-shipmap-land-pane path').length,
+            })"""
         )
         assert drawn == {"land": 1, "routes": 1, "paths": 1}
         # The counts do count: a new view draws both again.
