@@ -229,16 +229,6 @@ class LandMask:
                 return None
         return False
 
-    def _query(self, px: np.ndarray, py: np.ndarray) -> np.ndarray:
-        x, y = _pixel_centres(px, py)
-        land = np.asarray(self._primary.contains_many(x, y), dtype=bool)
-        carved = self._carved()
-        if carved.size and land.any():
-            keys = px.astype(np.int64) * _ROWS + py.astype(np.int64)
-            pos = np.minimum(np.searchsorted(carved, keys), carved.size - 1)
-            land &= carved[pos] != keys
-        return land
-
     def _carved(self) -> np.ndarray:
         if self._carved_keys is None:
             from shipmap.routes.passages import carved_pixels
@@ -262,8 +252,30 @@ class LandMask:
             return uniform
         cols = np.arange(tx * _TILE_PX, (tx + 1) * _TILE_PX)
         rows = np.arange(ty * _TILE_PX, (ty + 1) * _TILE_PX)
-        gx, gy = np.meshgrid(cols, rows)
-        return _tile_or_value(self._query(gx.ravel(), gy.ravel()).reshape(gx.shape))
+        # a column's (a row's) pixel centres share one longitude (latitude):
+        # worked out once per column and row, then spread over the tile
+        lons, lats = _pixel_centres(cols, rows)
+        x, y = np.meshgrid(lons, lats)
+        land = np.asarray(
+            self._primary.contains_many(
+                np.ascontiguousarray(x.ravel()), np.ascontiguousarray(y.ravel())
+            ),
+            dtype=bool,
+        )
+        carved = self._carved()
+        if carved.size and land.any():
+            # keys grow with the column, then the row: the tile's carved cells,
+            # if any, lie between its first and its last pixel's keys
+            lo, hi = np.searchsorted(
+                carved, [cols[0] * _ROWS + rows[0], cols[-1] * _ROWS + rows[-1] + 1]
+            )
+            if hi > lo:
+                part = carved[lo:hi]
+                gx, gy = np.meshgrid(cols, rows)
+                keys = gx.ravel().astype(np.int64) * _ROWS + gy.ravel().astype(np.int64)
+                pos = np.minimum(np.searchsorted(part, keys), part.size - 1)
+                land &= part[pos] != keys
+        return _tile_or_value(land.reshape(len(rows), len(cols)))
 
     def _build_near(self, tx: int, ty: int, clearance_km: float) -> np.ndarray | bool:
         uniform = self._uniform(tx, ty, clearance_km)
