@@ -73,6 +73,26 @@ class _Tiles:
         found: np.ndarray = self._stack.reshape(-1)[flat]
         return found
 
+    def block(self, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Return the values at every (column, row) pair, as an array of rows by columns.
+
+        The same as :meth:`lookup` over the grid of ``cols`` by ``rows``, with the
+        tile and the place in it worked out once per column and once per row.
+        """
+        tx, rx = np.divmod(cols, _TILE_PX)
+        ty, ry = np.divmod(rows, _TILE_PX)
+        slot = self._slot[tx[None, :], ty[:, None]]
+        missing = slot < 0
+        if missing.any():
+            my, mx = np.nonzero(missing)
+            keys = np.unique(tx[mx] * (_ROWS // _TILE_PX) + ty[my])
+            for key in keys.tolist():
+                self._add(*divmod(key, _ROWS // _TILE_PX))
+            slot = self._slot[tx[None, :], ty[:, None]]
+        flat = (slot.astype(np.int64) * _TILE_PX + ry[:, None]) * _TILE_PX + rx[None, :]
+        found: np.ndarray = self._stack.reshape(-1)[flat]
+        return found
+
     def _add(self, tx: int, ty: int) -> None:
         tile = self._build(tx, ty)
         if isinstance(tile, bool):
@@ -287,21 +307,13 @@ class LandMask:
         pad_y, pad_x = math.ceil(ry), min(math.ceil(rx), _TILE_PX)
         cols = np.arange(tx * _TILE_PX - pad_x, (tx + 1) * _TILE_PX + pad_x) % _COLS
         rows = np.clip(np.arange(ty * _TILE_PX - pad_y, (ty + 1) * _TILE_PX + pad_y), 0, _ROWS - 1)
-        if self._summary is not None and self._summary[tx, ty] == _ALL_WATER:
-            # open water whose land, if any, lies in the tiles around it: only
-            # the frame the clearance reaches into needs asking
-            frame = np.ones((len(rows), len(cols)), dtype=bool)
-            frame[pad_y : pad_y + _TILE_PX, pad_x : pad_x + _TILE_PX] = False
-            fy, fx = np.nonzero(frame)
-            if not self._raw.lookup(cols[fx], rows[fy]).any():
-                return False
-        gx, gy = np.meshgrid(cols, rows)
         # from the bare layer's tiles: each cell of the coastline is asked once
-        land = self._raw.lookup(gx.ravel(), gy.ravel()).reshape(gx.shape)
-        if land.any():
-            oy, ox = np.mgrid[-pad_y : pad_y + 1, -pad_x : pad_x + 1]
-            disk = (ox / max(rx, 1e-9)) ** 2 + (oy / max(ry, 1e-9)) ** 2 <= 1.0
-            land = _dilate(land, disk)
+        land = self._raw.block(cols, rows)
+        if not land.any():
+            return False
+        oy, ox = np.mgrid[-pad_y : pad_y + 1, -pad_x : pad_x + 1]
+        disk = (ox / max(rx, 1e-9)) ** 2 + (oy / max(ry, 1e-9)) ** 2 <= 1.0
+        land = _dilate(land, disk)
         return _tile_or_value(land[pad_y : pad_y + _TILE_PX, pad_x : pad_x + _TILE_PX])
 
     def is_land(
