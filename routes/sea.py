@@ -247,6 +247,17 @@ def _approx_km(lons: np.ndarray, lats: np.ndarray, lon0: float, lat0: float) -> 
     return np.asarray(np.hypot(x, y))
 
 
+def _grid_km(glon: np.ndarray, glat: np.ndarray, lon0: float, lat0: float) -> np.ndarray:
+    """Return :func:`_approx_km` over the grid of ``glon`` (columns) by ``glat`` (rows).
+
+    The same values as on the grid's every point, worked out per column and per row.
+    """
+    dlon = (np.asarray(glon) - lon0 + 180.0) % 360.0 - 180.0
+    x = dlon * math.cos(math.radians(lat0)) * 111.32
+    y = (np.asarray(glat) - lat0) * 111.2
+    return np.asarray(np.hypot(x[None, :], y[:, None]))
+
+
 def _nearest_water(
     point: Point, land: LandFn, reach_km: float, step_km: float = 0.15
 ) -> Point | None:
@@ -868,7 +879,7 @@ def _mask_cells(
     glat = np.clip((cy + np.arange(-ry, ry + 1)) / _MASK_PX_PER_DEG, -89.9, 89.9)
     mx, my = np.meshgrid(glon, glat)
     wet = ~_Water(mask, []).land(mx.ravel(), my.ravel()).reshape(mx.shape)
-    return glon, glat, _approx_km(mx, my, lon0, lat0), wet
+    return glon, glat, _grid_km(glon, glat, lon0, lat0), wet
 
 
 def _cell_way(
@@ -1015,7 +1026,7 @@ def _fine_entry(
     glon = wrap_lons((cx + np.arange(-rx, rx + 1)) / _FINE_PX_PER_DEG)
     glat = np.clip((cy + np.arange(-ry, ry + 1)) / _FINE_PX_PER_DEG, -89.9, 89.9)
     mx, my = np.meshgrid(glon, glat)
-    dist = _approx_km(mx, my, lon0, lat0)
+    dist = _grid_km(glon, glat, lon0, lat0)
     water = np.zeros(mx.shape, dtype=bool)
     # no water at all within the port's reach (or, with the polygons, within
     # the distance they are asked over): nothing to follow (the refusal then
