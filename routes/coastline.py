@@ -76,22 +76,28 @@ class _Tiles:
     def block(self, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Return the values at every (column, row) pair, as an array of rows by columns.
 
-        The same as :meth:`lookup` over the grid of ``cols`` by ``rows``, with the
-        tile and the place in it worked out once per column and once per row.
+        The same as :meth:`lookup` over the grid of ``cols`` by ``rows``, copied
+        from the tiles a stretch at a time (a stretch: the columns, or the rows,
+        that follow one another within one tile).
         """
-        tx, rx = np.divmod(cols, _TILE_PX)
-        ty, ry = np.divmod(rows, _TILE_PX)
-        slot = self._slot[tx[None, :], ty[:, None]]
-        missing = slot < 0
-        if missing.any():
-            my, mx = np.nonzero(missing)
-            keys = np.unique(tx[mx] * (_ROWS // _TILE_PX) + ty[my])
-            for key in keys.tolist():
-                self._add(*divmod(key, _ROWS // _TILE_PX))
-            slot = self._slot[tx[None, :], ty[:, None]]
-        flat = (slot.astype(np.int64) * _TILE_PX + ry[:, None]) * _TILE_PX + rx[None, :]
-        found: np.ndarray = self._stack.reshape(-1)[flat]
-        return found
+        col_runs, row_runs = _runs(cols), _runs(rows)
+        per_col = _ROWS // _TILE_PX
+        keys = sorted(
+            {
+                tx * per_col + ty
+                for _, _, tx, _ in col_runs
+                for _, _, ty, _ in row_runs
+                if self._slot[tx, ty] < 0
+            }
+        )
+        for key in keys:
+            self._add(*divmod(key, per_col))
+        out = np.empty((len(rows), len(cols)), dtype=bool)
+        for c0, c1, tx, rx in col_runs:
+            for r0, r1, ty, ry in row_runs:
+                tile = self._stack[self._slot[tx, ty]]
+                out[r0:r1, c0:c1] = tile[ry : ry + r1 - r0, rx : rx + c1 - c0]
+        return out
 
     def _add(self, tx: int, ty: int) -> None:
         tile = self._build(tx, ty)
@@ -105,6 +111,19 @@ class _Tiles:
         self._stack[self._count] = tile
         self._slot[tx, ty] = self._count
         self._count += 1
+
+
+def _runs(pixels: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Split pixel indices into stretches that follow one another within one tile.
+
+    Returns (first position, position after the last, tile, first offset in the
+    tile) for each stretch.
+    """
+    tile, offset = np.divmod(np.asarray(pixels, dtype=np.int64), _TILE_PX)
+    cut = np.flatnonzero((np.diff(tile) != 0) | (np.diff(offset) != 1)) + 1
+    firsts = np.r_[0, cut].tolist()
+    ends = np.r_[cut, len(pixels)].tolist()
+    return [(a, b, int(tile[a]), int(offset[a])) for a, b in zip(firsts, ends, strict=True)]
 
 
 def _pixels(lons: npt.ArrayLike, lats: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
