@@ -85,3 +85,45 @@ def test_clearance_dilation_matches_scipy():
         oy, ox = np.mgrid[-math.ceil(ry) : math.ceil(ry) + 1, -math.ceil(rx) : math.ceil(rx) + 1]
         disk = (ox / rx) ** 2 + (oy / ry) ** 2 <= 1.0
         assert (_dilate(land, disk) == ndimage.binary_dilation(land, structure=disk)).all()
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        pytest.param((9.0, 53.8, 10.2, 54.5), id="Kiel Canal"),
+        pytest.param((32.0, 29.8, 32.7, 31.4), id="Suez Canal"),
+    ],
+)
+def test_tiles_answer_as_the_coastline_with_the_passages_carved(primary, box):
+    """A tile's cell is land where the coastline has land, unless a passage crosses it."""
+    from shipmap.routes.coastline import _pixel_centres, _pixels
+
+    mask = LandMask(primary, lambda: None)
+    lons, lats = points(21, 20_000, box)
+    x, y = _pixel_centres(*_pixels(lons, lats))
+    bare = np.asarray(primary.contains_many(x, y), dtype=bool)
+    carved = mask.is_carved(lons, lats)
+    assert carved.any()
+    assert np.array_equal(mask.is_land(lons, lats), bare & ~carved)
+
+
+def test_block_of_tiles_is_the_lookup_over_its_grid():
+    """Blocks read for the clearance layer, across the antimeridian and the poles too."""
+    from shipmap.routes.coastline import _COLS, _ROWS, _TILE_PX, _Tiles
+
+    def build(tx, ty):
+        rng = np.random.default_rng(tx * 1000 + ty)
+        r = rng.random()
+        return r < 0.5 if r < 0.4 else rng.random((_TILE_PX, _TILE_PX)) < 0.5
+
+    by_point, by_block = _Tiles(build), _Tiles(build)
+    rng = np.random.default_rng(3)
+    for k in range(120):
+        tx = int(rng.integers(0, _COLS // _TILE_PX)) if k % 3 else int(rng.choice([0, 719]))
+        ty = int(rng.integers(0, _ROWS // _TILE_PX)) if k % 4 else int(rng.choice([0, 359]))
+        pad_x, pad_y = int(rng.integers(1, _TILE_PX + 1)), int(rng.integers(1, 20))
+        cols = np.arange(tx * _TILE_PX - pad_x, (tx + 1) * _TILE_PX + pad_x) % _COLS
+        rows = np.clip(np.arange(ty * _TILE_PX - pad_y, (ty + 1) * _TILE_PX + pad_y), 0, _ROWS - 1)
+        gx, gy = np.meshgrid(cols, rows)
+        want = by_point.lookup(gx.ravel(), gy.ravel()).reshape(gx.shape)
+        assert np.array_equal(by_block.block(cols, rows), want), (tx, ty)
