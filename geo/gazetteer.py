@@ -24,6 +24,7 @@ import io
 import math
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -56,6 +57,10 @@ _TRANSLIT_SIMILARITY = 75.0
 _TRANSLIT_MARGIN = 8.0
 #: ...and it has at least this many letters.
 _TRANSLIT_MIN_LENGTH = 4
+#: Slices of a country's names longer than this are first narrowed by letter counts...
+_PREFILTER_FROM = 256
+#: ...a letter counted in the bin of its code point modulo this (see _letter_counts).
+_BINS = 32
 #: Scripts that write few vowels: their romanizations read shorter than the Latin names.
 _ABJADS = frozenset({"ARABIC", "HEBREW", "SYRIAC"})
 #: A romanization's consonants alone are compared only when there are at least this many.
@@ -161,6 +166,9 @@ class _CountryNames:
     lengths: np.ndarray  # of each key
     key_of_place: np.ndarray  # the key (its position in ``keys``) of each of ``places``
     places: np.ndarray
+    # the letter counts and lengths of ``keys`` and of ``sounds`` (see _letter_counts),
+    # by ``id`` of the list, made on first use
+    letters: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, compare=False)
     # the keys' consonant skeletons (see _skeleton), one a line, made on first use
     skeletons: list[str] = field(default_factory=list, compare=False)
 
@@ -421,11 +429,29 @@ class Gazetteer:
             # A script that leaves vowels out reads shorter than the Latin name.
             more = max(spread, len(query) // 2) if longer else spread
             hi = int(np.searchsorted(names.lengths, len(query) + more, side="right"))
+            choices, positions = pool[lo:hi], None
+            if hi - lo > _PREFILTER_FROM:
+                # The ratio is 200 x (letters two names share in order) / (their
+                # lengths' sum), so a name whose letters, merely counted, cannot
+                # reach the cut-off is left out: the names left score the same,
+                # in the same order, and the answer is unchanged.
+                if id(pool) not in names.letters:
+                    names.letters[id(pool)] = _letter_counts(pool)
+                counts, lengths = names.letters[id(pool)]
+                in_query = Counter(ord(ch) % _BINS for ch in query)
+                bins = list(in_query)
+                most = int(np.iinfo(counts.dtype).max)  # a count the bins cannot exceed
+                wanted = np.array([min(in_query[b], most) for b in bins], dtype=counts.dtype)
+                shared = np.minimum(counts[bins, lo:hi], wanted[:, None]).sum(0, dtype=np.int64)
+                keep = 200.0 * shared >= cutoff * (len(query) + lengths[lo:hi]) - 1.0
+                positions = lo + np.flatnonzero(keep)
+                choices = [pool[i] for i in positions.tolist()]
             for name, score, at in process.extract(
-                query, pool[lo:hi], scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
+                query, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5
             ):
                 scores[name] = max(score, scores.get(name, 0.0))
-                where.setdefault(name, set()).add(lo + at)
+                at = lo + at if positions is None else int(positions[at])
+                where.setdefault(name, set()).add(at)
         best = sorted(scores.items(), key=lambda item: -item[1])
         if not best or best[0][1] < _TRANSLIT_SIMILARITY:
             return []
@@ -572,6 +598,23 @@ class Gazetteer:
 _SOUND_ALIKE = str.maketrans(
     {"c": "k", "q": "k", "w": "v", "z": "s", "y": "i", "j": "i", "h": None}
 )
+
+
+def _letter_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return how many letters of each text fall in each of ``_BINS`` bins, and each text's length.
+
+    A letter's bin is its code point modulo ``_BINS``; the counts are an array
+    of ``_BINS`` rows, one column a text. Two texts share (counting repeats) at
+    most the sum over the bins of the smaller count.
+    """
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    points = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    of_text = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    counts = np.bincount(
+        (points % _BINS).astype(np.int64) * len(texts) + of_text, minlength=_BINS * len(texts)
+    ).reshape(_BINS, len(texts))
+    dtype = np.uint8 if counts.size == 0 or counts.max() <= np.iinfo(np.uint8).max else np.uint32
+    return counts.astype(dtype), lengths
 
 
 def _sound(key: str) -> str:

@@ -51,3 +51,45 @@ def test_burmese_khmer_and_tamil_are_also_read_by_sound() -> None:
 def test_a_burmese_name_is_placed_on_its_reading_by_sound(gaz: Gazetteer) -> None:
     m = geocode("ဂျေရုဆလင်", country="IL", gazetteer=gaz)  # Jerusalem
     assert (m.name, m.evidence) == ("Jerusalem", "romanization")
+
+
+def test_near_romanization_is_the_same_with_and_without_narrowing_by_letter_counts(monkeypatch):
+    """Narrowing a country's names by their letter counts never changes the nearest name found."""
+    import random
+
+    import numpy as np
+
+    from shipmap.geo import gazetteer as gz
+
+    rng = random.Random(13)
+    letters = "aaeeiioouubcdfghjklmnprstvyzéø"
+    keys = sorted(
+        {"".join(rng.choice(letters) for _ in range(rng.randint(4, 12))) for _ in range(3000)},
+        key=len,
+    )
+    names = gz._CountryNames(
+        keys=keys,
+        sounds=[gz._sound(k) for k in keys],
+        lengths=np.array([len(k) for k in keys]),
+        key_of_place=np.arange(len(keys)),
+        places=np.arange(len(keys)),
+    )
+    # Queries one or two letters away from a name, and unrelated ones.
+    queries = []
+    for key in rng.sample(keys, 300):
+        at = rng.randrange(len(key))
+        queries.append(key[:at] + rng.choice(letters) + key[at + 1 :])
+        queries.append(key[:at] + key[at + 1 :] + rng.choice(letters))
+    queries += ["".join(rng.choice(letters) for _ in range(8)) for _ in range(100)]
+    found = []
+    for narrow_from in (10**9, 0):
+        monkeypatch.setattr(gz, "_PREFILTER_FROM", narrow_from)
+        names.letters.clear()
+        found.append(
+            [
+                gz.Gazetteer._nearest(names, names.keys, [q], longer=i % 2 == 0)
+                for i, q in enumerate(queries)
+            ]
+        )
+    assert found[0] == found[1]
+    assert sum(bool(f) for f in found[0]) > 100  # most near spellings find their name

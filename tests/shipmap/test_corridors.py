@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
+from varints import read_varints, unzigzag
 
 from shipmap.map.corridors import CELL_PX, CORRIDOR_BANDS, corridor_tables
 
 
-def _varints(data: bytes) -> list[int]:
-    out, value, shift = [], 0, 0
-    for byte in data:
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            out.append(value)
-            value, shift = 0, 0
-    return out
-
-
-def _unzig(values: list[int]) -> np.ndarray:
-    return np.array([(v >> 1) ^ -(v & 1) for v in values], dtype=np.int64)
-
-
 def _decode(band: dict) -> tuple[np.ndarray, np.ndarray, list[set[int]]]:
     """Node positions (units), edges (node pairs) and each leg's set of edges."""
-    nodes = np.cumsum(_unzig(_varints(band["xy"])).reshape(-1, 2), axis=0) * band["grain"]
-    ab = _unzig(_varints(band["ab"])).reshape(-1, 2)
+    nodes = np.cumsum(unzigzag(read_varints(band["xy"])).reshape(-1, 2), axis=0) * band["grain"]
+    ab = unzigzag(read_varints(band["ab"])).reshape(-1, 2)
     a = np.cumsum(ab[:, 0])
     edges = np.column_stack([a, a + ab[:, 1]])
-    gaps, legs, at = _varints(band["e"]), [], 0
+    gaps, legs, at = read_varints(band["e"]), [], 0
     for n in band["n"]:
         legs.append(set(np.cumsum(gaps[at : at + n]).tolist()))
         at += n

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import shapely
 from builders import write_dataset
+from varints import read_varints, unzigzag
 
 from shipmap.cli import main
 from shipmap.config import read_config
@@ -21,26 +22,14 @@ from shipmap.map.labels import LabelPoints, place_labels
 from shipmap.outputs.write import geojson_text
 
 
-def _varints(data: bytes) -> list[int]:
-    out, value, shift = [], 0, 0
-    for byte in data:
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            out.append(value)
-            value, shift = 0, 0
-    return out
-
-
 def _decode(encoded: dict) -> tuple[list[np.ndarray], list[list[list[int]]]]:
-    raw = _varints(encoded["xy"])
-    deltas = np.array([(v >> 1) ^ -(v & 1) for v in raw], dtype=np.int64).reshape(-1, 2)
+    deltas = unzigzag(read_varints(encoded["xy"])).reshape(-1, 2)
     points = np.cumsum(deltas, axis=0)
     ends = np.cumsum(encoded["n"])
     lines = np.split(points, ends[:-1])
     bands = []
     for band in encoded["band"]:
-        gaps = _varints(band["i"])
+        gaps = read_varints(band["i"])
         per_line, at = [], 0
         for n in band["n"]:
             per_line.append(np.cumsum(gaps[at : at + n]).tolist())
