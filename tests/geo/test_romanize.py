@@ -58,7 +58,6 @@ def test_near_romanization_is_the_same_with_and_without_narrowing_by_letter_coun
     import random
 
     import numpy as np
-
     from shipmap.geo import gazetteer as gz
 
     rng = random.Random(13)
